@@ -1,0 +1,229 @@
+// Connection: one TLS connection as a sans-IO state machine over memory
+// buffers (Python's SSLObject + MemoryBIO, pyOpenSSL's Connection(ctx, None)).
+// The socket type drives this same core over a file descriptor.
+#pragma once
+
+#include <any>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <openssl/types.h>
+
+#include <sslpp/certificate.hpp>
+#include <sslpp/constants.hpp>
+#include <sslpp/context.hpp>
+#include <sslpp/error.hpp>
+#include <sslpp/export.hpp>
+#include <sslpp/session.hpp>
+#include <sslpp/status.hpp>
+
+namespace sslpp {
+
+namespace detail {
+struct connection_state;
+}
+
+/// CipherInfo is Python's cipher() triple.
+struct CipherInfo {
+  std::string name;
+  std::string protocol;
+  int secret_bits = 0;
+  friend bool operator==(const CipherInfo&, const CipherInfo&) = default;
+};
+
+/// Connection is one TLS connection. Bytes from the network go in with
+/// bio_write; bytes for the network come out with bio_read; plaintext moves
+/// with read and write. Nothing here blocks or touches a socket.
+///
+/// Every I/O call has two forms. The exception-free form
+/// (`read(buf, ec)`) returns an io_result and never throws or allocates on
+/// the steady-state path. The throwing form (`read(buf)`) is a thin layer
+/// over it that raises Python's exception for each outcome
+/// (SSLWantReadError, SSLZeroReturnError, SSLEOFError, ...).
+///
+/// A fatal error is sticky: after one, every I/O call reports it again; only
+/// bio_read (to flush the alert) still works. OpenSSL's error queue is
+/// cleared before each call, so no stale error attaches to it.
+///
+/// Move-only. A moved-from Connection may only be destroyed or assigned to.
+/// Thread safety: one thread at a time per connection; different
+/// connections (from one Context) may run on different threads.
+///
+///     sslpp::Connection client = ctx.wrap_bio(false, "localhost");
+///     std::error_code ec;
+///     auto r = client.do_handshake(ec);   // io_status::want_read
+///     std::byte out[16384];
+///     std::size_t n = client.bio_read(out);  // ClientHello, for the peer
+class SSLPP_API Connection {
+ public:
+  /// Connection makes a connection over memory buffers with no role yet
+  /// (pyOpenSSL's Connection(ctx, None)); call set_connect_state or
+  /// set_accept_state before the handshake.
+  explicit Connection(const Context& context);
+  Connection(Connection&& other) noexcept;
+  Connection& operator=(Connection&& other) noexcept;
+  ~Connection();
+
+  // -- Transport (the sans-IO side) ------------------------------------------
+
+  /// bio_write hands ciphertext received from the peer to the connection and
+  /// returns how many bytes it took (all of them). Garbage is accepted here
+  /// and fails the next read/handshake with SSLError.
+  std::size_t bio_write(std::span<const std::byte> data) noexcept;
+  std::size_t bio_write(std::string_view data) noexcept { return bio_write(std::as_bytes(std::span(data))); }
+  /// bio_read moves up to `out.size()` bytes of ciphertext for the peer into
+  /// `out` and returns how many (0 when none is pending). Never throws.
+  std::size_t bio_read(std::span<std::byte> out) noexcept;
+  /// bio_read returns up to `bufsize` pending bytes (empty when none).
+  std::string bio_read(std::size_t bufsize);
+  /// bio_pending is how many ciphertext bytes wait for bio_read.
+  [[nodiscard]] std::size_t bio_pending() const noexcept;
+  /// bio_shutdown marks end of input: the peer's transport has closed. A
+  /// later read then reports closed (after close_notify) or truncated.
+  void bio_shutdown() noexcept;
+
+  // -- Role and peer name --------------------------------------------------
+
+  void set_connect_state();
+  void set_accept_state();
+  /// server_side is true for a server connection.
+  [[nodiscard]] bool server_side() const noexcept;
+  /// server_hostname is the name given for SNI and verification, if any.
+  [[nodiscard]] std::optional<std::string> server_hostname() const;
+  /// set_server_hostname sets the name to send as SNI (not for IP
+  /// addresses) and, when the context's check_hostname is on, the name or
+  /// address the certificate must match. Before the handshake only.
+  /// Throws ValueError for an empty name, one starting with '.', or one
+  /// with a NUL byte.
+  void set_server_hostname(std::string_view hostname);
+
+  // -- Handshake and data: exception-free forms ------------------------------
+
+  /// do_handshake advances the handshake: ok when it is complete.
+  io_result do_handshake(std::error_code& ec) noexcept;
+  /// read decrypts up to `out.size()` bytes: ok with bytes > 0, want_read
+  /// when more ciphertext is needed, closed after close_notify, truncated
+  /// when the input ended without one, error otherwise.
+  io_result read(std::span<std::byte> out, std::error_code& ec) noexcept;
+  /// write encrypts all of `data` (memory buffers never fill up) and
+  /// reports the plaintext bytes taken.
+  io_result write(std::span<const std::byte> data, std::error_code& ec) noexcept;
+  /// shutdown sends close_notify: ok once both ends' close_notify have
+  /// passed, want_read while the peer's is still awaited. It never waits.
+  io_result shutdown(std::error_code& ec) noexcept;
+
+  // -- Handshake and data: throwing forms ------------------------------------
+
+  /// do_handshake throws SSLWantReadError / SSLWantWriteError while the
+  /// handshake needs I/O, SSLCertVerificationError when verification
+  /// fails, SSLError otherwise.
+  void do_handshake();
+  /// read returns the bytes read, 0 after the peer's close_notify. Throws
+  /// SSLWantReadError when more ciphertext is needed, SSLEOFError on
+  /// truncation.
+  std::size_t read(std::span<std::byte> out);
+  /// read returns up to `len` bytes (Python's SSLObject.read(len)).
+  std::string read(std::size_t len = 1024);
+  /// recv / recv_into are pyOpenSSL's and Python socket names for read.
+  std::string recv(std::size_t bufsize) { return read(bufsize); }
+  std::size_t recv_into(std::span<std::byte> buffer) { return read(buffer); }
+  /// write returns the plaintext bytes taken (all of them on memory buffers).
+  std::size_t write(std::span<const std::byte> data);
+  std::size_t write(std::string_view data) { return write(std::as_bytes(std::span(data))); }
+  /// send is pyOpenSSL's name for write.
+  std::size_t send(std::string_view data) { return write(data); }
+  std::size_t send(std::span<const std::byte> data) { return write(data); }
+  /// sendall writes all of `data` or throws.
+  void sendall(std::span<const std::byte> data);
+  void sendall(std::string_view data) { sendall(std::as_bytes(std::span(data))); }
+  /// shutdown sends close_notify and returns true when the exchange is
+  /// complete (pyOpenSSL's), false while the peer's close_notify is awaited.
+  bool shutdown();
+  /// unwrap is Python's SSLObject.unwrap: shutdown, throwing
+  /// SSLWantReadError while the peer's close_notify is awaited.
+  void unwrap();
+
+  // -- State -------------------------------------------------------------------
+
+  /// pending is how many decrypted bytes read() can return without input.
+  [[nodiscard]] std::size_t pending() const noexcept;
+  /// want_read / want_write are pyOpenSSL's: the last call needs the
+  /// transport to be readable / writable.
+  [[nodiscard]] bool want_read() const noexcept;
+  [[nodiscard]] bool want_write() const noexcept;
+  /// is_handshake_done is true once the handshake has completed.
+  [[nodiscard]] bool is_handshake_done() const noexcept;
+  /// get_shutdown / set_shutdown are pyOpenSSL's SENT/RECEIVED_SHUTDOWN bits.
+  [[nodiscard]] ShutdownState get_shutdown() const noexcept;
+  void set_shutdown(ShutdownState state) noexcept;
+
+  // -- After the handshake ------------------------------------------------------
+
+  /// version is "TLSv1.3", "TLSv1.2", ..., or nullopt before the handshake.
+  [[nodiscard]] std::optional<std::string> version() const;
+  /// cipher is (name, protocol, secret bits), or nullopt before the handshake.
+  [[nodiscard]] std::optional<CipherInfo> cipher() const;
+  /// shared_ciphers lists the ciphers both sides offered; nullopt on a
+  /// client or before the handshake.
+  [[nodiscard]] std::optional<std::vector<CipherInfo>> shared_ciphers() const;
+  /// compression names the compression in use, nullopt for none.
+  [[nodiscard]] std::optional<std::string> compression() const;
+  /// selected_alpn_protocol is the ALPN protocol agreed, if any.
+  [[nodiscard]] std::optional<std::string> selected_alpn_protocol() const;
+  /// getpeercert is Python's getpeercert(): nullopt when the peer sent no
+  /// certificate; an empty CertInfo when it was not verified (CERT_NONE);
+  /// else the decoded certificate. Throws ValueError before the handshake.
+  [[nodiscard]] std::optional<CertInfo> getpeercert() const;
+  /// getpeercert_der is getpeercert(binary_form=True): the DER bytes, even
+  /// when unverified. Throws ValueError before the handshake.
+  [[nodiscard]] std::optional<std::vector<std::byte>> getpeercert_der() const;
+  /// get_peer_certificate is pyOpenSSL's: the peer's certificate, if any.
+  [[nodiscard]] std::optional<Certificate> get_peer_certificate() const;
+  /// get_peer_cert_chain is the chain the peer sent (empty if none).
+  [[nodiscard]] std::vector<Certificate> get_peer_cert_chain() const;
+  /// get_channel_binding returns RFC 5929 channel binding data, nullopt
+  /// before the handshake. Throws ValueError for a cb_type not in
+  /// CHANNEL_BINDING_TYPES.
+  [[nodiscard]] std::optional<std::vector<std::byte>> get_channel_binding(
+      std::string_view cb_type = "tls-unique") const;
+  /// session is the current session (for resumption on a later connection).
+  [[nodiscard]] std::optional<Session> session() const;
+  /// set_session offers `session` for resumption; before the handshake only.
+  void set_session(const Session& session);
+  /// session_reused is true when the handshake resumed a session.
+  [[nodiscard]] bool session_reused() const noexcept;
+  /// verify_result is OpenSSL's X509_V_* verdict on the peer's certificate.
+  [[nodiscard]] long verify_result() const noexcept;
+
+  // -- Context, errors, application data -----------------------------------------
+
+  /// get_context is the Context this connection uses.
+  [[nodiscard]] Context get_context() const noexcept;
+  /// last_error is the failure the last call reported (its ErrorInfo).
+  [[nodiscard]] const ErrorInfo& last_error() const noexcept;
+  /// take_callback_exception returns (and clears) the exception a callback
+  /// threw during the last call that reported errc::callback_failed.
+  std::exception_ptr take_callback_exception() noexcept;
+  void set_app_data(std::any data);
+  [[nodiscard]] const std::any& get_app_data() const noexcept;
+
+  /// native_handle is the borrowed SSL*, an escape hatch.
+  [[nodiscard]] SSL* native_handle() const noexcept;
+
+ private:
+  friend class Context;
+  friend struct detail::connection_state;
+  explicit Connection(std::unique_ptr<detail::connection_state> impl) noexcept;
+  [[noreturn]] void raise(io_status status) const;
+
+  std::unique_ptr<detail::connection_state> impl_;
+};
+
+}  // namespace sslpp

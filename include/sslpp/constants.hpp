@@ -1,0 +1,276 @@
+// The seeds' constants as typed enums and flag sets: CERT_*, VERIFY_*,
+// PROTOCOL_* / *_METHOD, OP_*, TLSVersion, FILETYPE_*, SENT_SHUTDOWN /
+// RECEIVED_SHUTDOWN, HAS_*, and the OpenSSL version queries.
+//
+// The numeric values are OpenSSL's (static_asserted in src/constants.cpp), so
+// this header does not pull <openssl/ssl.h> into user code.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <sslpp/export.hpp>
+#include <sslpp/flags.hpp>
+
+namespace sslpp {
+
+// ---------------------------------------------------------------------------
+// Protocols (Python's PROTOCOL_*, pyOpenSSL's *_METHOD)
+
+/// Protocol selects how a Context is made. Python's PROTOCOL_* and
+/// pyOpenSSL's *_METHOD name values of this one type.
+enum class Protocol {
+  /// Negotiates the highest version both ends support, either side.
+  PROTOCOL_TLS,
+  /// Client only; verification (CERT_REQUIRED) and check_hostname on.
+  PROTOCOL_TLS_CLIENT,
+  /// Server only.
+  PROTOCOL_TLS_SERVER,
+  /// SSL 2.0: OpenSSL 3 has none; making a Context throws NotSupportedError.
+  SSLv2_METHOD,
+  /// SSL 3.0: OpenSSL 3 as built here has none; throws NotSupportedError.
+  SSLv3_METHOD,
+  /// pyOpenSSL's name for "any version": the same as PROTOCOL_TLS.
+  SSLv23_METHOD,
+  /// TLS 1.0 only (min = max = TLSv1). OpenSSL's default security level
+  /// refuses TLS 1.0; lowering it ("@SECLEVEL=0") is the caller's explicit act.
+  TLSv1_METHOD,
+};
+inline constexpr Protocol PROTOCOL_TLS = Protocol::PROTOCOL_TLS;
+inline constexpr Protocol PROTOCOL_SSLv23 = Protocol::PROTOCOL_TLS;
+inline constexpr Protocol PROTOCOL_TLS_CLIENT = Protocol::PROTOCOL_TLS_CLIENT;
+inline constexpr Protocol PROTOCOL_TLS_SERVER = Protocol::PROTOCOL_TLS_SERVER;
+inline constexpr Protocol SSLv2_METHOD = Protocol::SSLv2_METHOD;
+inline constexpr Protocol SSLv3_METHOD = Protocol::SSLv3_METHOD;
+inline constexpr Protocol SSLv23_METHOD = Protocol::SSLv23_METHOD;
+inline constexpr Protocol TLSv1_METHOD = Protocol::TLSv1_METHOD;
+
+/// Purpose says what create_default_context builds a context for.
+enum class Purpose {
+  /// Authenticate servers: a client context (CERT_REQUIRED, check_hostname).
+  SERVER_AUTH,
+  /// Authenticate clients: a server context.
+  CLIENT_AUTH,
+};
+
+/// TLSVersion names protocol versions for minimum_version/maximum_version;
+/// the values are Python's (the wire versions, plus two magic bounds).
+enum class TLSVersion : int {
+  MINIMUM_SUPPORTED = -2,
+  MAXIMUM_SUPPORTED = -1,
+  SSLv3 = 0x0300,
+  TLSv1 = 0x0301,
+  TLSv1_1 = 0x0302,
+  TLSv1_2 = 0x0303,
+  TLSv1_3 = 0x0304,
+};
+
+/// to_string gives Python's spelling of a TLSVersion ("TLSv1_2").
+SSLPP_API std::string_view to_string(TLSVersion v) noexcept;
+
+// ---------------------------------------------------------------------------
+// Verification
+
+/// VerifyMode is Python's verify_mode (CERT_*).
+enum class VerifyMode : int {
+  /// Client: any certificate is accepted. Server: none is requested.
+  CERT_NONE = 0,
+  /// Server: a certificate is requested and verified when sent.
+  /// Client: same as CERT_REQUIRED.
+  CERT_OPTIONAL = 1,
+  /// The peer must present a certificate that verifies.
+  CERT_REQUIRED = 2,
+};
+inline constexpr VerifyMode CERT_NONE = VerifyMode::CERT_NONE;
+inline constexpr VerifyMode CERT_OPTIONAL = VerifyMode::CERT_OPTIONAL;
+inline constexpr VerifyMode CERT_REQUIRED = VerifyMode::CERT_REQUIRED;
+
+/// VerifyPeer is pyOpenSSL's set_verify mode (OpenSSL's SSL_VERIFY_* bits).
+enum class VerifyPeer : int {
+  VERIFY_NONE = 0x00,
+  VERIFY_PEER = 0x01,
+  VERIFY_FAIL_IF_NO_PEER_CERT = 0x02,
+  VERIFY_CLIENT_ONCE = 0x04,
+  VERIFY_POST_HANDSHAKE = 0x08,
+};
+template <>
+struct enable_flag_operators<VerifyPeer> : std::true_type {};
+inline constexpr VerifyPeer VERIFY_NONE = VerifyPeer::VERIFY_NONE;
+inline constexpr VerifyPeer VERIFY_PEER = VerifyPeer::VERIFY_PEER;
+inline constexpr VerifyPeer VERIFY_FAIL_IF_NO_PEER_CERT = VerifyPeer::VERIFY_FAIL_IF_NO_PEER_CERT;
+inline constexpr VerifyPeer VERIFY_CLIENT_ONCE = VerifyPeer::VERIFY_CLIENT_ONCE;
+inline constexpr VerifyPeer VERIFY_POST_HANDSHAKE = VerifyPeer::VERIFY_POST_HANDSHAKE;
+
+/// VerifyFlags is Python's verify_flags (OpenSSL's X509_V_FLAG_* bits).
+enum class VerifyFlags : unsigned long {
+  VERIFY_DEFAULT = 0,
+  /// Check the leaf's CRL; fails when no CRL for its issuer is loaded.
+  VERIFY_CRL_CHECK_LEAF = 0x4,
+  /// Check CRLs of the whole chain.
+  VERIFY_CRL_CHECK_CHAIN = 0x4 | 0x8,
+  /// Disable workarounds for broken certificates.
+  VERIFY_X509_STRICT = 0x20,
+  VERIFY_ALLOW_PROXY_CERTS = 0x40,
+  /// Prefer trusted certificates when building the chain (on by default).
+  VERIFY_X509_TRUSTED_FIRST = 0x8000,
+  /// Accept a chain that ends at a trusted intermediate.
+  VERIFY_X509_PARTIAL_CHAIN = 0x80000,
+};
+template <>
+struct enable_flag_operators<VerifyFlags> : std::true_type {};
+inline constexpr VerifyFlags VERIFY_DEFAULT = VerifyFlags::VERIFY_DEFAULT;
+inline constexpr VerifyFlags VERIFY_CRL_CHECK_LEAF = VerifyFlags::VERIFY_CRL_CHECK_LEAF;
+inline constexpr VerifyFlags VERIFY_CRL_CHECK_CHAIN = VerifyFlags::VERIFY_CRL_CHECK_CHAIN;
+inline constexpr VerifyFlags VERIFY_X509_STRICT = VerifyFlags::VERIFY_X509_STRICT;
+inline constexpr VerifyFlags VERIFY_ALLOW_PROXY_CERTS = VerifyFlags::VERIFY_ALLOW_PROXY_CERTS;
+inline constexpr VerifyFlags VERIFY_X509_TRUSTED_FIRST = VerifyFlags::VERIFY_X509_TRUSTED_FIRST;
+inline constexpr VerifyFlags VERIFY_X509_PARTIAL_CHAIN = VerifyFlags::VERIFY_X509_PARTIAL_CHAIN;
+
+// ---------------------------------------------------------------------------
+// Options (OpenSSL's SSL_OP_* bits)
+
+/// Options is the set of SSL_OP_* bits (Python's ssl.Options).
+enum class Options : std::uint64_t {
+  OP_NONE = 0,
+  OP_NO_EXTENDED_MASTER_SECRET = 1ULL << 0,
+  OP_LEGACY_SERVER_CONNECT = 1ULL << 2,
+  /// Kernel TLS offload where the platform offers it.
+  OP_ENABLE_KTLS = 1ULL << 3,
+  OP_TLSEXT_PADDING = 1ULL << 4,
+  OP_SAFARI_ECDHE_ECDSA_BUG = 1ULL << 6,
+  /// Treat EOF without close_notify as a clean close. Never set by sslpp:
+  /// it makes truncation attacks invisible. Setting it is the caller's choice.
+  OP_IGNORE_UNEXPECTED_EOF = 1ULL << 7,
+  OP_DONT_INSERT_EMPTY_FRAGMENTS = 1ULL << 11,
+  OP_NO_TICKET = 1ULL << 14,
+  OP_NO_COMPRESSION = 1ULL << 17,
+  OP_ENABLE_MIDDLEBOX_COMPAT = 1ULL << 20,
+  OP_CIPHER_SERVER_PREFERENCE = 1ULL << 22,
+  OP_NO_SSLv3 = 1ULL << 25,
+  OP_NO_TLSv1 = 1ULL << 26,
+  OP_NO_TLSv1_2 = 1ULL << 27,
+  OP_NO_TLSv1_1 = 1ULL << 28,
+  OP_NO_TLSv1_3 = 1ULL << 29,
+  OP_NO_RENEGOTIATION = 1ULL << 30,
+  OP_CRYPTOPRO_TLSEXT_BUG = 1ULL << 31,
+  /// Harmless bug workarounds: Python's OP_ALL, which is OpenSSL's SSL_OP_ALL
+  /// without SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS (that one weakens CBC in TLS 1.0).
+  OP_ALL = (1ULL << 31) | (1ULL << 4) | (1ULL << 6),
+  /// Obsolete: OpenSSL 3 always uses fresh (EC)DH keys; the bit is 0.
+  OP_SINGLE_DH_USE = 0,
+  OP_SINGLE_ECDH_USE = 0,
+  /// Obsolete: export RSA is gone from OpenSSL; the bit is 0.
+  OP_EPHEMERAL_RSA = 0,
+  /// SSL 2.0 is gone from OpenSSL; the bit is 0 (always "no SSLv2").
+  OP_NO_SSLv2 = 0,
+};
+template <>
+struct enable_flag_operators<Options> : std::true_type {};
+inline constexpr Options OP_ALL = Options::OP_ALL;
+inline constexpr Options OP_NO_SSLv2 = Options::OP_NO_SSLv2;
+inline constexpr Options OP_NO_SSLv3 = Options::OP_NO_SSLv3;
+inline constexpr Options OP_NO_TLSv1 = Options::OP_NO_TLSv1;
+inline constexpr Options OP_NO_TLSv1_1 = Options::OP_NO_TLSv1_1;
+inline constexpr Options OP_NO_TLSv1_2 = Options::OP_NO_TLSv1_2;
+inline constexpr Options OP_NO_TLSv1_3 = Options::OP_NO_TLSv1_3;
+inline constexpr Options OP_NO_RENEGOTIATION = Options::OP_NO_RENEGOTIATION;
+inline constexpr Options OP_CIPHER_SERVER_PREFERENCE = Options::OP_CIPHER_SERVER_PREFERENCE;
+inline constexpr Options OP_NO_COMPRESSION = Options::OP_NO_COMPRESSION;
+inline constexpr Options OP_NO_TICKET = Options::OP_NO_TICKET;
+inline constexpr Options OP_SINGLE_DH_USE = Options::OP_SINGLE_DH_USE;
+inline constexpr Options OP_SINGLE_ECDH_USE = Options::OP_SINGLE_ECDH_USE;
+inline constexpr Options OP_EPHEMERAL_RSA = Options::OP_EPHEMERAL_RSA;
+inline constexpr Options OP_ENABLE_MIDDLEBOX_COMPAT = Options::OP_ENABLE_MIDDLEBOX_COMPAT;
+inline constexpr Options OP_IGNORE_UNEXPECTED_EOF = Options::OP_IGNORE_UNEXPECTED_EOF;
+inline constexpr Options OP_ENABLE_KTLS = Options::OP_ENABLE_KTLS;
+inline constexpr Options OP_LEGACY_SERVER_CONNECT = Options::OP_LEGACY_SERVER_CONNECT;
+
+// ---------------------------------------------------------------------------
+// Files, shutdown state
+
+/// FileType is pyOpenSSL's FILETYPE_*: the encoding of a certificate or key file.
+enum class FileType : int {
+  FILETYPE_PEM = 1,
+  /// DER.
+  FILETYPE_ASN1 = 2,
+};
+inline constexpr FileType FILETYPE_PEM = FileType::FILETYPE_PEM;
+inline constexpr FileType FILETYPE_ASN1 = FileType::FILETYPE_ASN1;
+
+/// ShutdownState is pyOpenSSL's get_shutdown()/set_shutdown() bit vector.
+enum class ShutdownState : int {
+  NONE = 0,
+  /// Our close_notify has been sent.
+  SENT_SHUTDOWN = 1,
+  /// The peer's close_notify has been received.
+  RECEIVED_SHUTDOWN = 2,
+};
+template <>
+struct enable_flag_operators<ShutdownState> : std::true_type {};
+inline constexpr ShutdownState SENT_SHUTDOWN = ShutdownState::SENT_SHUTDOWN;
+inline constexpr ShutdownState RECEIVED_SHUTDOWN = ShutdownState::RECEIVED_SHUTDOWN;
+
+/// CHANNEL_BINDING_TYPES lists the cb_type values get_channel_binding accepts.
+inline constexpr std::array<std::string_view, 1> CHANNEL_BINDING_TYPES{"tls-unique"};
+
+// ---------------------------------------------------------------------------
+// What this OpenSSL offers (HAS_*)
+
+SSLPP_API extern const bool HAS_SNI;
+SSLPP_API extern const bool HAS_ECDH;
+SSLPP_API extern const bool HAS_ALPN;
+SSLPP_API extern const bool HAS_NPN;
+SSLPP_API extern const bool HAS_NEVER_CHECK_COMMON_NAME;
+/// Always false: OpenSSL 3 has no SSL 2.0.
+SSLPP_API extern const bool HAS_SSLv2;
+SSLPP_API extern const bool HAS_SSLv3;
+SSLPP_API extern const bool HAS_TLSv1;
+SSLPP_API extern const bool HAS_TLSv1_1;
+SSLPP_API extern const bool HAS_TLSv1_2;
+SSLPP_API extern const bool HAS_TLSv1_3;
+
+// ---------------------------------------------------------------------------
+// OpenSSL's version. The seeds' names OPENSSL_VERSION, OPENSSL_VERSION_NUMBER,
+// SSLeay_version and SSLEAY_* are macros in OpenSSL's own headers, so in C++
+// they are spelled in lower case (docs/seed-map.md lists each).
+
+/// openssl_version is Python's OPENSSL_VERSION: the loaded library's version
+/// string, e.g. "OpenSSL 3.0.19 27 Jan 2026".
+SSLPP_API std::string openssl_version();
+
+/// openssl_version_number is OPENSSL_VERSION_NUMBER of the loaded library.
+SSLPP_API unsigned long openssl_version_number() noexcept;
+
+/// OpenSSLVersionInfo is Python's OPENSSL_VERSION_INFO 5-tuple.
+struct OpenSSLVersionInfo {
+  unsigned major;
+  unsigned minor;
+  unsigned fix;
+  unsigned patch;
+  unsigned status;
+  friend bool operator==(const OpenSSLVersionInfo&, const OpenSSLVersionInfo&) = default;
+};
+
+/// openssl_version_info decodes openssl_version_number() as Python does.
+SSLPP_API OpenSSLVersionInfo openssl_version_info() noexcept;
+
+/// SSLeayType selects the string ssleay_version returns (pyOpenSSL's SSLEAY_*).
+enum class SSLeayType : int {
+  /// SSLEAY_VERSION: the version text.
+  version = 0,
+  /// SSLEAY_CFLAGS: the compiler flags OpenSSL was built with.
+  cflags = 1,
+  /// SSLEAY_BUILT_ON: the build date.
+  built_on = 2,
+  /// SSLEAY_PLATFORM: the target platform.
+  platform = 3,
+  /// SSLEAY_DIR: OPENSSLDIR.
+  dir = 4,
+};
+
+/// ssleay_version is pyOpenSSL's SSLeay_version(type): OpenSSL_version(type).
+SSLPP_API std::string ssleay_version(SSLeayType type);
+
+}  // namespace sslpp

@@ -1,0 +1,224 @@
+// Context: the settings shared by connections (Python's SSLContext and
+// pyOpenSSL's Context, one type).
+#pragma once
+
+#include <any>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <openssl/types.h>
+
+#include <sslpp/certificate.hpp>
+#include <sslpp/constants.hpp>
+#include <sslpp/export.hpp>
+
+namespace sslpp {
+
+class Connection;
+class Session;
+
+namespace detail {
+struct context_state;
+}
+
+/// VerifyLocations names trusted CA certificates for load_verify_locations:
+/// any of a file, a c_rehash'ed directory, PEM text and DER bytes (as
+/// Python's cafile, capath and cadata). Empty members are not used.
+struct VerifyLocations {
+  std::filesystem::path cafile;
+  std::filesystem::path capath;
+  /// One or more PEM certificates (and CRLs) as text.
+  std::string_view cadata_pem;
+  /// One or more concatenated DER certificates.
+  std::span<const std::byte> cadata_der;
+};
+
+/// CipherDescription describes one cipher (Python's get_ciphers() entries,
+/// reduced to what every OpenSSL reports).
+struct CipherDescription {
+  std::string name;
+  std::string protocol;
+  int secret_bits = 0;
+  std::string description;
+};
+
+/// VerifyCallback is pyOpenSSL's set_verify callback: called once per
+/// certificate of the peer's chain (deepest first) with OpenSSL's verdict in
+/// `ok` and its reason in `errnum` (X509_V_*); return true to accept.
+/// The references are valid only during the call, which runs on the thread
+/// that called do_handshake (or read/write), inside that call. An exception
+/// thrown here aborts the handshake and is rethrown to that caller.
+using VerifyCallback =
+    std::function<bool(Connection& connection, const Certificate& certificate, int errnum, int depth, bool ok)>;
+
+/// PasswordCallback is pyOpenSSL's set_passwd_cb callback: returns the
+/// passphrase (at most `maxlen` bytes are used). `verify` is true when the
+/// passphrase is being set and should be asked twice. Return an empty string
+/// to fail.
+using PasswordCallback = std::function<std::string(int maxlen, bool verify, const std::any& userdata)>;
+
+/// Context holds certificates, keys, trust anchors and settings for many
+/// connections. It is a shared handle: copies refer to the same context (as a
+/// Python object does), and every Connection keeps its context alive.
+///
+/// Thread safety: configure a Context on one thread. Once configured, any
+/// number of threads may make and run connections from it concurrently
+/// (wrap_bio, Connection(ctx), every Connection call). Setters must not run
+/// concurrently with each other or with connection creation; a setter called
+/// after connections exist affects later connections only.
+///
+///     sslpp::Context ctx = sslpp::create_default_context();
+///     sslpp::Connection conn = ctx.wrap_bio(false, "example.com");
+class SSLPP_API Context {
+ public:
+  /// Context makes a context for `protocol`. PROTOCOL_TLS_CLIENT turns on
+  /// CERT_REQUIRED and check_hostname. Every context starts with TLS 1.2 as
+  /// its minimum version, OP_ALL, OP_NO_COMPRESSION,
+  /// OP_CIPHER_SERVER_PREFERENCE and Python's strong cipher list.
+  /// Throws NotSupportedError for SSLv2_METHOD and SSLv3_METHOD.
+  explicit Context(Protocol protocol = PROTOCOL_TLS);
+
+  /// protocol is what this context was made with.
+  [[nodiscard]] Protocol protocol() const noexcept;
+
+  // -- Verification ---------------------------------------------------------
+
+  /// verify_mode is Python's SSLContext.verify_mode.
+  [[nodiscard]] VerifyMode verify_mode() const noexcept;
+  /// set_verify_mode sets it. Throws ValueError for CERT_NONE while
+  /// check_hostname is on (as Python does).
+  void set_verify_mode(VerifyMode mode);
+  /// check_hostname says whether client connections verify the server's
+  /// name against server_hostname during the handshake (in OpenSSL).
+  [[nodiscard]] bool check_hostname() const noexcept;
+  /// set_check_hostname turns it on or off; turning it on while verify_mode
+  /// is CERT_NONE raises verify_mode to CERT_REQUIRED, as Python does.
+  void set_check_hostname(bool on);
+  /// verify_flags is Python's SSLContext.verify_flags (X509_V_FLAG_*).
+  [[nodiscard]] VerifyFlags verify_flags() const noexcept;
+  void set_verify_flags(VerifyFlags flags);
+
+  /// set_verify is pyOpenSSL's: sets the SSL_VERIFY_* mode and an optional
+  /// callback that can override each verdict.
+  void set_verify(VerifyPeer mode, VerifyCallback callback = {});
+  /// get_verify_mode is pyOpenSSL's view of the mode (SSL_VERIFY_* bits).
+  [[nodiscard]] VerifyPeer get_verify_mode() const noexcept;
+  void set_verify_depth(int depth);
+  [[nodiscard]] int get_verify_depth() const noexcept;
+
+  /// load_verify_locations adds trusted CAs (and CRLs) from any of a file, a
+  /// directory, PEM text and DER bytes. Throws ValueError when all are empty,
+  /// OSError when a file cannot be read, SSLError when nothing parses.
+  void load_verify_locations(const VerifyLocations& locations);
+  /// load_verify_locations is pyOpenSSL's form (pemfile, capath).
+  void load_verify_locations(const std::filesystem::path& cafile, const std::filesystem::path& capath = {});
+  /// load_default_certs trusts the system's default CA store (Python's).
+  void load_default_certs(Purpose purpose = Purpose::SERVER_AUTH);
+  /// set_default_verify_paths is pyOpenSSL's name for the same thing.
+  void set_default_verify_paths();
+
+  // -- Own certificate and key ---------------------------------------------
+
+  /// load_cert_chain loads our certificate chain (PEM, leaf first) and its
+  /// key (from `keyfile`, or from `certfile` when keyfile is empty). An
+  /// encrypted key is opened with `password`. Throws OSError for unreadable
+  /// files, SSLError for a wrong password or a key that does not match.
+  void load_cert_chain(const std::filesystem::path& certfile, const std::filesystem::path& keyfile = {},
+                       std::optional<std::string_view> password = std::nullopt);
+  /// load_cert_chain with a callback that supplies the password on demand.
+  void load_cert_chain(const std::filesystem::path& certfile, const std::filesystem::path& keyfile,
+                       const std::function<std::string()>& password);
+  void use_certificate(const Certificate& certificate);
+  void use_certificate_file(const std::filesystem::path& file, FileType type = FILETYPE_PEM);
+  void use_certificate_chain_file(const std::filesystem::path& file);
+  void add_extra_chain_cert(const Certificate& certificate);
+  void use_privatekey(const PrivateKey& key);
+  void use_privatekey_file(const std::filesystem::path& file, FileType type = FILETYPE_PEM);
+  /// check_privatekey throws SSLError unless the key matches the certificate.
+  void check_privatekey() const;
+  /// set_passwd_cb sets the callback every later key load asks for a
+  /// passphrase (pyOpenSSL's), with `userdata` passed through to it.
+  void set_passwd_cb(PasswordCallback callback, std::any userdata = {});
+
+  // -- Protocol settings ----------------------------------------------------
+
+  /// options is the current SSL_OP_* set.
+  [[nodiscard]] Options options() const noexcept;
+  /// set_options adds `options` (pyOpenSSL's semantics; nothing is cleared)
+  /// and returns the new set.
+  Options set_options(Options options) noexcept;
+  /// clear_options removes `options` and returns the new set. Python's
+  /// `ctx.options &= ~X` is clear_options(X).
+  Options clear_options(Options options) noexcept;
+  /// minimum_version / maximum_version are Python's properties;
+  /// MINIMUM_SUPPORTED / MAXIMUM_SUPPORTED mean no bound.
+  [[nodiscard]] TLSVersion minimum_version() const noexcept;
+  [[nodiscard]] TLSVersion maximum_version() const noexcept;
+  /// set_minimum_version / set_maximum_version throw NotSupportedError for a
+  /// version this OpenSSL lacks (SSLv3) and ValueError for a magic value
+  /// on the wrong side.
+  void set_minimum_version(TLSVersion version);
+  void set_maximum_version(TLSVersion version);
+  /// set_ciphers sets the TLS 1.2-and-below cipher list (OpenSSL syntax).
+  /// Throws SSLError ("No cipher can be selected") when nothing matches.
+  void set_ciphers(std::string_view ciphers);
+  /// set_cipher_list is pyOpenSSL's name for set_ciphers.
+  void set_cipher_list(std::string_view ciphers) { set_ciphers(ciphers); }
+  /// set_ciphersuites sets the TLS 1.3 suites (OpenSSL syntax).
+  void set_ciphersuites(std::string_view suites);
+  /// get_ciphers lists the enabled ciphers in preference order.
+  [[nodiscard]] std::vector<CipherDescription> get_ciphers() const;
+  /// set_alpn_protocols sets the ALPN protocols offered (client) or accepted
+  /// in our order of preference (server). Throws ValueError for an empty or
+  /// over-long (>255 bytes) name.
+  void set_alpn_protocols(const std::vector<std::string>& protocols);
+  /// keylog_filename is the NSS key log file, empty when off.
+  [[nodiscard]] std::filesystem::path keylog_filename() const;
+  /// set_keylog_filename appends key log lines to `file` (empty: off).
+  /// Throws OSError when the file cannot be opened.
+  void set_keylog_filename(const std::filesystem::path& file);
+
+  // -- Application data -----------------------------------------------------
+
+  void set_app_data(std::any data);
+  [[nodiscard]] const std::any& get_app_data() const noexcept;
+
+  // -- Connections ------------------------------------------------------------
+
+  /// wrap_bio makes a sans-IO connection over memory buffers (Python's
+  /// wrap_bio / SSLObject). For a client, `server_hostname` is sent as SNI
+  /// (unless it is an IP address) and, with check_hostname, verified.
+  /// `session` is offered for resumption. Throws ValueError for a server
+  /// connection from a PROTOCOL_TLS_CLIENT context (and the reverse), an
+  /// empty hostname or one starting with '.', or check_hostname without a
+  /// server_hostname.
+  [[nodiscard]] Connection wrap_bio(bool server_side = false,
+                                    std::optional<std::string_view> server_hostname = std::nullopt,
+                                    const Session* session = nullptr) const;
+
+  /// native_handle is the borrowed SSL_CTX*, an escape hatch.
+  [[nodiscard]] SSL_CTX* native_handle() const noexcept;
+
+  friend bool operator==(const Context& a, const Context& b) noexcept { return a.state_ == b.state_; }
+
+ private:
+  friend class Connection;
+  explicit Context(std::shared_ptr<detail::context_state> state) noexcept : state_(std::move(state)) {}
+  std::shared_ptr<detail::context_state> state_;
+};
+
+/// create_default_context is Python's: a context with the module's secure
+/// defaults for `purpose`. For SERVER_AUTH (a client): CERT_REQUIRED and
+/// check_hostname; TLS 1.2 minimum; strong ciphers only; trusts `locations`
+/// or, when it is empty, the system's default CA store. Key logging to
+/// $SSLKEYLOGFILE when that is set.
+SSLPP_API Context create_default_context(Purpose purpose = Purpose::SERVER_AUTH,
+                                         const VerifyLocations& locations = {});
+
+}  // namespace sslpp

@@ -1,0 +1,218 @@
+// Error codes, error details and the exception types of sslpp.
+//
+// One truth, two faces: every failure is a std::error_code plus an ErrorInfo
+// (what OpenSSL said). The exception-free calls return them; the throwing
+// calls turn them into the exception type Python's ssl module would raise.
+//
+//   std::system_error
+//     OSError                      Python's OSError (files, sockets)
+//       SSLError                   ssl.SSLError, OpenSSL.SSL.Error
+//         SSLZeroReturnError       ssl.SSLZeroReturnError, ZeroReturnError
+//         SSLWantReadError         ssl.SSLWantReadError, WantReadError
+//         SSLWantWriteError        ssl.SSLWantWriteError, WantWriteError
+//         WantX509LookupError      OpenSSL.SSL.WantX509LookupError
+//         SSLSyscallError          ssl.SSLSyscallError, SysCallError
+//         SSLEOFError              ssl.SSLEOFError
+//         SSLCertVerificationError ssl.SSLCertVerificationError
+//           CertificateError       ssl.CertificateError (match_hostname)
+//         NotSupportedError        a seed name OpenSSL 3 / Linux cannot honour
+//   std::invalid_argument
+//     ValueError                   Python's ValueError: a call made wrongly
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <sslpp/export.hpp>
+
+namespace sslpp {
+
+// ---------------------------------------------------------------------------
+// Codes
+
+/// errc are sslpp's own error conditions, in sslpp_category(). OpenSSL's
+/// packed error codes live in ssl_category(); errno values in
+/// std::system_category().
+enum class errc {
+  /// The peer closed the TLS stream (close_notify) where data was expected.
+  zero_return = 1,
+  /// Non-blocking: ciphertext from the peer is needed first.
+  want_read,
+  /// Non-blocking: ciphertext must be sent to the peer first.
+  want_write,
+  /// An application callback asked to be called again.
+  want_x509_lookup,
+  /// An I/O error below TLS; SSLSyscallError carries errno.
+  syscall,
+  /// The transport ended without close_notify (possible truncation attack).
+  eof,
+  /// The seed names something OpenSSL 3 or this platform does not provide.
+  not_supported,
+  /// The call needs a finished handshake.
+  handshake_required,
+  /// An application callback threw; the exception is kept for the caller.
+  callback_failed,
+  /// An argument or a call order the API does not accept (Python's ValueError).
+  invalid_argument,
+  /// match_hostname: the certificate does not match the name.
+  hostname_mismatch,
+  /// A blocking call ran out of time.
+  timed_out,
+};
+
+/// sslpp_category is the category of errc.
+SSLPP_API const std::error_category& sslpp_category() noexcept;
+
+/// ssl_category is the category of OpenSSL's packed error codes
+/// (ERR_get_error values without the system-error flag).
+SSLPP_API const std::error_category& ssl_category() noexcept;
+
+/// make_error_code lets errc convert to std::error_code.
+SSLPP_API std::error_code make_error_code(errc e) noexcept;
+
+// ---------------------------------------------------------------------------
+// Details
+
+/// ErrorEntry is one entry of OpenSSL's error queue, as pyOpenSSL's Error
+/// lists them: (lib, func, reason) in OpenSSL's words, plus the packed code.
+struct ErrorEntry {
+  unsigned long code = 0;
+  std::string lib;
+  std::string func;
+  std::string reason;
+};
+
+/// ErrorInfo is everything known about one failure.
+struct ErrorInfo {
+  std::error_code code;
+  /// The message a person reads, e.g. "[SSL: CERTIFICATE_VERIFY_FAILED]
+  /// certificate verify failed: Hostname mismatch, certificate is not valid
+  /// for 'x'."
+  std::string message;
+  /// Python's SSLError.library mnemonic ("SSL", "PEM", "X509"), or empty.
+  std::string library;
+  /// Python's SSLError.reason mnemonic ("CERTIFICATE_VERIFY_FAILED"), or empty.
+  std::string reason;
+  /// The OpenSSL error queue at the failure, oldest first.
+  std::vector<ErrorEntry> queue;
+  /// X509_V_* result when certificate verification failed, else 0.
+  long verify_code = 0;
+  std::string verify_message;
+  /// errno for SSLSyscallError, else 0.
+  int sys_errno = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Exceptions
+
+/// OSError is Python's OSError: a failure with a std::error_code.
+class SSLPP_API OSError : public std::system_error {
+ public:
+  explicit OSError(ErrorInfo info);
+  /// what() is the message a person reads.
+  const char* what() const noexcept override;
+  /// info() is the whole failure record.
+  const ErrorInfo& info() const noexcept { return *info_; }
+  /// class_name() is the Python class name, e.g. "SSLCertVerificationError".
+  virtual const char* class_name() const noexcept { return "OSError"; }
+
+ private:
+  std::shared_ptr<const ErrorInfo> info_;  // shared: exceptions copy nothrow
+};
+
+/// SSLError is Python's ssl.SSLError and pyOpenSSL's Error.
+class SSLPP_API SSLError : public OSError {
+ public:
+  using OSError::OSError;
+  /// library() is the OpenSSL sub-library mnemonic ("SSL", "PEM", "X509"),
+  /// empty when the error did not come from OpenSSL.
+  const std::string& library() const noexcept { return info().library; }
+  /// reason() is the reason mnemonic ("CERTIFICATE_VERIFY_FAILED").
+  const std::string& reason() const noexcept { return info().reason; }
+  /// errors() is OpenSSL's error queue as (lib, func, reason) entries.
+  const std::vector<ErrorEntry>& errors() const noexcept { return info().queue; }
+  const char* class_name() const noexcept override { return "SSLError"; }
+};
+
+#define SSLPP_DETAIL_SSL_ERROR(name, base)                                 \
+  class SSLPP_API name : public base {                                     \
+   public:                                                                 \
+    using base::base;                                                      \
+    const char* class_name() const noexcept override { return #name; }    \
+  }
+
+/// SSLZeroReturnError: the TLS stream was closed cleanly (close_notify).
+SSLPP_DETAIL_SSL_ERROR(SSLZeroReturnError, SSLError);
+/// SSLWantReadError: non-blocking, more data must be read from the transport.
+SSLPP_DETAIL_SSL_ERROR(SSLWantReadError, SSLError);
+/// SSLWantWriteError: non-blocking, data must be written to the transport first.
+SSLPP_DETAIL_SSL_ERROR(SSLWantWriteError, SSLError);
+/// WantX509LookupError: a callback asked to be called again.
+SSLPP_DETAIL_SSL_ERROR(WantX509LookupError, SSLError);
+/// SSLEOFError: the transport ended without close_notify.
+SSLPP_DETAIL_SSL_ERROR(SSLEOFError, SSLError);
+/// NotSupportedError: a seed name that OpenSSL 3 or this platform lacks.
+SSLPP_DETAIL_SSL_ERROR(NotSupportedError, SSLError);
+
+/// SSLSyscallError: an I/O error below TLS (pyOpenSSL's SysCallError).
+class SSLPP_API SSLSyscallError : public SSLError {
+ public:
+  using SSLError::SSLError;
+  /// errnum() is the errno of the failure (0: the transport ended abruptly).
+  int errnum() const noexcept { return info().sys_errno; }
+  const char* class_name() const noexcept override { return "SSLSyscallError"; }
+};
+
+/// SSLCertVerificationError: the peer's certificate did not verify.
+class SSLPP_API SSLCertVerificationError : public SSLError {
+ public:
+  using SSLError::SSLError;
+  /// verify_code() is OpenSSL's X509_V_ERR_* value (62: hostname mismatch).
+  long verify_code() const noexcept { return info().verify_code; }
+  /// verify_message() says why, in words.
+  const std::string& verify_message() const noexcept { return info().verify_message; }
+  const char* class_name() const noexcept override { return "SSLCertVerificationError"; }
+};
+
+/// CertificateError: match_hostname found no match. As in Python, it is a
+/// kind of SSLCertVerificationError.
+SSLPP_DETAIL_SSL_ERROR(CertificateError, SSLCertVerificationError);
+
+#undef SSLPP_DETAIL_SSL_ERROR
+
+/// ValueError is Python's ValueError: the call was made wrongly (a bad
+/// argument, or a call that needs a finished handshake made before it).
+class SSLPP_API ValueError : public std::invalid_argument {
+ public:
+  explicit ValueError(const std::string& what, std::error_code code = make_error_code(errc::invalid_argument))
+      : std::invalid_argument(what), code_(code) {}
+  std::error_code code() const noexcept { return code_; }
+  const char* class_name() const noexcept { return "ValueError"; }
+
+ private:
+  std::error_code code_;
+};
+
+// pyOpenSSL's names for the same types.
+using Error = SSLError;
+using ZeroReturnError = SSLZeroReturnError;
+using WantReadError = SSLWantReadError;
+using WantWriteError = SSLWantWriteError;
+using SysCallError = SSLSyscallError;
+
+/// throw_error throws the exception type that Python would raise for `info`.
+[[noreturn]] SSLPP_API void throw_error(ErrorInfo info);
+
+/// error_info builds an ErrorInfo for one of sslpp's own conditions, with the
+/// standard message for it followed by `detail` when not empty.
+SSLPP_API ErrorInfo error_info(errc e, std::string_view detail = {});
+
+}  // namespace sslpp
+
+template <>
+struct std::is_error_code_enum<sslpp::errc> : std::true_type {};

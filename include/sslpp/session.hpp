@@ -1,0 +1,48 @@
+// Session: a resumable TLS session, held by reference.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <openssl/types.h>
+
+// OpenSSL declares SSL_SESSION in <openssl/ssl.h>; repeating the typedef keeps
+// that header out of user code.
+typedef struct ssl_session_st SSL_SESSION;
+
+#include <sslpp/export.hpp>
+
+namespace sslpp {
+
+/// Session is a TLS session a client can offer on a later connection to
+/// resume it (Python's SSLSession). It holds the OpenSSL session by reference:
+/// passing it on never re-encodes it. Copies share the same session.
+/// Thread-safe to share between threads.
+class SSLPP_API Session {
+ public:
+  /// from_native takes a new reference to `session` (borrowed).
+  static Session from_native(SSL_SESSION* session) noexcept;
+
+  /// id is the session ID (may be empty for TLS 1.3 tickets).
+  [[nodiscard]] std::vector<std::byte> id() const;
+  /// timeout is the lifetime in seconds; time the creation time (epoch seconds).
+  [[nodiscard]] long timeout() const noexcept;
+  [[nodiscard]] long time() const noexcept;
+  /// has_ticket is true when the session carries a TLS session ticket.
+  [[nodiscard]] bool has_ticket() const noexcept;
+  /// is_resumable is false for a session that can no longer be offered.
+  [[nodiscard]] bool is_resumable() const noexcept;
+
+  [[nodiscard]] SSL_SESSION* native_handle() const noexcept { return session_.get(); }
+
+ private:
+  struct free_session {
+    void operator()(SSL_SESSION* p) const noexcept;
+  };
+  explicit Session(SSL_SESSION* owned) noexcept : session_(owned, free_session{}) {}
+  std::shared_ptr<SSL_SESSION> session_;
+};
+
+}  // namespace sslpp

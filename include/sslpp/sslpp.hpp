@@ -1,0 +1,12 @@
+// sslpp: TLS for C++ over OpenSSL 3, with the API of Python's ssl module and
+// pyOpenSSL's OpenSSL.SSL. This umbrella header includes the whole public API.
+#pragma once
+
+#include <sslpp/certificate.hpp>
+#include <sslpp/certificate_authority.hpp>
+#include <sslpp/connection.hpp>
+#include <sslpp/constants.hpp>
+#include <sslpp/context.hpp>
+#include <sslpp/error.hpp>
+#include <sslpp/session.hpp>
+#include <sslpp/status.hpp>

@@ -1,0 +1,39 @@
+// The exception-free vocabulary of sslpp's I/O calls.
+#pragma once
+
+#include <cstddef>
+
+namespace sslpp {
+
+/// io_status is what an exception-free I/O call (read, write, do_handshake,
+/// shutdown) reports. Each value says what the caller does next.
+enum class io_status {
+  /// The call did its work; `bytes` says how much.
+  ok,
+  /// Ciphertext from the peer is needed: feed it (bio_write, or wait until
+  /// the socket is readable), then repeat the same call with the same arguments.
+  want_read,
+  /// Ciphertext must reach the peer first: drain it (bio_read, or wait until
+  /// the socket is writable), then repeat the same call with the same arguments.
+  want_write,
+  /// The peer sent close_notify: the TLS stream ended cleanly. Reads return
+  /// nothing more; shutdown() completes the exchange.
+  closed,
+  /// The transport ended without close_notify: the data may have been cut
+  /// short by an attacker. Do not treat what was read as complete.
+  truncated,
+  /// A fatal error; the std::error_code says which. The connection is dead:
+  /// every later call reports the same error. Flush bio_read and close.
+  error,
+};
+
+/// io_result is an io_status plus the number of plaintext bytes moved.
+struct io_result {
+  io_status status = io_status::ok;
+  std::size_t bytes = 0;
+
+  /// ok() is true when status is io_status::ok.
+  [[nodiscard]] constexpr bool ok() const noexcept { return status == io_status::ok; }
+};
+
+}  // namespace sslpp

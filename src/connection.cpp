@@ -1,0 +1,582 @@
+#include <sslpp/connection.hpp>
+
+#include <arpa/inet.h>
+#include <cerrno>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "internal/connection_state.hpp"
+#include "internal/error_queue.hpp"
+
+namespace sslpp {
+
+namespace detail {
+
+int connection_state::ex_index() noexcept {
+  static const int index = ::SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+connection_state* connection_state::from(const SSL* ssl) noexcept {
+  return static_cast<connection_state*>(::SSL_get_ex_data(ssl, ex_index()));
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::connection_state;
+
+// is_ip_address decides strictly, as inet_pton does: "192.0.2.1 " and
+// "0192.0.2.1" are names, not addresses.
+bool is_ip_address(const std::string& text) noexcept {
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 || ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
+// verify_message is Python's wording for a failed verification.
+std::string verify_message(long code, const std::optional<std::string>& hostname) {
+  if (code == X509_V_ERR_HOSTNAME_MISMATCH && hostname) {
+    return "Hostname mismatch, certificate is not valid for '" + *hostname + "'.";
+  }
+  if (code == X509_V_ERR_IP_ADDRESS_MISMATCH && hostname) {
+    return "IP address mismatch, certificate is not valid for '" + *hostname + "'.";
+  }
+  return ::X509_verify_cert_error_string(code);
+}
+
+// classify turns a failed SSL call (ret <= 0) into a status, recording the
+// details in `st.error`. Errors other than want_* are made sticky.
+io_result classify(connection_state& st, int ret, std::error_code& ec) noexcept {
+  if (st.callback_exception) {
+    ::ERR_clear_error();
+    st.error = error_info(errc::callback_failed);
+    ec = st.error.code;
+    st.gate |= connection_state::gate_fatal;
+    st.fatal_status = io_status::error;
+    return {io_status::error, 0};
+  }
+  const int err = ::SSL_get_error(st.ssl.get(), ret);
+  switch (err) {
+    case SSL_ERROR_WANT_READ:
+      ec.clear();
+      return {io_status::want_read, 0};
+    case SSL_ERROR_WANT_WRITE:
+      ec.clear();
+      return {io_status::want_write, 0};
+    case SSL_ERROR_ZERO_RETURN:
+      ec.clear();
+      return {io_status::closed, 0};
+    default:
+      break;
+  }
+  io_status status = io_status::error;
+  try {
+    if (err == SSL_ERROR_WANT_X509_LOOKUP) {
+      st.error = error_info(errc::want_x509_lookup);
+      ec = st.error.code;
+      return {io_status::error, 0};  // not sticky: the caller may retry
+    }
+    if (err == SSL_ERROR_SYSCALL) {
+      const int sys = errno;
+      if (::ERR_peek_error() == 0 && (ret == 0 || sys == 0)) {
+        st.error = error_info(errc::eof);
+        status = io_status::truncated;
+      } else {
+        st.error = detail::take_error_queue(errc::syscall);
+        if (st.error.code.category() != std::system_category()) {
+          st.error.code = make_error_code(errc::syscall);
+        }
+        st.error.sys_errno = sys;
+        if (sys != 0) {
+          st.error.message = std::string("[Errno ") + std::to_string(sys) + "] " + std::generic_category().message(sys);
+        }
+      }
+    } else {
+      st.error = detail::take_error_queue(errc::syscall);
+      if (st.error.reason == "UNEXPECTED_EOF_WHILE_READING") {
+        status = io_status::truncated;
+      } else if (st.error.reason == "CERTIFICATE_VERIFY_FAILED") {
+        st.error.verify_code = ::SSL_get_verify_result(st.ssl.get());
+        st.error.verify_message = verify_message(st.error.verify_code, st.hostname);
+        st.error.message += ": " + st.error.verify_message;
+      }
+    }
+  } catch (...) {
+    // Out of memory while describing the error: keep the code, lose the words.
+    st.error = ErrorInfo{};
+    st.error.code = make_error_code(errc::syscall);
+  }
+  ::ERR_clear_error();
+  ec = st.error.code;
+  st.gate |= connection_state::gate_fatal;
+  st.fatal_status = status;
+  return {status, 0};
+}
+
+// gated answers a call that the gate diverted: a sticky error, or a client
+// whose context checks hostnames but that was given none.
+io_result gated(connection_state& st, std::error_code& ec) noexcept {
+  if ((st.gate & connection_state::gate_fatal) == 0) {
+    st.error = error_info(errc::invalid_argument, "check_hostname requires server_hostname");
+  }
+  ec = st.error.code;
+  return {(st.gate & connection_state::gate_fatal) != 0 ? st.fatal_status : io_status::error, 0};
+}
+
+// perform runs one SSL I/O call: the gate, a clean error queue, the call,
+// and classification of a failure. `op` returns OpenSSL's int result and
+// stores the byte count.
+template <typename Op>
+io_result perform(connection_state& st, std::error_code& ec, Op&& op) noexcept {
+  if (st.gate != 0) [[unlikely]] {
+    return gated(st, ec);
+  }
+  detail::clear_stale_errors();
+  std::size_t n = 0;
+  const int ret = op(st.ssl.get(), &n);
+  if (ret > 0) [[likely]] {
+    ec.clear();
+    return {io_status::ok, n};
+  }
+  return classify(st, ret, ec);
+}
+
+CipherInfo cipher_info(const SSL_CIPHER* c) {
+  return {::SSL_CIPHER_get_name(c), ::SSL_CIPHER_get_version(c), ::SSL_CIPHER_get_bits(c, nullptr)};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Construction
+
+Connection::Connection(const Context& context) : impl_(std::make_unique<connection_state>()) {
+  connection_state& st = *impl_;
+  st.context = context.state_;
+  st.owner = this;
+  detail::clear_stale_errors();
+  st.ssl.reset(::SSL_new(context.native_handle()));
+  detail::unique_handle<BIO> rbio(::BIO_new(::BIO_s_mem()));
+  detail::unique_handle<BIO> wbio(::BIO_new(::BIO_s_mem()));
+  if (!st.ssl || !rbio || !wbio) {
+    detail::throw_openssl_error("cannot create connection");
+  }
+  // An empty input buffer means "no data yet" (retry), not end of file.
+  BIO_set_mem_eof_return(rbio.get(), -1);
+  BIO_set_mem_eof_return(wbio.get(), -1);
+  st.rbio = rbio.get();
+  st.wbio = wbio.get();
+  // SSL_set_bio takes ownership of both BIOs: release them at the call.
+  ::SSL_set_bio(st.ssl.get(), rbio.release(), wbio.release());
+  ::SSL_set_ex_data(st.ssl.get(), connection_state::ex_index(), impl_.get());
+}
+
+Connection::Connection(std::unique_ptr<detail::connection_state> impl) noexcept : impl_(std::move(impl)) {
+  impl_->owner = this;
+}
+
+Connection::Connection(Connection&& other) noexcept : impl_(std::move(other.impl_)) {
+  if (impl_) {
+    impl_->owner = this;
+  }
+}
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+  impl_ = std::move(other.impl_);
+  if (impl_) {
+    impl_->owner = this;
+  }
+  return *this;
+}
+
+Connection::~Connection() = default;
+
+// ---------------------------------------------------------------------------
+// Transport
+
+std::size_t Connection::bio_write(std::span<const std::byte> data) noexcept {
+  std::size_t written = 0;
+  if (!data.empty() && ::BIO_write_ex(impl_->rbio, data.data(), data.size(), &written) != 1) {
+    ::ERR_clear_error();
+    return 0;
+  }
+  return written;
+}
+
+std::size_t Connection::bio_read(std::span<std::byte> out) noexcept {
+  std::size_t n = 0;
+  if (out.empty() || ::BIO_read_ex(impl_->wbio, out.data(), out.size(), &n) != 1) {
+    return 0;  // nothing pending is the normal "no data yet", not an error
+  }
+  return n;
+}
+
+std::string Connection::bio_read(std::size_t bufsize) {
+  std::string out(std::min(bufsize, bio_pending()), '\0');
+  out.resize(bio_read(std::as_writable_bytes(std::span(out))));
+  return out;
+}
+
+std::size_t Connection::bio_pending() const noexcept { return BIO_ctrl_pending(impl_->wbio); }
+
+void Connection::bio_shutdown() noexcept { BIO_set_mem_eof_return(impl_->rbio, 0); }
+
+// ---------------------------------------------------------------------------
+// Role and peer name
+
+void Connection::set_connect_state() {
+  ::SSL_set_connect_state(impl_->ssl.get());
+  impl_->check_hostname = impl_->context->check_hostname;
+  if (impl_->check_hostname) {
+    if (impl_->hostname) {
+      set_server_hostname(*impl_->hostname);  // now with the verification name
+    } else {
+      impl_->gate |= connection_state::gate_needs_hostname;
+    }
+  }
+}
+
+void Connection::set_accept_state() {
+  ::SSL_set_accept_state(impl_->ssl.get());
+  impl_->check_hostname = false;
+  impl_->gate &= static_cast<std::uint8_t>(~connection_state::gate_needs_hostname);
+}
+
+bool Connection::server_side() const noexcept { return ::SSL_is_server(impl_->ssl.get()) == 1; }
+
+std::optional<std::string> Connection::server_hostname() const { return impl_->hostname; }
+
+void Connection::set_server_hostname(std::string_view hostname) {
+  if (hostname.empty() || hostname.front() == '.') {
+    detail::throw_value_error("server_hostname cannot be an empty string or start with a leading dot.");
+  }
+  if (hostname.find('\0') != std::string_view::npos) {
+    detail::throw_value_error("server_hostname must not contain a NUL byte.");
+  }
+  if (::SSL_in_before(impl_->ssl.get()) != 1) {
+    detail::throw_value_error("server_hostname can only be set before the handshake");
+  }
+  connection_state& st = *impl_;
+  std::string name(hostname);
+  const bool is_ip = is_ip_address(name);
+  detail::clear_stale_errors();
+  // SNI carries names only (RFC 6066 forbids literal addresses).
+  if (!is_ip && ::SSL_set_tlsext_host_name(st.ssl.get(), name.c_str()) != 1) {
+    detail::throw_openssl_error("set_server_hostname");
+  }
+  if (st.check_hostname || st.context->check_hostname) {
+    X509_VERIFY_PARAM* param = ::SSL_get0_param(st.ssl.get());
+    const int ok = is_ip ? ::X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
+                         : ::X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
+    if (ok != 1) {
+      detail::throw_openssl_error("set_server_hostname");
+    }
+  }
+  st.hostname = std::move(name);
+  st.gate &= static_cast<std::uint8_t>(~connection_state::gate_needs_hostname);
+}
+
+// ---------------------------------------------------------------------------
+// Exception-free I/O
+
+io_result Connection::do_handshake(std::error_code& ec) noexcept {
+  return perform(*impl_, ec, [](SSL* ssl, std::size_t*) { return ::SSL_do_handshake(ssl); });
+}
+
+io_result Connection::read(std::span<std::byte> out, std::error_code& ec) noexcept {
+  return perform(*impl_, ec, [out](SSL* ssl, std::size_t* n) { return ::SSL_read_ex(ssl, out.data(), out.size(), n); });
+}
+
+io_result Connection::write(std::span<const std::byte> data, std::error_code& ec) noexcept {
+  if (data.empty()) {
+    ec.clear();
+    return {io_status::ok, 0};
+  }
+  return perform(*impl_, ec,
+                 [data](SSL* ssl, std::size_t* n) { return ::SSL_write_ex(ssl, data.data(), data.size(), n); });
+}
+
+io_result Connection::shutdown(std::error_code& ec) noexcept {
+  connection_state& st = *impl_;
+  if ((st.gate & connection_state::gate_fatal) != 0) {
+    return gated(st, ec);
+  }
+  detail::clear_stale_errors();
+  const int ret = ::SSL_shutdown(st.ssl.get());
+  if (ret == 1) {
+    ec.clear();
+    return {io_status::ok, 0};
+  }
+  if (ret == 0) {
+    // Our close_notify is out; the peer's has not arrived yet.
+    ec.clear();
+    return {io_status::want_read, 0};
+  }
+  return classify(st, ret, ec);
+}
+
+// ---------------------------------------------------------------------------
+// Throwing I/O
+
+void Connection::raise(io_status status) const {
+  connection_state& st = *impl_;
+  switch (status) {
+    case io_status::want_read:
+      throw_error(error_info(errc::want_read));
+    case io_status::want_write:
+      throw_error(error_info(errc::want_write));
+    case io_status::closed:
+      throw_error(error_info(errc::zero_return));
+    default:
+      break;
+  }
+  if (st.callback_exception) {
+    std::exception_ptr e = std::exchange(st.callback_exception, nullptr);
+    std::rethrow_exception(e);
+  }
+  throw_error(st.error);
+}
+
+void Connection::do_handshake() {
+  std::error_code ec;
+  const io_result r = do_handshake(ec);
+  if (!r.ok()) {
+    raise(r.status);
+  }
+}
+
+std::size_t Connection::read(std::span<std::byte> out) {
+  std::error_code ec;
+  const io_result r = read(out, ec);
+  if (r.ok() || r.status == io_status::closed) {
+    return r.bytes;
+  }
+  raise(r.status);
+}
+
+std::string Connection::read(std::size_t len) {
+  std::string out(len, '\0');
+  out.resize(read(std::as_writable_bytes(std::span(out))));
+  return out;
+}
+
+std::size_t Connection::write(std::span<const std::byte> data) {
+  std::error_code ec;
+  const io_result r = write(data, ec);
+  if (!r.ok()) {
+    raise(r.status);
+  }
+  return r.bytes;
+}
+
+void Connection::sendall(std::span<const std::byte> data) {
+  while (!data.empty()) {
+    data = data.subspan(write(data));
+  }
+}
+
+bool Connection::shutdown() {
+  std::error_code ec;
+  const io_result r = shutdown(ec);
+  if (r.ok()) {
+    return true;
+  }
+  if (r.status == io_status::want_read) {
+    return false;
+  }
+  raise(r.status);
+}
+
+void Connection::unwrap() {
+  std::error_code ec;
+  const io_result r = shutdown(ec);
+  if (!r.ok()) {
+    raise(r.status);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// State
+
+std::size_t Connection::pending() const noexcept {
+  return static_cast<std::size_t>(::SSL_pending(impl_->ssl.get()));
+}
+
+bool Connection::want_read() const noexcept { return SSL_want_read(impl_->ssl.get()) != 0; }
+
+bool Connection::want_write() const noexcept {
+  return SSL_want_write(impl_->ssl.get()) != 0 || BIO_ctrl_pending(impl_->wbio) > 0;
+}
+
+bool Connection::is_handshake_done() const noexcept { return ::SSL_is_init_finished(impl_->ssl.get()) == 1; }
+
+ShutdownState Connection::get_shutdown() const noexcept {
+  return static_cast<ShutdownState>(::SSL_get_shutdown(impl_->ssl.get()));
+}
+
+void Connection::set_shutdown(ShutdownState state) noexcept { ::SSL_set_shutdown(impl_->ssl.get(), to_underlying(state)); }
+
+// ---------------------------------------------------------------------------
+// After the handshake
+
+std::optional<std::string> Connection::version() const {
+  if (!is_handshake_done()) {
+    return std::nullopt;
+  }
+  return std::string(::SSL_get_version(impl_->ssl.get()));
+}
+
+std::optional<CipherInfo> Connection::cipher() const {
+  const SSL_CIPHER* c = ::SSL_get_current_cipher(impl_->ssl.get());
+  if (c == nullptr) {
+    return std::nullopt;
+  }
+  return cipher_info(c);
+}
+
+std::optional<std::vector<CipherInfo>> Connection::shared_ciphers() const {
+  SSL* ssl = impl_->ssl.get();
+  const STACK_OF(SSL_CIPHER)* client = ::SSL_get_client_ciphers(ssl);
+  const STACK_OF(SSL_CIPHER)* server = ::SSL_get_ciphers(ssl);
+  if (client == nullptr || server == nullptr || ::SSL_is_server(ssl) != 1) {
+    return std::nullopt;
+  }
+  std::vector<CipherInfo> out;
+  for (int i = 0; i < sk_SSL_CIPHER_num(server); ++i) {
+    const SSL_CIPHER* c = sk_SSL_CIPHER_value(server, i);
+    if (sk_SSL_CIPHER_find(const_cast<STACK_OF(SSL_CIPHER)*>(client), c) >= 0) {
+      out.push_back(cipher_info(c));
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> Connection::compression() const {
+  const COMP_METHOD* comp = ::SSL_get_current_compression(impl_->ssl.get());
+  if (comp == nullptr) {
+    return std::nullopt;
+  }
+  const char* name = ::OBJ_nid2sn(::COMP_get_type(comp));
+  return name != nullptr ? std::optional<std::string>(name) : std::nullopt;
+}
+
+std::optional<std::string> Connection::selected_alpn_protocol() const {
+  const unsigned char* data = nullptr;
+  unsigned int len = 0;
+  ::SSL_get0_alpn_selected(impl_->ssl.get(), &data, &len);
+  if (data == nullptr || len == 0) {
+    return std::nullopt;
+  }
+  return std::string(reinterpret_cast<const char*>(data), len);
+}
+
+std::optional<CertInfo> Connection::getpeercert() const {
+  if (!is_handshake_done()) {
+    throw ValueError("handshake not done yet", make_error_code(errc::handshake_required));
+  }
+  std::optional<Certificate> cert = get_peer_certificate();
+  if (!cert) {
+    return std::nullopt;
+  }
+  // Python returns {} for a certificate nobody verified.
+  if ((::SSL_get_verify_mode(impl_->ssl.get()) & SSL_VERIFY_PEER) == 0) {
+    CertInfo empty;
+    empty.is_empty = true;
+    return empty;
+  }
+  return cert->decode();
+}
+
+std::optional<std::vector<std::byte>> Connection::getpeercert_der() const {
+  if (!is_handshake_done()) {
+    throw ValueError("handshake not done yet", make_error_code(errc::handshake_required));
+  }
+  std::optional<Certificate> cert = get_peer_certificate();
+  if (!cert) {
+    return std::nullopt;
+  }
+  return cert->der();
+}
+
+std::optional<Certificate> Connection::get_peer_certificate() const {
+  X509* peer = ::SSL_get0_peer_certificate(impl_->ssl.get());
+  if (peer == nullptr) {
+    return std::nullopt;
+  }
+  return Certificate::from_native(peer);
+}
+
+std::vector<Certificate> Connection::get_peer_cert_chain() const {
+  std::vector<Certificate> out;
+  const STACK_OF(X509)* chain = ::SSL_get_peer_cert_chain(impl_->ssl.get());
+  for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
+    out.push_back(Certificate::from_native(sk_X509_value(chain, i)));
+  }
+  return out;
+}
+
+std::optional<std::vector<std::byte>> Connection::get_channel_binding(std::string_view cb_type) const {
+  if (cb_type != "tls-unique") {
+    throw ValueError("Unsupported channel binding type: '" + std::string(cb_type) + "'");
+  }
+  if (!is_handshake_done()) {
+    return std::nullopt;
+  }
+  // RFC 5929: the first Finished message of the latest handshake, which is
+  // the client's for a full handshake and the server's for a resumption.
+  SSL* ssl = impl_->ssl.get();
+  std::byte buf[EVP_MAX_MD_SIZE];
+  const bool ours = (::SSL_session_reused(ssl) == 1) == (::SSL_is_server(ssl) == 1);
+  const std::size_t len = ours ? ::SSL_get_finished(ssl, buf, sizeof buf) : ::SSL_get_peer_finished(ssl, buf, sizeof buf);
+  if (len == 0) {
+    return std::nullopt;
+  }
+  return std::vector<std::byte>(buf, buf + len);
+}
+
+std::optional<Session> Connection::session() const {
+  SSL_SESSION* s = ::SSL_get_session(impl_->ssl.get());
+  if (s == nullptr) {
+    return std::nullopt;
+  }
+  return Session::from_native(s);
+}
+
+void Connection::set_session(const Session& session) {
+  if (server_side()) {
+    detail::throw_value_error("Cannot set session for server-side connection");
+  }
+  if (::SSL_in_before(impl_->ssl.get()) != 1) {
+    detail::throw_value_error("Cannot set session after handshake.");
+  }
+  detail::clear_stale_errors();
+  if (::SSL_set_session(impl_->ssl.get(), session.native_handle()) != 1) {
+    detail::throw_openssl_error("set_session");
+  }
+}
+
+bool Connection::session_reused() const noexcept { return ::SSL_session_reused(impl_->ssl.get()) == 1; }
+
+long Connection::verify_result() const noexcept { return ::SSL_get_verify_result(impl_->ssl.get()); }
+
+// ---------------------------------------------------------------------------
+// Context, errors, application data
+
+Context Connection::get_context() const noexcept { return Context(impl_->context); }
+
+const ErrorInfo& Connection::last_error() const noexcept { return impl_->error; }
+
+std::exception_ptr Connection::take_callback_exception() noexcept {
+  return std::exchange(impl_->callback_exception, nullptr);
+}
+
+void Connection::set_app_data(std::any data) { impl_->app_data = std::move(data); }
+
+const std::any& Connection::get_app_data() const noexcept { return impl_->app_data; }
+
+SSL* Connection::native_handle() const noexcept { return impl_->ssl.get(); }
+
+}  // namespace sslpp

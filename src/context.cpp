@@ -1,0 +1,568 @@
+#include <sslpp/context.hpp>
+
+#include <cstdlib>
+#include <cstring>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <sslpp/connection.hpp>
+#include <sslpp/error.hpp>
+
+#include "internal/connection_state.hpp"
+#include "internal/context_state.hpp"
+#include "internal/error_queue.hpp"
+#include "internal/pem.hpp"
+
+namespace sslpp {
+
+namespace detail {
+
+int context_state::ex_index() noexcept {
+  static const int index = ::SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+context_state* context_state::from(const SSL_CTX* ctx) noexcept {
+  return static_cast<context_state*>(::SSL_CTX_get_ex_data(ctx, ex_index()));
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::connection_state;
+using detail::context_state;
+
+// Python's default cipher string (PY_SSL_DEFAULT_CIPHER_STRING): forward
+// secret AEAD and AES suites only; no RC4, 3DES, anonymous, NULL or SHA-1 MACs.
+constexpr const char* kDefaultCiphers =
+    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM";
+
+// The options Python's SSLContext starts with, minus OP_IGNORE_UNEXPECTED_EOF,
+// which some Python builds add and which would hide truncation.
+constexpr Options kDefaultOptions =
+    OP_ALL | OP_NO_SSLv2 | OP_NO_SSLv3 | OP_NO_COMPRESSION | OP_CIPHER_SERVER_PREFERENCE | OP_SINGLE_DH_USE |
+    OP_SINGLE_ECDH_USE | OP_ENABLE_MIDDLEBOX_COMPAT;
+
+// Lets servers resume sessions of clients that sent certificates; OpenSSL
+// refuses such resumptions when no session id context is set.
+constexpr unsigned char kSessionIdContext[] = "sslpp";
+
+void check(int ok, const char* what) {
+  if (ok != 1) {
+    detail::throw_openssl_error(what);
+  }
+}
+
+int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
+  auto* ssl = static_cast<SSL*>(::X509_STORE_CTX_get_ex_data(store, ::SSL_get_ex_data_X509_STORE_CTX_idx()));
+  connection_state* conn = ssl != nullptr ? connection_state::from(ssl) : nullptr;
+  if (conn == nullptr || !conn->context->verify_callback || conn->owner == nullptr) {
+    return ok;
+  }
+  try {
+    const Certificate cert = Certificate::from_native(::X509_STORE_CTX_get_current_cert(store));
+    const bool accept = conn->context->verify_callback(*conn->owner, cert, ::X509_STORE_CTX_get_error(store),
+                                                       ::X509_STORE_CTX_get_error_depth(store), ok != 0);
+    if (accept) {
+      // As pyOpenSSL does: an accepted certificate leaves no error behind.
+      ::X509_STORE_CTX_set_error(store, X509_V_OK);
+      return 1;
+    }
+    if (::X509_STORE_CTX_get_error(store) == X509_V_OK) {
+      ::X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    }
+    return 0;
+  } catch (...) {
+    conn->callback_exception = std::current_exception();
+    ::X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+}
+
+void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
+  context_state* state = context_state::from(::SSL_get_SSL_CTX(ssl));
+  if (state == nullptr) {
+    return;
+  }
+  const std::lock_guard lock(state->keylog_mutex);
+  if (std::FILE* f = state->keylog_file.get()) {
+    std::fputs(line, f);
+    std::fputc('\n', f);
+    std::fflush(f);
+  }
+}
+
+int alpn_select_trampoline(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                           unsigned int inlen, void* arg) noexcept {
+  auto* state = static_cast<context_state*>(arg);
+  if (state->alpn_wire.empty()) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  unsigned char* selected = nullptr;
+  // Our list first: the server's preference decides.
+  if (::SSL_select_next_proto(&selected, outlen, state->alpn_wire.data(),
+                              static_cast<unsigned int>(state->alpn_wire.size()), in,
+                              inlen) != OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// password_source_for asks the context's set_passwd_cb callback, if any.
+detail::password_source password_source_for(context_state& state) {
+  detail::password_source source;
+  if (state.password_callback) {
+    source.provide = [&state](int maxlen, bool verify) {
+      return state.password_callback(maxlen, verify, state.password_userdata);
+    };
+  }
+  return source;
+}
+
+int to_openssl_version(TLSVersion v, bool is_minimum) {
+  switch (v) {
+    case TLSVersion::MINIMUM_SUPPORTED:
+      return is_minimum ? 0 : TLS1_VERSION;
+    case TLSVersion::MAXIMUM_SUPPORTED:
+      return is_minimum ? TLS1_3_VERSION : 0;
+    case TLSVersion::SSLv3:
+      if (!HAS_SSLv3) {
+        ErrorInfo info = error_info(errc::not_supported, "SSLv3 is not supported by this OpenSSL build");
+        throw_error(std::move(info));
+      }
+      return SSL3_VERSION;
+    case TLSVersion::TLSv1:
+    case TLSVersion::TLSv1_1:
+    case TLSVersion::TLSv1_2:
+    case TLSVersion::TLSv1_3:
+      return to_underlying(v);
+  }
+  detail::throw_value_error("Unsupported TLS/SSL version " + std::to_string(to_underlying(v)));
+}
+
+TLSVersion from_openssl_version(long v, TLSVersion unbounded) {
+  return v == 0 ? unbounded : static_cast<TLSVersion>(v);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Construction
+
+Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) {
+  const SSL_METHOD* method = nullptr;
+  switch (protocol) {
+    case PROTOCOL_TLS:
+    case SSLv23_METHOD:
+    case TLSv1_METHOD:
+      method = ::TLS_method();
+      break;
+    case PROTOCOL_TLS_CLIENT:
+      method = ::TLS_client_method();
+      break;
+    case PROTOCOL_TLS_SERVER:
+      method = ::TLS_server_method();
+      break;
+    case SSLv2_METHOD:
+      throw_error(error_info(errc::not_supported, "SSLv2_METHOD: SSL 2.0 does not exist in OpenSSL 3"));
+    case SSLv3_METHOD:
+      throw_error(error_info(errc::not_supported, "SSLv3_METHOD: SSL 3.0 is not supported by this OpenSSL build"));
+  }
+  detail::clear_stale_errors();
+  state_->ctx.reset(::SSL_CTX_new(method));
+  if (!state_->ctx) {
+    detail::throw_openssl_error("SSL_CTX_new");
+  }
+  state_->protocol = protocol;
+  SSL_CTX* ctx = state_->ctx.get();
+  ::SSL_CTX_set_ex_data(ctx, context_state::ex_index(), state_.get());
+
+  ::SSL_CTX_set_options(ctx, to_underlying(kDefaultOptions));
+  // Idle connections give their record buffers back (about 34 KB per
+  // connection); moving write buffers are allowed so a retried write may
+  // come from a different address holding the same bytes.
+  ::SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
+  check(::SSL_CTX_set_cipher_list(ctx, kDefaultCiphers), "SSL_CTX_set_cipher_list");
+  check(::SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1),
+        "SSL_CTX_set_session_id_context");
+  ::X509_VERIFY_PARAM_set_hostflags(::SSL_CTX_get0_param(ctx), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  ::SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, &verify_trampoline);
+  ::SSL_CTX_set_alpn_select_cb(ctx, &alpn_select_trampoline, state_.get());
+  ::SSL_CTX_set_default_passwd_cb(ctx, &detail::password_trampoline);
+
+  if (protocol == TLSv1_METHOD) {
+    check(::SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION), "SSL_CTX_set_min_proto_version");
+    check(::SSL_CTX_set_max_proto_version(ctx, TLS1_VERSION), "SSL_CTX_set_max_proto_version");
+  } else {
+    check(::SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION), "SSL_CTX_set_min_proto_version");
+  }
+  if (protocol == PROTOCOL_TLS_CLIENT) {
+    set_verify_mode(CERT_REQUIRED);
+    state_->check_hostname = true;
+  }
+}
+
+Protocol Context::protocol() const noexcept { return state_->protocol; }
+
+SSL_CTX* Context::native_handle() const noexcept { return state_->ctx.get(); }
+
+Context create_default_context(Purpose purpose, const VerifyLocations& locations) {
+  Context ctx(purpose == Purpose::SERVER_AUTH ? PROTOCOL_TLS_CLIENT : PROTOCOL_TLS_SERVER);
+  const bool have_locations = !locations.cafile.empty() || !locations.capath.empty() ||
+                              !locations.cadata_pem.empty() || !locations.cadata_der.empty();
+  if (have_locations) {
+    ctx.load_verify_locations(locations);
+  } else if (ctx.verify_mode() != CERT_NONE) {
+    ctx.load_default_certs(purpose);
+  }
+  if (const char* keylog = std::getenv("SSLKEYLOGFILE"); keylog != nullptr && *keylog != '\0') {
+    ctx.set_keylog_filename(keylog);
+  }
+  return ctx;
+}
+
+// ---------------------------------------------------------------------------
+// Verification
+
+VerifyMode Context::verify_mode() const noexcept {
+  const int mode = ::SSL_CTX_get_verify_mode(state_->ctx.get());
+  if ((mode & SSL_VERIFY_PEER) == 0) {
+    return CERT_NONE;
+  }
+  return (mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT) != 0 ? CERT_REQUIRED : CERT_OPTIONAL;
+}
+
+void Context::set_verify_mode(VerifyMode mode) {
+  if (mode == CERT_NONE && state_->check_hostname) {
+    detail::throw_value_error("Cannot set verify_mode to CERT_NONE when check_hostname is enabled.");
+  }
+  VerifyPeer bits = VERIFY_NONE;
+  if (mode == CERT_OPTIONAL) {
+    bits = VERIFY_PEER;
+  } else if (mode == CERT_REQUIRED) {
+    bits = VERIFY_PEER | VERIFY_FAIL_IF_NO_PEER_CERT;
+  }
+  // Keep whatever extra bits (CLIENT_ONCE, POST_HANDSHAKE) were set.
+  const int extra = ::SSL_CTX_get_verify_mode(state_->ctx.get()) & (SSL_VERIFY_CLIENT_ONCE | SSL_VERIFY_POST_HANDSHAKE);
+  ::SSL_CTX_set_verify(state_->ctx.get(), to_underlying(bits) | extra, &verify_trampoline);
+}
+
+bool Context::check_hostname() const noexcept { return state_->check_hostname; }
+
+void Context::set_check_hostname(bool on) {
+  if (on && verify_mode() == CERT_NONE) {
+    set_verify_mode(CERT_REQUIRED);
+  }
+  state_->check_hostname = on;
+}
+
+VerifyFlags Context::verify_flags() const noexcept {
+  return static_cast<VerifyFlags>(::X509_VERIFY_PARAM_get_flags(::SSL_CTX_get0_param(state_->ctx.get())));
+}
+
+void Context::set_verify_flags(VerifyFlags flags) {
+  X509_VERIFY_PARAM* param = ::SSL_CTX_get0_param(state_->ctx.get());
+  const unsigned long current = ::X509_VERIFY_PARAM_get_flags(param);
+  const unsigned long wanted = to_underlying(flags);
+  detail::clear_stale_errors();
+  if (::X509_VERIFY_PARAM_clear_flags(param, current & ~wanted) != 1 ||
+      ::X509_VERIFY_PARAM_set_flags(param, wanted & ~current) != 1) {
+    detail::throw_openssl_error("set_verify_flags");
+  }
+}
+
+void Context::set_verify(VerifyPeer mode, VerifyCallback callback) {
+  if (!has_any(mode, VERIFY_PEER) && state_->check_hostname) {
+    detail::throw_value_error("Cannot set VERIFY_NONE when check_hostname is enabled.");
+  }
+  state_->verify_callback = std::move(callback);
+  ::SSL_CTX_set_verify(state_->ctx.get(), to_underlying(mode), &verify_trampoline);
+}
+
+VerifyPeer Context::get_verify_mode() const noexcept {
+  return static_cast<VerifyPeer>(::SSL_CTX_get_verify_mode(state_->ctx.get()));
+}
+
+void Context::set_verify_depth(int depth) {
+  if (depth < 0) {
+    detail::throw_value_error("verify depth must not be negative");
+  }
+  ::SSL_CTX_set_verify_depth(state_->ctx.get(), depth);
+}
+
+int Context::get_verify_depth() const noexcept { return ::SSL_CTX_get_verify_depth(state_->ctx.get()); }
+
+void Context::load_verify_locations(const VerifyLocations& locations) {
+  if (locations.cafile.empty() && locations.capath.empty() && locations.cadata_pem.empty() &&
+      locations.cadata_der.empty()) {
+    detail::throw_value_error("cafile, capath and cadata cannot be all omitted");
+  }
+  X509_STORE* store = ::SSL_CTX_get_cert_store(state_->ctx.get());
+  const auto add_all = [store](std::string_view data, FileType type) {
+    for (auto& cert : detail::parse_certificates(data, type)) {
+      detail::clear_stale_errors();
+      if (::X509_STORE_add_cert(store, cert.get()) != 1) {
+        // A certificate already present is not an error (Python ignores it too).
+        const unsigned long err = ::ERR_peek_last_error();
+        if (ERR_GET_LIB(err) != ERR_LIB_X509 || ERR_GET_REASON(err) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
+          detail::throw_openssl_error("load_verify_locations");
+        }
+        ::ERR_clear_error();
+      }
+    }
+  };
+  if (!locations.cadata_pem.empty()) {
+    add_all(locations.cadata_pem, FILETYPE_PEM);
+  }
+  if (!locations.cadata_der.empty()) {
+    add_all({reinterpret_cast<const char*>(locations.cadata_der.data()), locations.cadata_der.size()},
+            FILETYPE_ASN1);
+  }
+  if (!locations.cafile.empty() || !locations.capath.empty()) {
+    if (!locations.cafile.empty()) {
+      detail::require_readable_file(locations.cafile);
+    }
+    detail::clear_stale_errors();
+    const char* file = locations.cafile.empty() ? nullptr : locations.cafile.c_str();
+    const char* path = locations.capath.empty() ? nullptr : locations.capath.c_str();
+    check(::SSL_CTX_load_verify_locations(state_->ctx.get(), file, path), "load_verify_locations");
+  }
+}
+
+void Context::load_verify_locations(const std::filesystem::path& cafile, const std::filesystem::path& capath) {
+  VerifyLocations locations;
+  locations.cafile = cafile;
+  locations.capath = capath;
+  load_verify_locations(locations);
+}
+
+void Context::load_default_certs(Purpose) { set_default_verify_paths(); }
+
+void Context::set_default_verify_paths() {
+  detail::clear_stale_errors();
+  check(::SSL_CTX_set_default_verify_paths(state_->ctx.get()), "set_default_verify_paths");
+}
+
+// ---------------------------------------------------------------------------
+// Own certificate and key
+
+void Context::load_cert_chain(const std::filesystem::path& certfile, const std::filesystem::path& keyfile,
+                              std::optional<std::string_view> password) {
+  if (password) {
+    load_cert_chain(certfile, keyfile, [pw = std::string(*password)] { return pw; });
+  } else {
+    load_cert_chain(certfile, keyfile, std::function<std::string()>());
+  }
+}
+
+void Context::load_cert_chain(const std::filesystem::path& certfile, const std::filesystem::path& keyfile,
+                              const std::function<std::string()>& password) {
+  use_certificate_chain_file(certfile);
+  const std::string key_data = detail::read_file(keyfile.empty() ? certfile : keyfile);
+  detail::password_source source = password_source_for(*state_);
+  if (password) {
+    source.provide = [&password](int, bool) { return password(); };
+  }
+  const PrivateKey key = PrivateKey::from_native(
+      detail::parse_private_key(key_data, FILETYPE_PEM, &source).get());
+  use_privatekey(key);
+  check_privatekey();
+}
+
+void Context::use_certificate(const Certificate& certificate) {
+  detail::clear_stale_errors();
+  check(::SSL_CTX_use_certificate(state_->ctx.get(), certificate.native_handle()), "use_certificate");
+}
+
+void Context::use_certificate_file(const std::filesystem::path& file, FileType type) {
+  use_certificate(Certificate::load(file, type));
+}
+
+void Context::use_certificate_chain_file(const std::filesystem::path& file) {
+  detail::require_readable_file(file);
+  detail::clear_stale_errors();
+  check(::SSL_CTX_use_certificate_chain_file(state_->ctx.get(), file.c_str()), "use_certificate_chain_file");
+}
+
+void Context::add_extra_chain_cert(const Certificate& certificate) {
+  detail::clear_stale_errors();
+  // SSL_CTX_add0_chain_cert takes ownership of one reference: hand it a new one.
+  X509* ref = detail::up_ref(certificate.native_handle()).release();
+  if (::SSL_CTX_add0_chain_cert(state_->ctx.get(), ref) != 1) {
+    ::X509_free(ref);
+    detail::throw_openssl_error("add_extra_chain_cert");
+  }
+}
+
+void Context::use_privatekey(const PrivateKey& key) {
+  detail::clear_stale_errors();
+  check(::SSL_CTX_use_PrivateKey(state_->ctx.get(), key.native_handle()), "use_privatekey");
+}
+
+void Context::use_privatekey_file(const std::filesystem::path& file, FileType type) {
+  const std::string data = detail::read_file(file);
+  detail::password_source source = password_source_for(*state_);
+  const PrivateKey key = PrivateKey::from_native(detail::parse_private_key(data, type, &source).get());
+  use_privatekey(key);
+}
+
+void Context::check_privatekey() const {
+  detail::clear_stale_errors();
+  check(::SSL_CTX_check_private_key(state_->ctx.get()), "check_privatekey");
+}
+
+void Context::set_passwd_cb(PasswordCallback callback, std::any userdata) {
+  state_->password_callback = std::move(callback);
+  state_->password_userdata = std::move(userdata);
+}
+
+// ---------------------------------------------------------------------------
+// Protocol settings
+
+Options Context::options() const noexcept { return static_cast<Options>(::SSL_CTX_get_options(state_->ctx.get())); }
+
+Options Context::set_options(Options options) noexcept {
+  return static_cast<Options>(::SSL_CTX_set_options(state_->ctx.get(), to_underlying(options)));
+}
+
+Options Context::clear_options(Options options) noexcept {
+  return static_cast<Options>(::SSL_CTX_clear_options(state_->ctx.get(), to_underlying(options)));
+}
+
+TLSVersion Context::minimum_version() const noexcept {
+  return from_openssl_version(::SSL_CTX_get_min_proto_version(state_->ctx.get()), TLSVersion::MINIMUM_SUPPORTED);
+}
+
+TLSVersion Context::maximum_version() const noexcept {
+  return from_openssl_version(::SSL_CTX_get_max_proto_version(state_->ctx.get()), TLSVersion::MAXIMUM_SUPPORTED);
+}
+
+void Context::set_minimum_version(TLSVersion version) {
+  detail::clear_stale_errors();
+  if (::SSL_CTX_set_min_proto_version(state_->ctx.get(), to_openssl_version(version, true)) != 1) {
+    detail::throw_value_error("Unsupported protocol version " + std::string(to_string(version)));
+  }
+}
+
+void Context::set_maximum_version(TLSVersion version) {
+  detail::clear_stale_errors();
+  if (::SSL_CTX_set_max_proto_version(state_->ctx.get(), to_openssl_version(version, false)) != 1) {
+    detail::throw_value_error("Unsupported protocol version " + std::string(to_string(version)));
+  }
+}
+
+void Context::set_ciphers(std::string_view ciphers) {
+  detail::clear_stale_errors();
+  const std::string list(ciphers);
+  if (::SSL_CTX_set_cipher_list(state_->ctx.get(), list.c_str()) != 1) {
+    ErrorInfo info = detail::take_error_queue(errc::invalid_argument);
+    info.message = "No cipher can be selected for '" + list + "': " + info.message;
+    throw_error(std::move(info));
+  }
+}
+
+void Context::set_ciphersuites(std::string_view suites) {
+  detail::clear_stale_errors();
+  const std::string list(suites);
+  if (::SSL_CTX_set_ciphersuites(state_->ctx.get(), list.c_str()) != 1) {
+    ErrorInfo info = detail::take_error_queue(errc::invalid_argument);
+    info.message = "No TLS 1.3 cipher suite can be selected for '" + list + "': " + info.message;
+    throw_error(std::move(info));
+  }
+}
+
+std::vector<CipherDescription> Context::get_ciphers() const {
+  std::vector<CipherDescription> out;
+  const STACK_OF(SSL_CIPHER)* ciphers = ::SSL_CTX_get_ciphers(state_->ctx.get());
+  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
+    const SSL_CIPHER* c = sk_SSL_CIPHER_value(ciphers, i);
+    char buf[256];
+    CipherDescription d;
+    d.name = ::SSL_CIPHER_get_name(c);
+    d.protocol = ::SSL_CIPHER_get_version(c);
+    d.secret_bits = ::SSL_CIPHER_get_bits(c, nullptr);
+    d.description = ::SSL_CIPHER_description(c, buf, sizeof buf);
+    while (!d.description.empty() && (d.description.back() == '\n' || d.description.back() == ' ')) {
+      d.description.pop_back();
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+void Context::set_alpn_protocols(const std::vector<std::string>& protocols) {
+  std::vector<unsigned char> wire;
+  for (const auto& p : protocols) {
+    if (p.empty() || p.size() > 255) {
+      detail::throw_value_error("ALPN protocol name must be 1 to 255 bytes: '" + p + "'");
+    }
+    wire.push_back(static_cast<unsigned char>(p.size()));
+    wire.insert(wire.end(), p.begin(), p.end());
+  }
+  // SSL_CTX_set_alpn_protos returns 0 on success (unlike most of OpenSSL).
+  if (::SSL_CTX_set_alpn_protos(state_->ctx.get(), wire.data(), static_cast<unsigned int>(wire.size())) != 0) {
+    detail::throw_openssl_error("set_alpn_protocols");
+  }
+  state_->alpn_wire = std::move(wire);
+}
+
+std::filesystem::path Context::keylog_filename() const { return state_->keylog_path; }
+
+void Context::set_keylog_filename(const std::filesystem::path& file) {
+  const std::lock_guard lock(state_->keylog_mutex);
+  if (file.empty()) {
+    state_->keylog_file.reset();
+    state_->keylog_path.clear();
+    ::SSL_CTX_set_keylog_callback(state_->ctx.get(), nullptr);
+    return;
+  }
+  std::FILE* f = std::fopen(file.c_str(), "a");
+  if (f == nullptr) {
+    detail::throw_os_error(errno, file);
+  }
+  state_->keylog_file.reset(f);
+  state_->keylog_path = file;
+  ::SSL_CTX_set_keylog_callback(state_->ctx.get(), &keylog_trampoline);
+}
+
+// ---------------------------------------------------------------------------
+// Application data, connections
+
+void Context::set_app_data(std::any data) { state_->app_data = std::move(data); }
+
+const std::any& Context::get_app_data() const noexcept { return state_->app_data; }
+
+Connection Context::wrap_bio(bool server_side, std::optional<std::string_view> server_hostname,
+                             const Session* session) const {
+  if (server_side && state_->protocol == PROTOCOL_TLS_CLIENT) {
+    detail::throw_value_error("Cannot create a server connection with a PROTOCOL_TLS_CLIENT context");
+  }
+  if (!server_side && state_->protocol == PROTOCOL_TLS_SERVER) {
+    detail::throw_value_error("Cannot create a client connection with a PROTOCOL_TLS_SERVER context");
+  }
+  if (server_side && server_hostname) {
+    detail::throw_value_error("server_hostname can only be specified in client mode");
+  }
+  if (!server_side && state_->check_hostname && !server_hostname) {
+    detail::throw_value_error("check_hostname requires server_hostname");
+  }
+  Connection conn(*this);
+  if (server_side) {
+    conn.set_accept_state();
+  } else {
+    if (server_hostname) {
+      conn.set_server_hostname(*server_hostname);
+    }
+    conn.set_connect_state();
+    if (session != nullptr) {
+      conn.set_session(*session);
+    }
+  }
+  return conn;
+}
+
+}  // namespace sslpp

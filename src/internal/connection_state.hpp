@@ -1,0 +1,43 @@
+// The state behind a Connection: the SSL, its memory BIOs, the sticky error
+// and what callbacks leave behind for the caller.
+#pragma once
+
+#include <any>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <sslpp/connection.hpp>
+
+#include "context_state.hpp"
+#include "handle.hpp"
+
+namespace sslpp::detail {
+
+struct connection_state {
+  // Bits of `gate`: any set bit diverts I/O calls off the fast path.
+  static constexpr std::uint8_t gate_fatal = 1;          // a sticky error
+  static constexpr std::uint8_t gate_needs_hostname = 2;  // check_hostname without server_hostname
+
+  unique_handle<SSL> ssl;
+  BIO* rbio = nullptr;  // network -> TLS; owned by `ssl`
+  BIO* wbio = nullptr;  // TLS -> network; owned by `ssl`
+  std::shared_ptr<context_state> context;
+  Connection* owner = nullptr;  // kept current by Connection's move operations
+
+  std::uint8_t gate = 0;
+  io_status fatal_status = io_status::error;
+  ErrorInfo error;
+  std::exception_ptr callback_exception;
+
+  std::optional<std::string> hostname;
+  bool check_hostname = false;  // the context's setting when the role was chosen
+  std::any app_data;
+
+  static connection_state* from(const SSL* ssl) noexcept;
+  static int ex_index() noexcept;
+};
+
+}  // namespace sslpp::detail

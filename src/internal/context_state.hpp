@@ -1,0 +1,43 @@
+// The state behind a Context handle: the SSL_CTX and the C++ callables and
+// settings OpenSSL cannot hold for us.
+#pragma once
+
+#include <any>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <sslpp/context.hpp>
+
+#include "handle.hpp"
+
+namespace sslpp::detail {
+
+struct context_state {
+  unique_handle<SSL_CTX> ctx;
+  Protocol protocol = PROTOCOL_TLS;
+  bool check_hostname = false;
+
+  VerifyCallback verify_callback;
+  PasswordCallback password_callback;
+  std::any password_userdata;
+
+  // ALPN protocols in wire format (length-prefixed), our order of preference.
+  std::vector<unsigned char> alpn_wire;
+
+  std::filesystem::path keylog_path;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> keylog_file{nullptr, &std::fclose};
+  std::mutex keylog_mutex;  // OpenSSL may log from several threads at once
+
+  std::any app_data;
+
+  // from finds the state of an SSL_CTX made by sslpp (nullptr otherwise),
+  // through a private ex_data index: never through app data, which users can
+  // reach with native_handle().
+  static context_state* from(const SSL_CTX* ctx) noexcept;
+  static int ex_index() noexcept;
+};
+
+}  // namespace sslpp::detail

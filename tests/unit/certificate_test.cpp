@@ -1,0 +1,2 @@
+#include <sslpp/certificate.hpp>
+#include <gtest/gtest.h>

@@ -1,0 +1,211 @@
+#include <sslpp/connection.hpp>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <string>
+
+#include "support/pki.hpp"
+#include "support/pump.hpp"
+
+namespace sslpp {
+namespace {
+
+using test::handshake;
+using test::pki;
+using test::transfer;
+
+struct Pair {
+  Context client_ctx = test::client_context();
+  Context server_ctx = test::server_context();
+  Connection client = client_ctx.wrap_bio(false, "localhost");
+  Connection server = server_ctx.wrap_bio(true);
+};
+
+std::string read_all(Connection& conn) {
+  std::string out;
+  std::array<std::byte, 4096> buf{};
+  std::error_code ec;
+  for (;;) {
+    const io_result r = conn.read(buf, ec);
+    if (!r.ok()) {
+      break;
+    }
+    out.append(reinterpret_cast<const char*>(buf.data()), r.bytes);
+  }
+  return out;
+}
+
+TEST(Connection, HandshakeVerifiesAndReportsTheSession) {
+  Pair p;
+  const auto r = handshake(p.client, p.server);
+  ASSERT_TRUE(r.ok()) << r.client_ec.message() << " / " << r.server_ec.message();
+  EXPECT_EQ(p.client.version(), "TLSv1.3");
+  EXPECT_EQ(p.server.version(), "TLSv1.3");
+  ASSERT_TRUE(p.client.cipher());
+  EXPECT_EQ(p.client.cipher()->protocol, "TLSv1.3");
+  EXPECT_GT(p.client.cipher()->secret_bits, 0);
+  EXPECT_EQ(p.client.cipher(), p.server.cipher());
+  EXPECT_FALSE(p.client.compression());
+  EXPECT_TRUE(p.client.is_handshake_done());
+  EXPECT_FALSE(p.client.server_side());
+  EXPECT_TRUE(p.server.server_side());
+  EXPECT_EQ(p.client.server_hostname(), "localhost");
+
+  const auto cert = p.client.getpeercert();
+  ASSERT_TRUE(cert);
+  ASSERT_FALSE(cert->empty());
+  EXPECT_EQ(cert->subject, (DistinguishedName{{{"commonName", "localhost"}}}));
+  EXPECT_EQ(cert->issuer, (DistinguishedName{{{"commonName", "sslpp test CA"}}}));
+  ASSERT_TRUE(cert->subjectAltName);
+  EXPECT_EQ((*cert->subjectAltName)[0], (GeneralName{"DNS", "localhost", {}}));
+  EXPECT_EQ((*cert->subjectAltName)[1], (GeneralName{"IP Address", "127.0.0.1", {}}));
+  EXPECT_EQ((*cert->subjectAltName)[2], (GeneralName{"IP Address", "0:0:0:0:0:0:0:1", {}}));
+  EXPECT_EQ(cert->version, 3);
+
+  const auto der = p.client.getpeercert_der();
+  ASSERT_TRUE(der);
+  EXPECT_EQ(*der, pki().server.credential.certificate.der());
+  // The server did not ask for a client certificate.
+  EXPECT_FALSE(p.server.getpeercert());
+}
+
+TEST(Connection, DataFlowsBothWaysAndCloseIsClean) {
+  Pair p;
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  EXPECT_EQ(p.client.write("hello server"), 12u);
+  transfer(p.client, p.server);
+  EXPECT_EQ(p.server.read(1024), "hello server");
+  p.server.sendall(std::string_view("hello client"));
+  transfer(p.server, p.client);
+  EXPECT_EQ(read_all(p.client), "hello client");
+
+  EXPECT_FALSE(p.client.shutdown());  // our close_notify sent, theirs awaited
+  transfer(p.client, p.server);
+  std::array<std::byte, 16> buf{};
+  std::error_code ec;
+  EXPECT_EQ(p.server.read(buf, ec).status, io_status::closed);
+  EXPECT_EQ(p.server.read(buf), 0u);  // the throwing form reads a clean close as 0
+  EXPECT_TRUE(p.server.shutdown());
+  transfer(p.server, p.client);
+  EXPECT_TRUE(p.client.shutdown());
+  EXPECT_EQ(p.client.get_shutdown(), SENT_SHUTDOWN | RECEIVED_SHUTDOWN);
+}
+
+TEST(Connection, WantReadIsAStatusAndAnException) {
+  Pair p;
+  std::error_code ec;
+  const io_result r = p.client.do_handshake(ec);
+  EXPECT_EQ(r.status, io_status::want_read);
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(p.client.want_read());
+  EXPECT_GT(p.client.bio_pending(), 0u);
+  EXPECT_THROW(p.server.do_handshake(), SSLWantReadError);
+  // A read before any data: want_read, not an error, in both forms.
+  std::array<std::byte, 16> buf{};
+  EXPECT_EQ(p.server.read(buf, ec).status, io_status::want_read);
+  EXPECT_THROW(p.server.read(buf), WantReadError);
+}
+
+TEST(Connection, StarvedTransportCompletesOneByteAtATime) {
+  Pair p;
+  const auto r = handshake(p.client, p.server, 1);
+  ASSERT_TRUE(r.ok());
+  const std::string big(100000, 'x');
+  p.client.sendall(big);
+  std::string got;
+  std::array<std::byte, 1000> buf{};
+  std::error_code ec;
+  int wants = 0;
+  for (;;) {
+    const io_result rr = p.server.read(buf, ec);
+    if (rr.ok()) {
+      got.append(reinterpret_cast<const char*>(buf.data()), rr.bytes);
+      continue;
+    }
+    ASSERT_EQ(rr.status, io_status::want_read);
+    ++wants;
+    std::array<std::byte, 7> chunk{};
+    const std::size_t n = p.client.bio_read(chunk);
+    if (n == 0) {
+      break;
+    }
+    p.server.bio_write(std::span(chunk.data(), n));
+  }
+  EXPECT_EQ(got, big);
+  EXPECT_GT(wants, 1000);
+}
+
+TEST(Connection, TruncationIsNotACleanClose) {
+  Pair p;
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  p.client.write("partial");
+  transfer(p.client, p.server);
+  EXPECT_EQ(p.server.read(100), "partial");
+  p.server.bio_shutdown();  // the transport ends with no close_notify
+  std::array<std::byte, 16> buf{};
+  std::error_code ec;
+  EXPECT_EQ(p.server.read(buf, ec).status, io_status::truncated);
+  EXPECT_TRUE(ec);
+  // Sticky: the same answer again, and the throwing form raises SSLEOFError.
+  EXPECT_EQ(p.server.read(buf, ec).status, io_status::truncated);
+  EXPECT_THROW(p.server.read(buf), SSLEOFError);
+}
+
+TEST(Connection, PeerClosingMidRecordIsTruncation) {
+  Pair p;
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  p.client.write(std::string(1000, 'y'));
+  std::array<std::byte, 100> half{};
+  const std::size_t n = p.client.bio_read(half);
+  p.server.bio_write(std::span(half.data(), n));
+  p.server.bio_shutdown();
+  std::error_code ec;
+  std::array<std::byte, 2000> buf{};
+  EXPECT_EQ(p.server.read(buf, ec).status, io_status::truncated);
+}
+
+TEST(Connection, GarbageFromThePeerIsASSLError) {
+  Pair p;
+  p.server.bio_write(std::string_view("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::error_code ec;
+  const io_result r = p.server.do_handshake(ec);
+  EXPECT_EQ(r.status, io_status::error);
+  EXPECT_EQ(ec.category(), ssl_category());
+  EXPECT_EQ(p.server.last_error().library, "SSL");
+  EXPECT_FALSE(p.server.last_error().reason.empty());
+  try {
+    p.server.do_handshake();
+    FAIL() << "no exception";
+  } catch (const SSLError& e) {
+    EXPECT_EQ(e.library(), "SSL");
+    EXPECT_FALSE(e.errors().empty());
+    EXPECT_NE(std::string(e.what()).find("[SSL: "), std::string::npos);
+  }
+  // Sticky: the connection stays failed with the same error.
+  std::error_code again;
+  EXPECT_EQ(p.server.do_handshake(again).status, io_status::error);
+  EXPECT_EQ(again, ec);
+}
+
+TEST(Connection, CallsNeedingAHandshakeSayHandshakeNotDone) {
+  Pair p;
+  EXPECT_THROW((void)p.client.getpeercert(), ValueError);
+  EXPECT_FALSE(p.client.version());
+  EXPECT_FALSE(p.client.get_channel_binding());
+  EXPECT_THROW((void)p.client.get_channel_binding("tls-server-end-point"), ValueError);
+}
+
+TEST(Connection, ChannelBindingMatchesOnBothEnds) {
+  Pair p;
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  const auto a = p.client.get_channel_binding();
+  const auto b = p.server.get_channel_binding();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*a, *b);
+  EXPECT_FALSE(a->empty());
+}
+
+}  // namespace
+}  // namespace sslpp

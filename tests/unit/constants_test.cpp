@@ -1,0 +1,2 @@
+#include <sslpp/constants.hpp>
+#include <gtest/gtest.h>

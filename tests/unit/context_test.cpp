@@ -1,0 +1,2 @@
+#include <sslpp/context.hpp>
+#include <gtest/gtest.h>

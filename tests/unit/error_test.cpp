@@ -1,0 +1,2 @@
+#include <sslpp/error.hpp>
+#include <gtest/gtest.h>
