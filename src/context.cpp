@@ -189,7 +189,10 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
   check(::SSL_CTX_set_cipher_list(ctx, kDefaultCiphers), "SSL_CTX_set_cipher_list");
   check(::SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1),
         "SSL_CTX_set_session_id_context");
+  // Python's verification parameters: no partial wildcards ("f*.example"),
+  // and trusted certificates first when building the chain.
   ::X509_VERIFY_PARAM_set_hostflags(::SSL_CTX_get0_param(ctx), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  ::X509_VERIFY_PARAM_set_flags(::SSL_CTX_get0_param(ctx), X509_V_FLAG_TRUSTED_FIRST);
   ::SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, &verify_trampoline);
   ::SSL_CTX_set_alpn_select_cb(ctx, &alpn_select_trampoline, state_.get());
   ::SSL_CTX_set_default_passwd_cb(ctx, &detail::password_trampoline);

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "internal/error_queue.hpp"
 
 namespace sslpp {
@@ -62,6 +64,11 @@ class sslpp_category_impl final : public std::error_category {
 
 class ssl_category_impl final : public std::error_category {
  public:
+  // The reason strings are loaded on OpenSSL's first SSL call; load them now
+  // so a code can be described before any connection was made.
+  ssl_category_impl() noexcept {
+    ::OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, nullptr);
+  }
   const char* name() const noexcept override { return "openssl"; }
   std::string message(int ev) const override {
     const char* reason = ::ERR_reason_error_string(static_cast<unsigned long>(ev));

@@ -14,6 +14,7 @@
 #include <openssl/types.h>
 
 #include <sslpp/constants.hpp>
+#include <sslpp/error.hpp>
 #include <sslpp/export.hpp>
 
 namespace sslpp {

@@ -1,2 +1,89 @@
 #include <sslpp/certificate.hpp>
+
 #include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "support/pki.hpp"
+
+namespace sslpp {
+namespace {
+
+using test::pki;
+
+std::string run(const std::string& cmd) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), &::pclose);
+  std::string out;
+  char buf[4096];
+  while (pipe && std::fgets(buf, sizeof buf, pipe.get()) != nullptr) {
+    out += buf;
+  }
+  return out;
+}
+
+// Python's own decoder is the oracle for the getpeercert() structure.
+std::string python_decode_json(const std::filesystem::path& pem) {
+  return run(std::string(SSLPP_PYTHON3) +
+             " -c 'import ssl, json, sys; print(json.dumps(ssl._ssl._test_decode_cert(sys.argv[1]), "
+             "ensure_ascii=False))' " +
+             pem.string());
+}
+
+TEST(Certificate, DecodeMatchesPython) {
+  for (const auto* c : {&pki().server, &pki().client, &pki().wrong_name, &pki().server_rsa}) {
+    std::string expected = python_decode_json(c->cert);
+    while (!expected.empty() && expected.back() == '\n') {
+      expected.pop_back();
+    }
+    EXPECT_EQ(c->credential.certificate.decode().to_json(), expected) << c->cert;
+  }
+}
+
+TEST(Certificate, PemAndDerRoundTrip) {
+  const Certificate& cert = pki().server.credential.certificate;
+  const auto der = cert.der();
+  EXPECT_EQ(Certificate::from_der(der), cert);
+  EXPECT_EQ(Certificate::from_pem(cert.pem()), cert);
+  EXPECT_EQ(PEM_cert_to_DER_cert(DER_cert_to_PEM_cert(der)), der);
+  EXPECT_EQ(DER_cert_to_PEM_cert(der), cert.pem());
+  EXPECT_EQ(Certificate::load(pki().server.cert), cert);
+  EXPECT_EQ(cert.sha256_fingerprint().size(), 64u);
+  EXPECT_EQ(cert.subject_name(), "CN=localhost");
+  EXPECT_EQ(cert.issuer_name(), "CN=sslpp test CA");
+}
+
+TEST(Certificate, DerToPemMatchesPython) {
+  const std::string expected = run(std::string(SSLPP_PYTHON3) +
+                                   " -c 'import ssl, sys; sys.stdout.write(ssl.DER_cert_to_PEM_cert("
+                                   "ssl.PEM_cert_to_DER_cert(open(sys.argv[1]).read())))' " +
+                                   pki().server.cert.string());
+  EXPECT_EQ(DER_cert_to_PEM_cert(pki().server.credential.certificate.der()), expected);
+}
+
+TEST(Certificate, BadInputIsATypedError) {
+  EXPECT_THROW(Certificate::from_pem("not a certificate"), SSLError);
+  EXPECT_THROW(Certificate::from_pem(""), SSLError);
+  const std::string pem = pki().server.credential.certificate.pem();
+  EXPECT_THROW(Certificate::from_pem(pem.substr(0, pem.size() / 2)), SSLError);
+  const std::byte junk[] = {std::byte{0x30}, std::byte{0x82}, std::byte{0xff}};
+  EXPECT_THROW(Certificate::from_der(junk), SSLError);
+  EXPECT_THROW(Certificate::load("/nonexistent/cert.pem"), OSError);
+  EXPECT_THROW(Certificate::load("/tmp"), OSError);
+  EXPECT_THROW(Certificate::load(pki().server.key), SSLError);  // a PEM with no certificate
+  EXPECT_THROW(PEM_cert_to_DER_cert("garbage"), ValueError);
+}
+
+TEST(PrivateKey, LoadsWithAndWithoutPassword) {
+  const PrivateKey key = PrivateKey::load(pki().encrypted_key, FILETYPE_PEM, pki().key_password);
+  EXPECT_EQ(key.type_name(), "EC");
+  EXPECT_EQ(key.bits(), 256);
+  EXPECT_EQ(PrivateKey::load(pki().server_rsa.key).bits(), 2048);
+  EXPECT_THROW(PrivateKey::load(pki().encrypted_key, FILETYPE_PEM, "wrong"), SSLError);
+  EXPECT_THROW(PrivateKey::load(pki().encrypted_key), SSLError);
+  EXPECT_THROW(PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), SSLError);
+}
+
+}  // namespace
+}  // namespace sslpp
