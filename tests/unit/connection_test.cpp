@@ -209,3 +209,63 @@ TEST(Connection, ChannelBindingMatchesOnBothEnds) {
 
 }  // namespace
 }  // namespace sslpp
+
+namespace sslpp {
+namespace {
+
+TEST(Connection, PyOpenSSLStyleMemoryConnection) {
+  // pyOpenSSL: Connection(ctx, None), then choose the role.
+  Context client_ctx(SSLv23_METHOD);
+  client_ctx.set_verify(VERIFY_PEER);
+  client_ctx.load_verify_locations(test::pki().ca_file);
+  Context server_ctx(SSLv23_METHOD);
+  server_ctx.use_certificate_file(test::pki().server.cert);
+  server_ctx.use_privatekey_file(test::pki().server.key);
+  Connection client(client_ctx);
+  Connection server(server_ctx);
+  client.set_connect_state();
+  server.set_accept_state();
+  client.set_app_data(7);
+  EXPECT_EQ(std::any_cast<int>(client.get_app_data()), 7);
+  EXPECT_TRUE(client.get_context() == client_ctx);
+  EXPECT_FALSE(client.want_write());
+  std::error_code ec;
+  client.do_handshake(ec);
+  EXPECT_TRUE(client.want_write());  // the ClientHello waits for bio_read
+  ASSERT_TRUE(test::handshake(client, server).ok());
+  client.send(std::string_view("0123456789"));
+  test::transfer(client, server);
+  EXPECT_EQ(server.recv(4), "0123");
+  EXPECT_EQ(server.pending(), 6u);
+  std::array<std::byte, 6> rest{};
+  EXPECT_EQ(server.recv_into(rest), 6u);
+  // Moving a connection keeps it working.
+  Connection moved = std::move(client);
+  moved.write("after move");
+  test::transfer(moved, server);
+  EXPECT_EQ(server.read(100), "after move");
+  server.set_shutdown(RECEIVED_SHUTDOWN);
+  EXPECT_EQ(server.get_shutdown(), RECEIVED_SHUTDOWN);
+  EXPECT_EQ(server.read(100), "");  // as if the peer had closed
+}
+
+TEST(Connection, SharedCiphersOnTheServerOnly) {
+  Context client_ctx = test::client_context();
+  Context server_ctx = test::server_context();
+  Connection client = client_ctx.wrap_bio(false, "localhost");
+  Connection server = server_ctx.wrap_bio(true);
+  EXPECT_FALSE(server.shared_ciphers());
+  ASSERT_TRUE(test::handshake(client, server).ok());
+  EXPECT_FALSE(client.shared_ciphers());
+  const auto shared = server.shared_ciphers();
+  ASSERT_TRUE(shared);
+  EXPECT_FALSE(shared->empty());
+  bool found = false;
+  for (const auto& c : *shared) {
+    found = found || c == *server.cipher();
+  }
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace sslpp
