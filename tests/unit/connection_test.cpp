@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/err.h>
+#include <openssl/x509err.h>
+
 #include <array>
 #include <string>
 
@@ -207,11 +210,6 @@ TEST(Connection, ChannelBindingMatchesOnBothEnds) {
   EXPECT_FALSE(a->empty());
 }
 
-}  // namespace
-}  // namespace sslpp
-
-namespace sslpp {
-namespace {
 
 TEST(Connection, PyOpenSSLStyleMemoryConnection) {
   // pyOpenSSL: Connection(ctx, None), then choose the role.
@@ -265,6 +263,50 @@ TEST(Connection, SharedCiphersOnTheServerOnly) {
     found = found || c == *server.cipher();
   }
   EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace sslpp
+
+
+namespace sslpp {
+namespace {
+
+TEST(Connection, ErrorQueueNeverLeaksBetweenCalls) {
+  Context client_ctx = test::client_context();
+  Context server_ctx = test::server_context(&test::pki().untrusted);
+  Connection client = client_ctx.wrap_bio(false, "localhost");
+  Connection server = server_ctx.wrap_bio(true);
+  // A stale entry left by unrelated code on this thread is not blamed on sslpp.
+  ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);
+  std::error_code ec;
+  EXPECT_EQ(client.do_handshake(ec).status, io_status::want_read);
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(::ERR_peek_error(), 0u);
+  const auto r = test::handshake(client, server);
+  EXPECT_FALSE(r.ok());
+  // The failure was described, then the queue was emptied.
+  EXPECT_EQ(client.last_error().reason, "CERTIFICATE_VERIFY_FAILED");
+  EXPECT_FALSE(client.last_error().queue.empty());
+  EXPECT_EQ(::ERR_peek_error(), 0u);
+  // Configuration failures drain the queue too.
+  EXPECT_THROW(client_ctx.set_ciphers("NOPE"), SSLError);
+  EXPECT_EQ(::ERR_peek_error(), 0u);
+  EXPECT_THROW(Certificate::from_pem("junk"), SSLError);
+  EXPECT_EQ(::ERR_peek_error(), 0u);
+}
+
+TEST(Connection, ServerReportsTheClientsAlert) {
+  Context client_ctx = test::client_context();
+  Context server_ctx = test::server_context(&test::pki().wrong_name);
+  Connection client = client_ctx.wrap_bio(false, "localhost");
+  Connection server = server_ctx.wrap_bio(true);
+  const auto r = test::handshake(client, server);
+  EXPECT_EQ(r.client.status, io_status::error);
+  EXPECT_EQ(r.server.status, io_status::error);
+  // The client told the server why (a bad_certificate alert).
+  EXPECT_NE(server.last_error().reason.find("ALERT"), std::string::npos) << server.last_error().reason;
+  EXPECT_THROW(server.write("x"), SSLError);
 }
 
 }  // namespace
