@@ -309,5 +309,56 @@ TEST(Connection, ServerReportsTheClientsAlert) {
   EXPECT_THROW(server.write("x"), SSLError);
 }
 
+TEST(Connection, UnwrapNeedsThePeersCloseNotify) {
+  Pair p;
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  EXPECT_THROW(p.client.unwrap(), SSLWantReadError);  // ours sent, theirs awaited
+  transfer(p.client, p.server);
+  std::error_code ec;
+  EXPECT_EQ(p.server.shutdown(ec).status, io_status::want_read);  // the first call only sends
+  EXPECT_EQ(p.server.shutdown(ec).status, io_status::ok);         // the second reads theirs
+  transfer(p.server, p.client);
+  p.client.unwrap();
+  EXPECT_EQ(p.client.get_shutdown(), SENT_SHUTDOWN | RECEIVED_SHUTDOWN);
+}
+
+TEST(Connection, StatusFormKeepsTheCallbacksException) {
+  Context client_ctx = test::client_context();
+  client_ctx.set_verify(VERIFY_PEER, [](Connection&, const Certificate&, int, int, bool) -> bool {
+    throw std::logic_error("from the callback");
+  });
+  Context server_ctx = test::server_context();
+  Connection client = client_ctx.wrap_bio(false, "localhost");
+  Connection server = server_ctx.wrap_bio(true);
+  const auto r = handshake(client, server);
+  EXPECT_EQ(r.client.status, io_status::error);
+  EXPECT_EQ(r.client_ec, make_error_code(errc::callback_failed));
+  const std::exception_ptr e = client.take_callback_exception();
+  ASSERT_TRUE(e);
+  EXPECT_THROW(std::rethrow_exception(e), std::logic_error);
+  EXPECT_FALSE(client.take_callback_exception());  // taken once
+}
+
+TEST(Connection, SessionAndVerifyDetails) {
+  Pair p;
+  EXPECT_FALSE(p.client.session_reused());
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  EXPECT_EQ(p.client.verify_result(), 0);
+  std::error_code ec;
+  std::array<std::byte, 16> buf{};
+  p.client.read(buf, ec);  // take the TLS 1.3 tickets
+  const auto session = p.client.session();
+  ASSERT_TRUE(session);
+  EXPECT_TRUE(session->has_ticket());
+  EXPECT_GT(session->time(), 0);
+  EXPECT_NE(session->native_handle(), nullptr);
+  EXPECT_NE(p.client.native_handle(), nullptr);
+  EXPECT_EQ(p.client.get_peer_cert_chain().size(), 1u);
+  EXPECT_TRUE(p.client.bio_read(100).empty());  // nothing pending is no error
+  p.client.write("x");
+  EXPECT_FALSE(p.client.bio_read(100).empty());
+  EXPECT_THROW(p.client.set_server_hostname("other"), ValueError);  // after the handshake
+}
+
 }  // namespace
 }  // namespace sslpp
