@@ -1,6 +1,7 @@
 #include <sslpp/certificate.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -26,10 +27,14 @@ int password_trampoline(char* buf, int size, int rwflag, void* userdata) noexcep
     return -1;  // no password available: OpenSSL fails the decrypt cleanly
   }
   try {
-    const std::string pw = source->provide(size, rwflag != 0);
-    const int n = static_cast<int>(std::min<std::size_t>(pw.size(), static_cast<std::size_t>(size)));
-    std::memcpy(buf, pw.data(), static_cast<std::size_t>(n));
-    return n;
+    std::string pw = source->provide(size, rwflag != 0);
+    if (pw.size() > static_cast<std::size_t>(size)) {
+      ::OPENSSL_cleanse(pw.data(), pw.size());
+      throw ValueError("password cannot be longer than " + std::to_string(size) + " bytes");
+    }
+    std::memcpy(buf, pw.data(), pw.size());
+    ::OPENSSL_cleanse(pw.data(), pw.size());
+    return static_cast<int>(pw.size());
   } catch (...) {
     source->error = std::current_exception();
     return -1;
@@ -46,6 +51,9 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 unique_handle<BIO> memory_bio(std::string_view data) {
+  if (data.size() > static_cast<std::size_t>(INT_MAX)) {
+    throw ValueError("input larger than 2 GiB");
+  }
   unique_handle<BIO> bio(::BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
   if (!bio) {
     throw_openssl_error("BIO_new_mem_buf");
@@ -69,18 +77,21 @@ unique_handle<EVP_PKEY> parse_private_key(std::string_view data, FileType type, 
   return key;
 }
 
-std::vector<unique_handle<X509>> parse_certificates(std::string_view data, FileType type) {
+std::vector<unique_handle<X509>> parse_certificates(std::string_view data, FileType type, bool first_only) {
   clear_stale_errors();
   std::vector<unique_handle<X509>> certs;
   auto bio = memory_bio(data);
   for (;;) {
-    unique_handle<X509> cert(type == FILETYPE_PEM ? ::PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)
-                                                  : ::d2i_X509_bio(bio.get(), nullptr));
+    // A null password source: an "encrypted" certificate block fails
+    // instead of OpenSSL prompting on the terminal.
+    unique_handle<X509> cert(type == FILETYPE_PEM
+                                 ? ::PEM_read_bio_X509(bio.get(), nullptr, &password_trampoline, nullptr)
+                                 : ::d2i_X509_bio(bio.get(), nullptr));
     if (!cert) {
       break;
     }
     certs.push_back(std::move(cert));
-    if (type == FILETYPE_ASN1 && BIO_eof(bio.get()) != 0) {
+    if (first_only || (type == FILETYPE_ASN1 && BIO_eof(bio.get()) != 0)) {
       break;
     }
   }
@@ -121,13 +132,28 @@ std::string asn1_string(const ASN1_STRING* s) {
   return {reinterpret_cast<const char*>(::ASN1_STRING_get0_data(s)), static_cast<std::size_t>(::ASN1_STRING_length(s))};
 }
 
+// object_text is an OID's long name, or its dotted form when OpenSSL has no
+// name for it (of any length: OBJ_obj2txt reports the length it needs).
+std::string object_text(const ASN1_OBJECT* obj) {
+  char buf[128];
+  const int len = ::OBJ_obj2txt(buf, sizeof buf, obj, 0);
+  if (len < 0) {
+    detail::throw_openssl_error("cannot decode object identifier");
+  }
+  if (static_cast<std::size_t>(len) < sizeof buf) {
+    return std::string(buf, static_cast<std::size_t>(len));
+  }
+  std::string big(static_cast<std::size_t>(len) + 1, '\0');
+  ::OBJ_obj2txt(big.data(), len + 1, obj, 0);
+  big.resize(static_cast<std::size_t>(len));
+  return big;
+}
+
 // Python's _create_tuple_for_attribute: the long name (or dotted OID) and the
 // value converted to UTF-8.
 NameAttribute decode_attribute(const X509_NAME_ENTRY* entry) {
-  char name[256];
-  const int len = ::OBJ_obj2txt(name, sizeof name, ::X509_NAME_ENTRY_get_object(entry), 0);
   NameAttribute attr;
-  attr.first.assign(name, static_cast<std::size_t>(std::max(len, 0)));
+  attr.first = object_text(::X509_NAME_ENTRY_get_object(entry));
   unsigned char* utf8 = nullptr;
   const int n = ::ASN1_STRING_to_UTF8(&utf8, ::X509_NAME_ENTRY_get_data(entry));
   if (n >= 0) {
@@ -393,7 +419,7 @@ std::string CertInfo::to_json() const {
 void Certificate::free_x509::operator()(X509* p) const noexcept { ::X509_free(p); }
 
 Certificate Certificate::from_pem(std::string_view pem) {
-  auto certs = detail::parse_certificates(pem, FILETYPE_PEM);
+  auto certs = detail::parse_certificates(pem, FILETYPE_PEM, true);
   return Certificate(certs.front().release());
 }
 
@@ -409,7 +435,7 @@ Certificate Certificate::from_der(std::span<const std::byte> der) {
 
 Certificate Certificate::load(const std::filesystem::path& file, FileType type) {
   const std::string data = detail::read_file(file);
-  auto certs = detail::parse_certificates(data, type);
+  auto certs = detail::parse_certificates(data, type, true);
   return Certificate(certs.front().release());
 }
 
@@ -527,6 +553,9 @@ constexpr std::string_view kPemFooter = "-----END CERTIFICATE-----";
 
 std::string DER_cert_to_PEM_cert(std::span<const std::byte> der) {
   // Python: base64 of the DER, wrapped at 64 columns, between the markers.
+  if (der.size() > static_cast<std::size_t>(INT_MAX) / 4 * 3) {
+    throw ValueError("certificate larger than 1.5 GiB");
+  }
   std::string b64(4 * ((der.size() + 2) / 3) + 1, '\0');
   const int n = ::EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
                                   reinterpret_cast<const unsigned char*>(der.data()), static_cast<int>(der.size()));
@@ -542,40 +571,105 @@ std::string DER_cert_to_PEM_cert(std::span<const std::byte> der) {
   return out;
 }
 
+namespace {
+
+// python_strip is str.strip() for ASCII text.
+std::string_view python_strip(std::string_view s) {
+  constexpr std::string_view ws = " \t\n\r\v\f";
+  const auto first = s.find_first_not_of(ws);
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  return s.substr(first, s.find_last_not_of(ws) - first + 1);
+}
+
+int base64_value(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') {
+    return c - 'A';
+  }
+  if (c >= 'a' && c <= 'z') {
+    return c - 'a' + 26;
+  }
+  if (c >= '0' && c <= '9') {
+    return c - '0' + 52;
+  }
+  if (c == '+') {
+    return 62;
+  }
+  if (c == '/') {
+    return 63;
+  }
+  return -1;
+}
+
+// decode_base64_like_python follows binascii.a2b_base64 in its default
+// (non-strict) mode: characters outside the alphabet are skipped, enough
+// padding ends the input, and a dangling partial quantum is an error.
+std::vector<std::byte> decode_base64_like_python(std::string_view text) {
+  std::vector<std::byte> out;
+  out.reserve(text.size() / 4 * 3);
+  int quad_pos = 0;
+  int pads = 0;
+  unsigned left = 0;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      throw ValueError("Invalid PEM encoding; not ASCII");
+    }
+    if (c == '=') {
+      if (quad_pos >= 2 && quad_pos + ++pads >= 4) {
+        return out;
+      }
+      continue;
+    }
+    const int v = base64_value(c);
+    if (v < 0) {
+      continue;
+    }
+    pads = 0;
+    const auto bits = static_cast<unsigned>(v);
+    switch (quad_pos) {
+      case 0:
+        left = bits;
+        break;
+      case 1:
+        out.push_back(static_cast<std::byte>(((left << 2) | (bits >> 4)) & 0xFF));
+        left = bits & 0x0F;
+        break;
+      case 2:
+        out.push_back(static_cast<std::byte>(((left << 4) | (bits >> 2)) & 0xFF));
+        left = bits & 0x03;
+        break;
+      default:
+        out.push_back(static_cast<std::byte>(((left << 6) | bits) & 0xFF));
+        left = 0;
+        break;
+    }
+    quad_pos = (quad_pos + 1) % 4;
+  }
+  if (quad_pos == 1) {
+    throw ValueError("Invalid PEM encoding; base64 data cannot be 1 more than a multiple of 4 characters");
+  }
+  if (quad_pos != 0) {
+    throw ValueError("Invalid PEM encoding; incorrect base64 padding");
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::byte> PEM_cert_to_DER_cert(std::string_view pem) {
-  // Python: the text must start with the header and end with the footer
-  // (surrounding whitespace aside); what is between is base64.
-  const auto first = pem.find_first_not_of(" \t\r\n");
-  const auto last = pem.find_last_not_of(" \t\r\n");
-  const std::string_view body = first == std::string_view::npos ? std::string_view() : pem.substr(first, last - first + 1);
-  if (!body.starts_with(kPemHeader)) {
+  // Python: the text must start with the header (no leading whitespace) and,
+  // stripped, end with the footer; what lies between is base64.
+  if (!pem.starts_with(kPemHeader)) {
     throw ValueError("Invalid PEM encoding; must start with " + std::string(kPemHeader));
   }
-  if (!body.ends_with(kPemFooter)) {
+  const std::string_view stripped = python_strip(pem);
+  if (!stripped.ends_with(kPemFooter) || stripped.size() < kPemHeader.size() + kPemFooter.size()) {
     throw ValueError("Invalid PEM encoding; must end with " + std::string(kPemFooter));
   }
-  std::string b64;
-  for (const char c : body.substr(kPemHeader.size(), body.size() - kPemHeader.size() - kPemFooter.size())) {
-    if (c != '\n' && c != '\r' && c != ' ' && c != '\t') {
-      b64 += c;
-    }
-  }
-  if (b64.size() % 4 != 0) {
-    throw ValueError("Invalid PEM encoding; base64 length is not a multiple of 4");
-  }
-  std::vector<std::byte> out(b64.size() / 4 * 3);
-  const int n = ::EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
-  if (n < 0) {
-    throw ValueError("Invalid PEM encoding; bad base64");
-  }
-  // EVP_DecodeBlock counts padding as data; drop one byte per '='.
-  std::size_t len = static_cast<std::size_t>(n);
-  for (auto it = b64.rbegin(); it != b64.rend() && *it == '='; ++it) {
-    --len;
-  }
-  out.resize(len);
-  return out;
+  return decode_base64_like_python(
+      stripped.substr(kPemHeader.size(), stripped.size() - kPemHeader.size() - kPemFooter.size()));
 }
 
 }  // namespace sslpp

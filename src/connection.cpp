@@ -49,7 +49,7 @@ std::string verify_message(long code, const std::optional<std::string>& hostname
 
 // classify turns a failed SSL call (ret <= 0) into a status, recording the
 // details in `st.error`. Errors other than want_* are made sticky.
-io_result classify(connection_state& st, int ret, std::error_code& ec) noexcept {
+io_result classify(connection_state& st, int ret, int sys, std::error_code& ec) noexcept {
   if (st.callback_exception) {
     ::ERR_clear_error();
     st.error = error_info(errc::callback_failed);
@@ -80,8 +80,8 @@ io_result classify(connection_state& st, int ret, std::error_code& ec) noexcept 
       return {io_status::error, 0};  // not sticky: the caller may retry
     }
     if (err == SSL_ERROR_SYSCALL) {
-      const int sys = errno;
-      if (::ERR_peek_error() == 0 && (ret == 0 || sys == 0)) {
+      // An empty queue and no errno: the transport ended without close_notify.
+      if (::ERR_peek_error() == 0 && sys == 0) {
         st.error = error_info(errc::eof);
         status = io_status::truncated;
       } else {
@@ -135,13 +135,16 @@ io_result perform(connection_state& st, std::error_code& ec, Op&& op) noexcept {
     return gated(st, ec);
   }
   detail::clear_stale_errors();
+  errno = 0;
   std::size_t n = 0;
   const int ret = op(st.ssl.get(), &n);
-  if (ret > 0) [[likely]] {
+  // A callback that threw fails the call even when OpenSSL carried on
+  // (e.g. a verify callback under VERIFY_NONE).
+  if (ret > 0 && !st.callback_exception) [[likely]] {
     ec.clear();
     return {io_status::ok, n};
   }
-  return classify(st, ret, ec);
+  return classify(st, ret, errno, ec);
 }
 
 CipherInfo cipher_info(const SSL_CIPHER* c) {
@@ -198,12 +201,17 @@ Connection::~Connection() = default;
 // Transport
 
 std::size_t Connection::bio_write(std::span<const std::byte> data) noexcept {
-  std::size_t written = 0;
-  if (!data.empty() && ::BIO_write_ex(impl_->rbio, data.data(), data.size(), &written) != 1) {
-    ::ERR_clear_error();
-    return 0;
+  // A memory BIO takes at most INT_MAX bytes per write: loop for more.
+  std::size_t total = 0;
+  while (total < data.size()) {
+    std::size_t written = 0;
+    if (::BIO_write_ex(impl_->rbio, data.data() + total, data.size() - total, &written) != 1 || written == 0) {
+      ::ERR_clear_error();  // out of memory: report what was taken
+      break;
+    }
+    total += written;
   }
-  return written;
+  return total;
 }
 
 std::size_t Connection::bio_read(std::span<std::byte> out) noexcept {
@@ -229,6 +237,7 @@ void Connection::bio_shutdown() noexcept { BIO_set_mem_eof_return(impl_->rbio, 0
 
 void Connection::set_connect_state() {
   ::SSL_set_connect_state(impl_->ssl.get());
+  impl_->accept_state = false;
   impl_->check_hostname = impl_->context->check_hostname;
   if (impl_->check_hostname) {
     if (impl_->hostname) {
@@ -241,6 +250,7 @@ void Connection::set_connect_state() {
 
 void Connection::set_accept_state() {
   ::SSL_set_accept_state(impl_->ssl.get());
+  impl_->accept_state = true;
   impl_->check_hostname = false;
   impl_->gate &= static_cast<std::uint8_t>(~connection_state::gate_needs_hostname);
 }
@@ -259,19 +269,25 @@ void Connection::set_server_hostname(std::string_view hostname) {
   if (::SSL_in_before(impl_->ssl.get()) != 1) {
     detail::throw_value_error("server_hostname can only be set before the handshake");
   }
+  if (impl_->accept_state) {
+    detail::throw_value_error("server_hostname can only be specified in client mode");
+  }
   connection_state& st = *impl_;
   std::string name(hostname);
   const bool is_ip = is_ip_address(name);
   detail::clear_stale_errors();
-  // SNI carries names only (RFC 6066 forbids literal addresses).
-  if (!is_ip && ::SSL_set_tlsext_host_name(st.ssl.get(), name.c_str()) != 1) {
+  // SNI carries names only (RFC 6066 forbids literal addresses); a name set
+  // earlier is replaced, never kept beside the new one.
+  if (::SSL_set_tlsext_host_name(st.ssl.get(), (is_ip ? nullptr : name.c_str())) != 1) {
     detail::throw_openssl_error("set_server_hostname");
   }
   if (st.check_hostname || st.context->check_hostname) {
     X509_VERIFY_PARAM* param = ::SSL_get0_param(st.ssl.get());
+    const int cleared =
+        ::X509_VERIFY_PARAM_set1_host(param, nullptr, 0) & ::X509_VERIFY_PARAM_set1_ip(param, nullptr, 0);
     const int ok = is_ip ? ::X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
                          : ::X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
-    if (ok != 1) {
+    if (cleared != 1 || ok != 1) {
       detail::throw_openssl_error("set_server_hostname");
     }
   }
@@ -287,6 +303,11 @@ io_result Connection::do_handshake(std::error_code& ec) noexcept {
 }
 
 io_result Connection::read(std::span<std::byte> out, std::error_code& ec) noexcept {
+  if (out.empty()) {
+    // OpenSSL fails a zero-length read as if the transport had ended.
+    ec.clear();
+    return {io_status::ok, 0};
+  }
   return perform(*impl_, ec, [out](SSL* ssl, std::size_t* n) { return ::SSL_read_ex(ssl, out.data(), out.size(), n); });
 }
 
@@ -305,6 +326,7 @@ io_result Connection::shutdown(std::error_code& ec) noexcept {
     return gated(st, ec);
   }
   detail::clear_stale_errors();
+  errno = 0;
   const int ret = ::SSL_shutdown(st.ssl.get());
   if (ret == 1) {
     ec.clear();
@@ -315,7 +337,7 @@ io_result Connection::shutdown(std::error_code& ec) noexcept {
     ec.clear();
     return {io_status::want_read, 0};
   }
-  return classify(st, ret, ec);
+  return classify(st, ret, errno, ec);
 }
 
 // ---------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -59,14 +61,23 @@ void check(int ok, const char* what) {
 int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
   auto* ssl = static_cast<SSL*>(::X509_STORE_CTX_get_ex_data(store, ::SSL_get_ex_data_X509_STORE_CTX_idx()));
   connection_state* conn = ssl != nullptr ? connection_state::from(ssl) : nullptr;
-  if (conn == nullptr || !conn->context->verify_callback || conn->owner == nullptr) {
+  const context_state* ctx = ssl != nullptr ? context_state::from(::SSL_get_SSL_CTX(ssl)) : nullptr;
+  if (ctx == nullptr || !ctx->verify_callback) {
     return ok;
   }
+  X509* current = ::X509_STORE_CTX_get_current_cert(store);
+  if (conn == nullptr || conn->owner == nullptr || current == nullptr) {
+    return 0;  // a callback is set but cannot be asked: fail closed
+  }
+  const int err = ::X509_STORE_CTX_get_error(store);
+  // With check_hostname on, a name mismatch stays fatal whatever the callback
+  // says: hostname checking cannot be undone by a permissive callback.
+  const bool name_mismatch =
+      conn->check_hostname && (err == X509_V_ERR_HOSTNAME_MISMATCH || err == X509_V_ERR_IP_ADDRESS_MISMATCH);
   try {
-    const Certificate cert = Certificate::from_native(::X509_STORE_CTX_get_current_cert(store));
-    const bool accept = conn->context->verify_callback(*conn->owner, cert, ::X509_STORE_CTX_get_error(store),
-                                                       ::X509_STORE_CTX_get_error_depth(store), ok != 0);
-    if (accept) {
+    const Certificate cert = Certificate::from_native(current);
+    const bool accept = ctx->verify_callback(*conn->owner, cert, err, ::X509_STORE_CTX_get_error_depth(store), ok != 0);
+    if (accept && !name_mismatch) {
       // As pyOpenSSL does: an accepted certificate leaves no error behind.
       ::X509_STORE_CTX_set_error(store, X509_V_OK);
       return 1;
@@ -222,7 +233,7 @@ Context create_default_context(Purpose purpose, const VerifyLocations& locations
   } else if (ctx.verify_mode() != CERT_NONE) {
     ctx.load_default_certs(purpose);
   }
-  if (const char* keylog = std::getenv("SSLKEYLOGFILE"); keylog != nullptr && *keylog != '\0') {
+  if (const char* keylog = ::secure_getenv("SSLKEYLOGFILE"); keylog != nullptr && *keylog != '\0') {
     ctx.set_keylog_filename(keylog);
   }
   return ctx;
@@ -393,9 +404,11 @@ void Context::use_certificate_chain_file(const std::filesystem::path& file) {
 
 void Context::add_extra_chain_cert(const Certificate& certificate) {
   detail::clear_stale_errors();
-  // SSL_CTX_add0_chain_cert takes ownership of one reference: hand it a new one.
+  // The extra chain serves every certificate of the context, whatever order
+  // certificates are set in (unlike SSL_CTX_add0_chain_cert, which attaches
+  // to the current one). It takes ownership of one reference on success.
   X509* ref = detail::up_ref(certificate.native_handle()).release();
-  if (::SSL_CTX_add0_chain_cert(state_->ctx.get(), ref) != 1) {
+  if (SSL_CTX_add_extra_chain_cert(state_->ctx.get(), ref) != 1) {
     ::X509_free(ref);
     detail::throw_openssl_error("add_extra_chain_cert");
   }
@@ -513,6 +526,18 @@ void Context::set_alpn_protocols(const std::vector<std::string>& protocols) {
   state_->alpn_wire = std::move(wire);
 }
 
+bool Context::release_buffers() const noexcept {
+  return (::SSL_CTX_get_mode(state_->ctx.get()) & SSL_MODE_RELEASE_BUFFERS) != 0;
+}
+
+void Context::set_release_buffers(bool on) noexcept {
+  if (on) {
+    ::SSL_CTX_set_mode(state_->ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+  } else {
+    ::SSL_CTX_clear_mode(state_->ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+  }
+}
+
 std::filesystem::path Context::keylog_filename() const { return state_->keylog_path; }
 
 void Context::set_keylog_filename(const std::filesystem::path& file) {
@@ -523,9 +548,15 @@ void Context::set_keylog_filename(const std::filesystem::path& file) {
     ::SSL_CTX_set_keylog_callback(state_->ctx.get(), nullptr);
     return;
   }
-  std::FILE* f = std::fopen(file.c_str(), "a");
+  // Secrets: readable by the owner only, and not inherited by child processes.
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  std::FILE* f = fd >= 0 ? ::fdopen(fd, "a") : nullptr;
   if (f == nullptr) {
-    detail::throw_os_error(errno, file);
+    const int err = errno;
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    detail::throw_os_error(err, file);
   }
   state_->keylog_file.reset(f);
   state_->keylog_path = file;
@@ -557,10 +588,10 @@ Connection Context::wrap_bio(bool server_side, std::optional<std::string_view> s
   if (server_side) {
     conn.set_accept_state();
   } else {
+    conn.set_connect_state();
     if (server_hostname) {
       conn.set_server_hostname(*server_hostname);
     }
-    conn.set_connect_state();
     if (session != nullptr) {
       conn.set_session(*session);
     }

@@ -43,8 +43,9 @@ struct CipherInfo {
 /// with read and write. Nothing here blocks or touches a socket.
 ///
 /// Every I/O call has two forms. The exception-free form
-/// (`read(buf, ec)`) returns an io_result and never throws or allocates on
-/// the steady-state path. The throwing form (`read(buf)`) is a thin layer
+/// (`read(buf, ec)`) returns an io_result; it never throws, and sslpp
+/// allocates nothing on its steady-state path (OpenSSL may allocate record
+/// buffers itself, see Context::set_release_buffers). The throwing form (`read(buf)`) is a thin layer
 /// over it that raises Python's exception for each outcome
 /// (SSLWantReadError, SSLZeroReturnError, SSLEOFError, ...).
 ///

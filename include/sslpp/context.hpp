@@ -33,7 +33,7 @@ struct context_state;
 struct VerifyLocations {
   std::filesystem::path cafile;
   std::filesystem::path capath;
-  /// One or more PEM certificates (and CRLs) as text.
+  /// One or more PEM certificates as text (CRLs are read from cafile).
   std::string_view cadata_pem;
   /// One or more concatenated DER certificates.
   std::span<const std::byte> cadata_der;
@@ -53,7 +53,9 @@ struct CipherDescription {
 /// `ok` and its reason in `errnum` (X509_V_*); return true to accept.
 /// The references are valid only during the call, which runs on the thread
 /// that called do_handshake (or read/write), inside that call. An exception
-/// thrown here aborts the handshake and is rethrown to that caller.
+/// thrown here aborts the handshake and is rethrown to that caller. With
+/// check_hostname on, a hostname or IP mismatch stays fatal even if the
+/// callback accepts it.
 using VerifyCallback =
     std::function<bool(Connection& connection, const Certificate& certificate, int errnum, int depth, bool ok)>;
 
@@ -69,9 +71,13 @@ using PasswordCallback = std::function<std::string(int maxlen, bool verify, cons
 ///
 /// Thread safety: configure a Context on one thread. Once configured, any
 /// number of threads may make and run connections from it concurrently
-/// (wrap_bio, Connection(ctx), every Connection call). Setters must not run
-/// concurrently with each other or with connection creation; a setter called
-/// after connections exist affects later connections only.
+/// (wrap_bio, Connection(ctx), every Connection call); callbacks then run on
+/// those threads, possibly at the same time. Setters must not run while
+/// another thread makes or runs a connection from the context. Settings that
+/// OpenSSL copies into each connection (verify mode and depth, options,
+/// versions, ciphers, certificate and key) affect later connections only;
+/// the verify callback, the ALPN list, the key log file and the trust store
+/// are read during each handshake and so also affect live connections.
 ///
 ///     sslpp::Context ctx = sslpp::create_default_context();
 ///     sslpp::Connection conn = ctx.wrap_bio(false, "example.com");
@@ -178,6 +184,14 @@ class SSLPP_API Context {
   /// in our order of preference (server). Throws ValueError for an empty or
   /// over-long (>255 bytes) name.
   void set_alpn_protocols(const std::vector<std::string>& protocols);
+  /// release_buffers says whether idle connections give their record buffers
+  /// back to the heap (SSL_MODE_RELEASE_BUFFERS). On by default: an idle
+  /// connection then holds about 34 KB less, at the price of OpenSSL
+  /// allocating a record buffer again for each burst of traffic.
+  [[nodiscard]] bool release_buffers() const noexcept;
+  /// set_release_buffers turns it off (buffers stay allocated: no allocation
+  /// per burst) or back on. Affects connections made afterwards.
+  void set_release_buffers(bool on) noexcept;
   /// keylog_filename is the NSS key log file, empty when off.
   [[nodiscard]] std::filesystem::path keylog_filename() const;
   /// set_keylog_filename appends key log lines to `file` (empty: off).

@@ -21,10 +21,12 @@ struct connection_state {
   static constexpr std::uint8_t gate_fatal = 1;          // a sticky error
   static constexpr std::uint8_t gate_needs_hostname = 2;  // check_hostname without server_hostname
 
+  // Declared before `ssl` so it is destroyed after it: callbacks that run
+  // inside SSL_free still find the context state alive.
+  std::shared_ptr<context_state> context;
   unique_handle<SSL> ssl;
   BIO* rbio = nullptr;  // network -> TLS; owned by `ssl`
   BIO* wbio = nullptr;  // TLS -> network; owned by `ssl`
-  std::shared_ptr<context_state> context;
   Connection* owner = nullptr;  // kept current by Connection's move operations
 
   std::uint8_t gate = 0;
@@ -34,6 +36,7 @@ struct connection_state {
 
   std::optional<std::string> hostname;
   bool check_hostname = false;  // the context's setting when the role was chosen
+  bool accept_state = false;    // set_accept_state was called: a server
   std::any app_data;
 
   static connection_state* from(const SSL* ssl) noexcept;

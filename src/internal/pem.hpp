@@ -37,7 +37,9 @@ unique_handle<BIO> memory_bio(std::string_view data);
 unique_handle<EVP_PKEY> parse_private_key(std::string_view data, FileType type, password_source* source);
 
 // parse_certificates decodes every certificate in PEM text or concatenated
-// DER; throws SSLError when there is none or one is malformed.
-std::vector<unique_handle<X509>> parse_certificates(std::string_view data, FileType type);
+// DER (only the first with `first_only`); throws SSLError when there is
+// none or one is malformed. Text around PEM blocks is skipped, as OpenSSL
+// and Python do.
+std::vector<unique_handle<X509>> parse_certificates(std::string_view data, FileType type, bool first_only = false);
 
 }  // namespace sslpp::detail

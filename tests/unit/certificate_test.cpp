@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -83,6 +86,68 @@ TEST(PrivateKey, LoadsWithAndWithoutPassword) {
   EXPECT_THROW(PrivateKey::load(pki().encrypted_key, FILETYPE_PEM, "wrong"), SSLError);
   EXPECT_THROW(PrivateKey::load(pki().encrypted_key), SSLError);
   EXPECT_THROW(PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), SSLError);
+}
+
+TEST(Certificate, LongUnregisteredOidIsDecodedWhole) {
+  // A subject attribute whose OID text is far longer than any fixed buffer.
+  std::string oid = "1.3.6.1.4.1";
+  for (int i = 0; i < 60; ++i) {
+    oid += ".123456";
+  }
+  X509* raw = ::X509_new();
+  ASSERT_NE(raw, nullptr);
+  const Certificate holder = Certificate::from_native(raw);
+  ::X509_free(raw);  // `holder` keeps its own reference
+  ::X509_set_version(raw, X509_VERSION_3);
+  ASN1_OBJECT* obj = ::OBJ_txt2obj(oid.c_str(), 1);
+  ASSERT_NE(obj, nullptr);
+  X509_NAME* name = ::X509_get_subject_name(raw);
+  ASSERT_EQ(::X509_NAME_add_entry_by_OBJ(name, obj, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("v"), -1,
+                                         -1, 0),
+            1);
+  ::ASN1_OBJECT_free(obj);
+  ::X509_set_issuer_name(raw, name);
+  ::X509_gmtime_adj(::X509_getm_notBefore(raw), 0);
+  ::X509_gmtime_adj(::X509_getm_notAfter(raw), 60);
+  const PrivateKey& key = pki().server.credential.key;
+  ::X509_set_pubkey(raw, key.native_handle());
+  ASSERT_GT(::X509_sign(raw, key.native_handle(), ::EVP_sha256()), 0);
+  const CertInfo info = holder.decode();
+  ASSERT_EQ(info.subject.size(), 1u);
+  EXPECT_EQ(info.subject[0][0], (NameAttribute{oid, "v"}));
+}
+
+TEST(Certificate, EncryptedCertificateBlockFailsWithoutPrompting) {
+  const std::string pem =
+      "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n"
+      "AAAAAAAAAAAAAAAAAAAAAA==\n-----END CERTIFICATE-----\n";
+  EXPECT_THROW(Certificate::from_pem(pem), SSLError);
+}
+
+TEST(Certificate, PemToDerDecidesLikePython) {
+  const std::string header = "-----BEGIN CERTIFICATE-----\n";
+  const std::string footer = "\n-----END CERTIFICATE-----\n";
+  const std::vector<std::string> bodies = {"AAAA", "AA==", "AA==AAAA", "AA=A", "A===", "====", "A", "AAA", "QUJD\nREVG",
+                                           "  QU JD  ", "QUJD!!", ""};
+  for (const auto& body : bodies) {
+    const std::string pem = header + body + footer;
+    const std::string python = run(std::string(SSLPP_PYTHON3) +
+                                   " -c 'import ssl, sys\ntry:\n print(ssl.PEM_cert_to_DER_cert(sys.argv[1]).hex())\n"
+                                   "except ValueError:\n print(\"ValueError\")' '" +
+                                   pem + "'");
+    std::string ours;
+    try {
+      static constexpr char hex[] = "0123456789abcdef";
+      for (const std::byte b : PEM_cert_to_DER_cert(pem)) {
+        ours += hex[std::to_integer<int>(b) >> 4];
+        ours += hex[std::to_integer<int>(b) & 0xF];
+      }
+    } catch (const ValueError&) {
+      ours = "ValueError";
+    }
+    EXPECT_EQ(ours + "\n", python) << "body: " << body;
+  }
+  EXPECT_THROW(PEM_cert_to_DER_cert(" " + header + "AAAA" + footer), ValueError);  // leading space, as Python
 }
 
 }  // namespace

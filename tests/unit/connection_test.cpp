@@ -360,5 +360,17 @@ TEST(Connection, SessionAndVerifyDetails) {
   EXPECT_THROW(p.client.set_server_hostname("other"), ValueError);  // after the handshake
 }
 
+TEST(Connection, EmptyReadIsNotTruncation) {
+  Pair p;
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  p.server.write("hello");
+  transfer(p.server, p.client);
+  std::error_code ec;
+  const io_result r = p.client.read(std::span<std::byte>(), ec);
+  EXPECT_EQ(r.status, io_status::ok);
+  EXPECT_EQ(r.bytes, 0u);
+  EXPECT_EQ(p.client.read(16), "hello");
+}
+
 }  // namespace
 }  // namespace sslpp

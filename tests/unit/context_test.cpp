@@ -499,6 +499,15 @@ TEST(Context, ClientCertificates) {
   EXPECT_EQ(sv.get_peer_certificate(), pki().client.credential.certificate);
 }
 
+TEST(Context, ReleaseBuffersIsOnByDefaultAndCanBeTurnedOff) {
+  Context ctx(PROTOCOL_TLS);
+  EXPECT_TRUE(ctx.release_buffers());
+  ctx.set_release_buffers(false);
+  EXPECT_FALSE(ctx.release_buffers());
+  ctx.set_release_buffers(true);
+  EXPECT_TRUE(ctx.release_buffers());
+}
+
 TEST(Context, AppData) {
   Context ctx(PROTOCOL_TLS);
   EXPECT_FALSE(ctx.get_app_data().has_value());
@@ -561,6 +570,62 @@ TEST(Context, SessionsResume) {
     EXPECT_TRUE(s2.session_reused()) << to_string(v);
     EXPECT_THROW(s2.set_session(*session), ValueError);
   }
+}
+
+TEST(Context, VerifyCallbackCannotUndoHostnameChecking) {
+  Context client = test::client_context();
+  client.set_verify(VERIFY_PEER | VERIFY_FAIL_IF_NO_PEER_CERT,
+                    [](Connection&, const Certificate&, int, int, bool) { return true; });
+  Context wrong = test::server_context(&pki().wrong_name);
+  const Outcome o = connect(client, wrong);
+  EXPECT_FALSE(o.ok);
+  EXPECT_EQ(o.verify_code, 62);
+  client.set_check_hostname(false);  // the explicit way
+  EXPECT_TRUE(connect(client, wrong).ok);
+}
+
+TEST(Context, ThrowingCallbackFailsEvenWhenVerificationIsOff) {
+  Context client(PROTOCOL_TLS);
+  client.set_verify(VERIFY_NONE, [](Connection&, const Certificate&, int, int, bool) -> bool {
+    throw std::runtime_error("late");
+  });
+  Context server = test::server_context();
+  Connection cl = client.wrap_bio(false);
+  Connection sv = server.wrap_bio(true);
+  const auto r = handshake(cl, sv);
+  EXPECT_EQ(r.client_ec, make_error_code(errc::callback_failed));
+  EXPECT_TRUE(cl.take_callback_exception());
+}
+
+TEST(Context, ExtraChainCertWorksInAnyOrder) {
+  CertificateRequest inter_req;
+  inter_req.common_name = "sslpp intermediate 2";
+  inter_req.is_ca = true;
+  const auto inter = CertificateAuthority::from_credential(pki().ca.issue(inter_req));
+  CertificateRequest leaf_req;
+  leaf_req.common_name = "localhost";
+  leaf_req.dns_names = {"localhost"};
+  const Credential leaf = inter.issue(leaf_req);
+  Context client = test::client_context();
+  Context server(PROTOCOL_TLS_SERVER);
+  server.add_extra_chain_cert(inter.certificate());  // before the leaf
+  server.use_certificate(leaf.certificate);
+  server.use_privatekey(leaf.key);
+  EXPECT_TRUE(connect(client, server).ok);
+}
+
+TEST(Context, ServerHostnameCanBeReplacedBeforeTheHandshake) {
+  Context client = test::client_context();
+  Context server = test::server_context();
+  Connection cl(client);
+  cl.set_connect_state();
+  cl.set_server_hostname("wrong.example");
+  cl.set_server_hostname("127.0.0.1");  // replaces the name, does not add to it
+  Connection sv = server.wrap_bio(true);
+  EXPECT_TRUE(handshake(cl, sv).ok());
+  EXPECT_EQ(cl.server_hostname(), "127.0.0.1");
+  Connection s2 = server.wrap_bio(true);
+  EXPECT_THROW(s2.set_server_hostname("x"), ValueError);
 }
 
 }  // namespace
