@@ -31,6 +31,20 @@ Outcome connect(Context& client_ctx, Context& server_ctx, const std::string& hos
   return {r.ok(), client.last_error().verify_code, client.last_error().message};
 }
 
+// leaf_under_intermediate issues an intermediate CA under the test root and
+// a localhost certificate under that intermediate.
+std::pair<CertificateAuthority, Credential> leaf_under_intermediate() {
+  CertificateRequest inter_req;
+  inter_req.common_name = "sslpp intermediate";
+  inter_req.is_ca = true;
+  auto inter = CertificateAuthority::from_credential(pki().ca.issue(inter_req));
+  CertificateRequest leaf_req;
+  leaf_req.common_name = "localhost";
+  leaf_req.dns_names = {"localhost"};
+  Credential leaf = inter.issue(leaf_req);
+  return {std::move(inter), std::move(leaf)};
+}
+
 // -- Construction and defaults ---------------------------------------------
 
 TEST(Context, ProtocolDefaultsFollowPython) {
@@ -372,15 +386,7 @@ TEST(Context, PasswordCallbackWrongThenRight) {
 }
 
 TEST(Context, ChainFileAndExtraChainCert) {
-  // An intermediate between the root and the leaf.
-  CertificateRequest inter_req;
-  inter_req.common_name = "sslpp intermediate";
-  inter_req.is_ca = true;
-  const auto inter = CertificateAuthority::from_credential(pki().ca.issue(inter_req));
-  CertificateRequest leaf_req;
-  leaf_req.common_name = "localhost";
-  leaf_req.dns_names = {"localhost"};
-  const Credential leaf = inter.issue(leaf_req);
+  const auto [inter, leaf] = leaf_under_intermediate();
   Context client = test::client_context();
 
   Context without(PROTOCOL_TLS_SERVER);
@@ -598,14 +604,7 @@ TEST(Context, ThrowingCallbackFailsEvenWhenVerificationIsOff) {
 }
 
 TEST(Context, ExtraChainCertWorksInAnyOrder) {
-  CertificateRequest inter_req;
-  inter_req.common_name = "sslpp intermediate 2";
-  inter_req.is_ca = true;
-  const auto inter = CertificateAuthority::from_credential(pki().ca.issue(inter_req));
-  CertificateRequest leaf_req;
-  leaf_req.common_name = "localhost";
-  leaf_req.dns_names = {"localhost"};
-  const Credential leaf = inter.issue(leaf_req);
+  const auto [inter, leaf] = leaf_under_intermediate();
   Context client = test::client_context();
   Context server(PROTOCOL_TLS_SERVER);
   server.add_extra_chain_cert(inter.certificate());  // before the leaf
