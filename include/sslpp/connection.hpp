@@ -195,6 +195,10 @@ class SSLPP_API Connection {
   [[nodiscard]] std::optional<std::vector<std::byte>> get_channel_binding(
       std::string_view cb_type = "tls-unique") const;
   /// session is the current session (for resumption on a later connection).
+  /// On TLS 1.3 it is resumable once the server's ticket has been read (a
+  /// read after the handshake). A connection destroyed without shutdown()
+  /// marks its session not resumable, as OpenSSL does for any SSL_free
+  /// without a clean close.
   [[nodiscard]] std::optional<Session> session() const;
   /// set_session offers `session` for resumption; before the handshake only.
   void set_session(const Session& session);
