@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <thread>
+
+#include <openssl/x509.h>
 #include <fstream>
 #include <stdexcept>
 
@@ -278,6 +283,42 @@ TEST(Context, LoadVerifyLocationsFromEachSource) {
     c.load_verify_locations(l);  // adding the same CA twice is fine
     EXPECT_TRUE(connect(c, server).ok);
   }
+}
+
+TEST(Context, LoadVerifyLocationsFromACapathDirectory) {
+  // A c_rehash'ed directory: the CA under "<subject hash>.0".
+  const auto dir = pki().dir / "capath";
+  std::filesystem::create_directories(dir);
+  char name[16];
+  std::snprintf(name, sizeof name, "%08lx.0", ::X509_subject_name_hash(pki().ca.certificate().native_handle()));
+  test::write_text(dir / name, pki().ca.certificate().pem());
+  Context server = test::server_context();
+  Context c(PROTOCOL_TLS_CLIENT);
+  c.load_verify_locations({}, dir);
+  EXPECT_TRUE(connect(c, server).ok);
+}
+
+TEST(Context, ConnectionsFromOneContextRunOnManyThreads) {
+  Context client = test::client_context();
+  Context server = test::server_context();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        Connection cl = client.wrap_bio(false, "localhost");
+        Connection sv = server.wrap_bio(true);
+        if (handshake(cl, sv).ok() && cl.write("ping") == 4) {
+          test::transfer(cl, sv);
+          ok += sv.read(16) == "ping" ? 1 : 0;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(ok.load(), 40);
 }
 
 TEST(Context, LoadVerifyLocationsBadInput) {
