@@ -52,7 +52,11 @@ std::string verify_message(long code, const std::optional<std::string>& hostname
 io_result classify(connection_state& st, int ret, int sys, std::error_code& ec) noexcept {
   if (st.callback_exception) {
     ::ERR_clear_error();
-    st.error = error_info(errc::callback_failed);
+    try {
+      st.error = error_info(errc::callback_failed);
+    } catch (...) {
+      st.error.code = make_error_code(errc::callback_failed);
+    }
     ec = st.error.code;
     st.gate |= connection_state::gate_fatal;
     st.fatal_status = io_status::error;
@@ -120,7 +124,11 @@ io_result classify(connection_state& st, int ret, int sys, std::error_code& ec) 
 // whose context checks hostnames but that was given none.
 io_result gated(connection_state& st, std::error_code& ec) noexcept {
   if ((st.gate & connection_state::gate_fatal) == 0) {
-    st.error = error_info(errc::invalid_argument, "check_hostname requires server_hostname");
+    try {
+      st.error = error_info(errc::invalid_argument, "check_hostname requires server_hostname");
+    } catch (...) {
+      st.error.code = make_error_code(errc::invalid_argument);  // out of memory: the code alone
+    }
   }
   ec = st.error.code;
   return {(st.gate & connection_state::gate_fatal) != 0 ? st.fatal_status : io_status::error, 0};
