@@ -9,6 +9,7 @@
 
 #include "internal/connection_state.hpp"
 #include "internal/error_queue.hpp"
+#include "internal/socket_bio.hpp"
 
 namespace sslpp {
 
@@ -164,24 +165,39 @@ CipherInfo cipher_info(const SSL_CIPHER* c) {
 // ---------------------------------------------------------------------------
 // Construction
 
-Connection::Connection(const Context& context) : impl_(std::make_unique<connection_state>()) {
+Connection::Connection(const Context& context) : Connection(context, -1) {}
+
+Connection::Connection(const Context& context, int fd) : impl_(std::make_unique<connection_state>()) {
   connection_state& st = *impl_;
   st.context = context.state_;
   st.owner = this;
   detail::clear_stale_errors();
   st.ssl.reset(::SSL_new(context.native_handle()));
-  detail::unique_handle<BIO> rbio(::BIO_new(::BIO_s_mem()));
-  detail::unique_handle<BIO> wbio(::BIO_new(::BIO_s_mem()));
-  if (!st.ssl || !rbio || !wbio) {
+  if (!st.ssl) {
     detail::throw_openssl_error("cannot create connection");
   }
-  // An empty input buffer means "no data yet" (retry), not end of file.
-  BIO_set_mem_eof_return(rbio.get(), -1);
-  BIO_set_mem_eof_return(wbio.get(), -1);
-  st.rbio = rbio.get();
-  st.wbio = wbio.get();
-  // SSL_set_bio takes ownership of both BIOs: release them at the call.
-  ::SSL_set_bio(st.ssl.get(), rbio.release(), wbio.release());
+  if (fd >= 0) {
+    // One BIO reads and writes the socket; SSL_set_bio takes the single
+    // reference when both directions are the same BIO.
+    detail::unique_handle<BIO> bio = detail::new_socket_bio(fd);
+    st.rbio = st.wbio = bio.get();
+    ::SSL_set_bio(st.ssl.get(), bio.get(), bio.get());
+    static_cast<void>(bio.release());
+    st.memory_bios = false;
+  } else {
+    detail::unique_handle<BIO> rbio(::BIO_new(::BIO_s_mem()));
+    detail::unique_handle<BIO> wbio(::BIO_new(::BIO_s_mem()));
+    if (!rbio || !wbio) {
+      detail::throw_openssl_error("cannot create connection");
+    }
+    // An empty input buffer means "no data yet" (retry), not end of file.
+    BIO_set_mem_eof_return(rbio.get(), -1);
+    BIO_set_mem_eof_return(wbio.get(), -1);
+    st.rbio = rbio.get();
+    st.wbio = wbio.get();
+    // SSL_set_bio takes ownership of both BIOs: release them at the call.
+    ::SSL_set_bio(st.ssl.get(), rbio.release(), wbio.release());
+  }
   ::SSL_set_ex_data(st.ssl.get(), connection_state::ex_index(), impl_.get());
 }
 
@@ -209,6 +225,9 @@ Connection::~Connection() = default;
 // Transport
 
 std::size_t Connection::bio_write(std::span<const std::byte> data) noexcept {
+  if (!impl_->memory_bios) {
+    return 0;  // a socket connection reads the network itself
+  }
   // A memory BIO takes at most INT_MAX bytes per write: loop for more.
   std::size_t total = 0;
   while (total < data.size()) {
@@ -224,7 +243,7 @@ std::size_t Connection::bio_write(std::span<const std::byte> data) noexcept {
 
 std::size_t Connection::bio_read(std::span<std::byte> out) noexcept {
   std::size_t n = 0;
-  if (out.empty() || ::BIO_read_ex(impl_->wbio, out.data(), out.size(), &n) != 1) {
+  if (out.empty() || !impl_->memory_bios || ::BIO_read_ex(impl_->wbio, out.data(), out.size(), &n) != 1) {
     return 0;  // nothing pending is the normal "no data yet", not an error
   }
   return n;
@@ -236,9 +255,15 @@ std::string Connection::bio_read(std::size_t bufsize) {
   return out;
 }
 
-std::size_t Connection::bio_pending() const noexcept { return BIO_ctrl_pending(impl_->wbio); }
+std::size_t Connection::bio_pending() const noexcept {
+  return impl_->memory_bios ? BIO_ctrl_pending(impl_->wbio) : 0;
+}
 
-void Connection::bio_shutdown() noexcept { BIO_set_mem_eof_return(impl_->rbio, 0); }
+void Connection::bio_shutdown() noexcept {
+  if (impl_->memory_bios) {
+    BIO_set_mem_eof_return(impl_->rbio, 0);
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Role and peer name

@@ -572,6 +572,13 @@ const std::any& Context::get_app_data() const noexcept { return state_->app_data
 
 Connection Context::wrap_bio(bool server_side, std::optional<std::string_view> server_hostname,
                              const Session* session) const {
+  Connection conn(*this);
+  configure(conn, server_side, server_hostname, session);
+  return conn;
+}
+
+void Context::configure(Connection& conn, bool server_side, std::optional<std::string_view> server_hostname,
+                        const Session* session) const {
   if (server_side && state_->protocol == PROTOCOL_TLS_CLIENT) {
     detail::throw_value_error("Cannot create a server connection with a PROTOCOL_TLS_CLIENT context");
   }
@@ -584,19 +591,17 @@ Connection Context::wrap_bio(bool server_side, std::optional<std::string_view> s
   if (!server_side && state_->check_hostname && !server_hostname) {
     detail::throw_value_error("check_hostname requires server_hostname");
   }
-  Connection conn(*this);
   if (server_side) {
     conn.set_accept_state();
-  } else {
-    conn.set_connect_state();
-    if (server_hostname) {
-      conn.set_server_hostname(*server_hostname);
-    }
-    if (session != nullptr) {
-      conn.set_session(*session);
-    }
+    return;
   }
-  return conn;
+  conn.set_connect_state();
+  if (server_hostname) {
+    conn.set_server_hostname(*server_hostname);
+  }
+  if (session != nullptr) {
+    conn.set_session(*session);
+  }
 }
 
 }  // namespace sslpp

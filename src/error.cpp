@@ -132,8 +132,9 @@ void throw_error(ErrorInfo info) {
       case errc::handshake_required:
       case errc::invalid_argument:
         throw ValueError(info.message, code);
-      case errc::callback_failed:
       case errc::timed_out:
+        throw TimeoutError(std::move(info));
+      case errc::callback_failed:
         throw SSLError(std::move(info));
     }
     throw SSLError(std::move(info));
@@ -147,7 +148,33 @@ void throw_error(ErrorInfo info) {
     }
     throw SSLError(std::move(info));
   }
+  if (code.category() == std::system_category() || code.category() == std::generic_category()) {
+    switch (code.value()) {
+      case ECONNREFUSED:
+        throw ConnectionRefusedError(std::move(info));
+      case ECONNRESET:
+        throw ConnectionResetError(std::move(info));
+      case EPIPE:
+        throw BrokenPipeError(std::move(info));
+      case ETIMEDOUT:
+        throw TimeoutError(std::move(info));
+      default:
+        break;
+    }
+  }
   throw OSError(std::move(info));
+}
+
+ErrorInfo os_error_info(int err, std::string_view detail) {
+  ErrorInfo info;
+  info.code = {err, std::system_category()};
+  info.sys_errno = err;
+  info.message = "[Errno " + std::to_string(err) + "] " + std::strerror(err);
+  if (!detail.empty()) {
+    info.message += ": ";
+    info.message += detail;
+  }
+  return info;
 }
 
 namespace detail {
@@ -228,11 +255,7 @@ void throw_openssl_error(std::string_view context) { throw_error(take_error_queu
 void throw_value_error(const std::string& message) { throw ValueError(message); }
 
 void throw_os_error(int err, const std::filesystem::path& path) {
-  ErrorInfo info;
-  info.code = {err, std::system_category()};
-  info.sys_errno = err;
-  info.message = "[Errno " + std::to_string(err) + "] " + std::strerror(err) + ": '" + path.string() + "'";
-  throw OSError(std::move(info));
+  throw_error(os_error_info(err, "'" + path.string() + "'"));
 }
 
 void require_readable_file(const std::filesystem::path& path) {

@@ -1,6 +1,6 @@
 // Connection: one TLS connection as a sans-IO state machine over memory
 // buffers (Python's SSLObject + MemoryBIO, pyOpenSSL's Connection(ctx, None)).
-// The socket type drives this same core over a file descriptor.
+// SSLSocket (ssl_socket.hpp) drives this same core over a socket.
 #pragma once
 
 #include <any>
@@ -224,8 +224,12 @@ class SSLPP_API Connection {
 
  private:
   friend class Context;
+  friend class SSLSocket;
   friend struct detail::connection_state;
   explicit Connection(std::unique_ptr<detail::connection_state> impl) noexcept;
+  // Connection over a connected socket descriptor (not owned); fd < 0
+  // means memory buffers.
+  Connection(const Context& context, int fd);
   [[noreturn]] void raise(io_status status) const;
 
   std::unique_ptr<detail::connection_state> impl_;

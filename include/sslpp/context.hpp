@@ -22,6 +22,8 @@ namespace sslpp {
 
 class Connection;
 class Session;
+class Socket;
+class SSLSocket;
 
 namespace detail {
 struct context_state;
@@ -216,6 +218,20 @@ class SSLPP_API Context {
                                     std::optional<std::string_view> server_hostname = std::nullopt,
                                     const Session* session = nullptr) const;
 
+  /// wrap_socket is Python's: TLS over `sock`, which the SSLSocket then
+  /// owns. A client sends `server_hostname` as SNI and, with
+  /// check_hostname, verifies it. If the socket is connected and
+  /// do_handshake_on_connect is true the handshake runs now (per the
+  /// socket's timeout); for an unconnected socket it runs after connect().
+  /// With suppress_ragged_eofs, an abrupt close reads as end of stream;
+  /// without, as SSLEOFError. Throws what wrap_bio throws, ValueError for
+  /// a handshake-on-connect on a non-blocking socket, and the handshake's
+  /// errors. Defined in ssl_socket.hpp's source; include <sslpp/ssl_socket.hpp>.
+  [[nodiscard]] SSLSocket wrap_socket(Socket sock, bool server_side = false, bool do_handshake_on_connect = true,
+                                      bool suppress_ragged_eofs = true,
+                                      std::optional<std::string_view> server_hostname = std::nullopt,
+                                      const Session* session = nullptr) const;
+
   /// native_handle is the borrowed SSL_CTX*, an escape hatch.
   [[nodiscard]] SSL_CTX* native_handle() const noexcept;
 
@@ -224,6 +240,10 @@ class SSLPP_API Context {
  private:
   friend class Connection;
   explicit Context(std::shared_ptr<detail::context_state> state) noexcept : state_(std::move(state)) {}
+  // configure gives a new connection its role, peer name and session, with
+  // the checks wrap_bio and wrap_socket share.
+  void configure(Connection& conn, bool server_side, std::optional<std::string_view> server_hostname,
+                 const Session* session) const;
   std::shared_ptr<detail::context_state> state_;
 };
 

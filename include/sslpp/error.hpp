@@ -6,6 +6,8 @@
 //
 //   std::system_error
 //     OSError                      Python's OSError (files, sockets)
+//       ConnectionRefusedError, ConnectionResetError, BrokenPipeError,
+//       TimeoutError, gaierror     Python's names for those OSErrors
 //       SSLError                   ssl.SSLError, OpenSSL.SSL.Error
 //         SSLZeroReturnError       ssl.SSLZeroReturnError, ZeroReturnError
 //         SSLWantReadError         ssl.SSLWantReadError, WantReadError
@@ -125,6 +127,26 @@ class SSLPP_API OSError : public std::system_error {
   std::shared_ptr<const ErrorInfo> info_;  // shared: exceptions copy nothrow
 };
 
+#define SSLPP_DETAIL_OS_ERROR(name)                                        \
+  class SSLPP_API name : public OSError {                                  \
+   public:                                                                 \
+    using OSError::OSError;                                                \
+    const char* class_name() const noexcept override { return #name; }    \
+  }
+
+/// ConnectionRefusedError: nothing listens at the address (ECONNREFUSED).
+SSLPP_DETAIL_OS_ERROR(ConnectionRefusedError);
+/// ConnectionResetError: the peer reset the connection (ECONNRESET).
+SSLPP_DETAIL_OS_ERROR(ConnectionResetError);
+/// BrokenPipeError: writing to a connection the peer has closed (EPIPE).
+SSLPP_DETAIL_OS_ERROR(BrokenPipeError);
+/// TimeoutError: a socket operation ran out of time (Python's socket.timeout).
+SSLPP_DETAIL_OS_ERROR(TimeoutError);
+/// gaierror: a host name could not be resolved (Python's socket.gaierror).
+SSLPP_DETAIL_OS_ERROR(gaierror);
+
+#undef SSLPP_DETAIL_OS_ERROR
+
 /// SSLError is Python's ssl.SSLError and pyOpenSSL's Error.
 class SSLPP_API SSLError : public OSError {
  public:
@@ -207,6 +229,10 @@ using SysCallError = SSLSyscallError;
 
 /// throw_error throws the exception type that Python would raise for `info`.
 [[noreturn]] SSLPP_API void throw_error(ErrorInfo info);
+
+/// os_error_info builds an ErrorInfo for errno `err`, with Python's message
+/// form "[Errno N] text" followed by ": detail" when `detail` is not empty.
+SSLPP_API ErrorInfo os_error_info(int err, std::string_view detail = {});
 
 /// error_info builds an ErrorInfo for one of sslpp's own conditions, with the
 /// standard message for it followed by `detail` when not empty.

@@ -9,4 +9,6 @@
 #include <sslpp/context.hpp>
 #include <sslpp/error.hpp>
 #include <sslpp/session.hpp>
+#include <sslpp/socket.hpp>
+#include <sslpp/ssl_socket.hpp>
 #include <sslpp/status.hpp>

@@ -37,6 +37,7 @@ struct connection_state {
   std::optional<std::string> hostname;
   bool check_hostname = false;  // the context's setting when the role was chosen
   bool accept_state = false;    // set_accept_state was called: a server
+  bool memory_bios = true;      // false: the SSL reads and writes a socket
   std::any app_data;
 
   static connection_state* from(const SSL* ssl) noexcept;

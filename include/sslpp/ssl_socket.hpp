@@ -1,0 +1,155 @@
+// SSLSocket: TLS over a TCP socket (Python's SSLSocket, pyOpenSSL's
+// Connection(ctx, socket)), driving the Connection core over the socket.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <sslpp/connection.hpp>
+#include <sslpp/context.hpp>
+#include <sslpp/export.hpp>
+#include <sslpp/socket.hpp>
+#include <sslpp/status.hpp>
+
+namespace sslpp {
+
+/// SSLSocket is a TLS connection over a TCP socket it owns. Make one with
+/// Context::wrap_socket. It follows the socket's timeout, as Python does:
+///
+/// - blocking (timeout nullopt): each call waits as long as it takes;
+/// - with a timeout: each call waits at most that long, then throws
+///   TimeoutError (status form: io_status::error with errc::timed_out); the
+///   connection stays usable, the call may be repeated;
+/// - non-blocking (timeout 0): a call that would wait throws
+///   SSLWantReadError / SSLWantWriteError (status form: want_read /
+///   want_write): poll the fileno() and repeat the same call.
+///
+/// The TLS methods (version, cipher, getpeercert, ...) are Connection's and
+/// mean the same here; connection() reaches the rest.
+///
+///     sslpp::Context ctx = sslpp::create_default_context();
+///     sslpp::SSLSocket s = ctx.wrap_socket(sslpp::create_connection("example.com", 443),
+///                                          false, true, true, "example.com");
+///     std::cout << *s.version();
+///
+/// Move-only. One thread at a time.
+class SSLPP_API SSLSocket {
+ public:
+  SSLSocket(SSLSocket&&) noexcept = default;
+  SSLSocket& operator=(SSLSocket&&) noexcept = default;
+  ~SSLSocket() = default;
+
+  // -- Socket operations ---------------------------------------------------
+
+  /// accept waits for a client on this listening socket, wraps it with the
+  /// same context (server side) and, with do_handshake_on_connect, completes
+  /// the handshake. Returns the new SSLSocket and the peer's address.
+  std::pair<SSLSocket, Address> accept();
+  void bind(std::string_view host, std::uint16_t port) { sock_.bind(host, port); }
+  void listen(int backlog = 128) { sock_.listen(backlog); }
+  /// connect connects the socket and, with do_handshake_on_connect,
+  /// completes the handshake.
+  void connect(std::string_view host, std::uint16_t port);
+  /// connect_ex is connect returning an errno value for connection errors.
+  int connect_ex(std::string_view host, std::uint16_t port);
+  /// close closes the socket without close_notify (call unwrap() or
+  /// shutdown_tls() first for a clean close).
+  void close() noexcept { sock_.close(); }
+  /// detach gives up the descriptor (the TLS state is lost).
+  int detach() noexcept { return sock_.detach(); }
+  [[nodiscard]] int fileno() const noexcept { return sock_.fileno(); }
+  [[nodiscard]] Address getpeername() const { return sock_.getpeername(); }
+  [[nodiscard]] Address getsockname() const { return sock_.getsockname(); }
+  [[nodiscard]] int getsockopt(int level, int optname) const { return sock_.getsockopt(level, optname); }
+  void setsockopt(int level, int optname, int value) { sock_.setsockopt(level, optname, value); }
+  [[nodiscard]] Timeout gettimeout() const noexcept { return sock_.gettimeout(); }
+  void settimeout(Timeout timeout) { sock_.settimeout(timeout); }
+  void setblocking(bool blocking) { sock_.setblocking(blocking); }
+  /// shutdown shuts down the TCP socket (Python's SSLSocket.shutdown(how));
+  /// no close_notify is sent. sock_shutdown is pyOpenSSL's name.
+  void shutdown(int how) { sock_.shutdown(how); }
+  void sock_shutdown(int how) { sock_.shutdown(how); }
+
+  // -- TLS: exception-free forms -------------------------------------------
+
+  /// do_handshake, read and write are Connection's, waiting on the socket
+  /// as its timeout says. ok, closed and truncated mean what they do for
+  /// Connection; want_read / want_write only when non-blocking;
+  /// errc::timed_out when a timeout ran out.
+  ///
+  /// shutdown_tls is the one-way close: it sends our close_notify (waiting
+  /// only to send it) and returns ok without waiting for the peer's;
+  /// unwrap() is the two-way close.
+  io_result do_handshake(std::error_code& ec) noexcept;
+  io_result read(std::span<std::byte> out, std::error_code& ec) noexcept;
+  io_result write(std::span<const std::byte> data, std::error_code& ec) noexcept;
+  io_result shutdown_tls(std::error_code& ec) noexcept;
+
+  // -- TLS: throwing forms ------------------------------------------------------
+
+  void do_handshake();
+  /// read returns the bytes read; 0 at the end of the stream: after the
+  /// peer's close_notify, or after an abrupt close when suppress_ragged_eofs
+  /// is on (otherwise SSLEOFError).
+  std::size_t read(std::span<std::byte> out);
+  std::string read(std::size_t len = 1024);
+  std::string recv(std::size_t bufsize) { return read(bufsize); }
+  std::size_t recv_into(std::span<std::byte> buffer) { return read(buffer); }
+  std::size_t write(std::span<const std::byte> data);
+  std::size_t write(std::string_view data) { return write(std::as_bytes(std::span(data))); }
+  std::size_t send(std::span<const std::byte> data) { return write(data); }
+  std::size_t send(std::string_view data) { return write(data); }
+  void sendall(std::span<const std::byte> data);
+  void sendall(std::string_view data) { sendall(std::as_bytes(std::span(data))); }
+  /// unwrap performs the close_notify exchange, waiting for the peer's as
+  /// the timeout says (TimeoutError when it does not come in time), and
+  /// returns the plain socket (this SSLSocket is left closed).
+  Socket unwrap();
+
+  // -- TLS state (Connection's, see there) ------------------------------------
+
+  [[nodiscard]] std::size_t pending() const noexcept { return conn_.pending(); }
+  [[nodiscard]] std::optional<std::string> version() const { return conn_.version(); }
+  [[nodiscard]] std::optional<CipherInfo> cipher() const { return conn_.cipher(); }
+  [[nodiscard]] std::optional<std::vector<CipherInfo>> shared_ciphers() const { return conn_.shared_ciphers(); }
+  [[nodiscard]] std::optional<std::string> compression() const { return conn_.compression(); }
+  [[nodiscard]] std::optional<std::string> selected_alpn_protocol() const { return conn_.selected_alpn_protocol(); }
+  [[nodiscard]] std::optional<CertInfo> getpeercert() const { return conn_.getpeercert(); }
+  [[nodiscard]] std::optional<std::vector<std::byte>> getpeercert_der() const { return conn_.getpeercert_der(); }
+  [[nodiscard]] std::optional<std::vector<std::byte>> get_channel_binding(
+      std::string_view cb_type = "tls-unique") const {
+    return conn_.get_channel_binding(cb_type);
+  }
+  [[nodiscard]] std::optional<std::string> server_hostname() const { return conn_.server_hostname(); }
+  [[nodiscard]] bool server_side() const noexcept { return server_side_; }
+  [[nodiscard]] bool suppress_ragged_eofs() const noexcept { return suppress_ragged_eofs_; }
+  [[nodiscard]] std::optional<Session> session() const { return conn_.session(); }
+  [[nodiscard]] bool session_reused() const noexcept { return conn_.session_reused(); }
+  [[nodiscard]] Context context() const noexcept { return conn_.get_context(); }
+  /// connection is the TLS state machine underneath, for everything else.
+  [[nodiscard]] Connection& connection() noexcept { return conn_; }
+  [[nodiscard]] const Connection& connection() const noexcept { return conn_; }
+
+ private:
+  friend class Context;
+  SSLSocket(const Context& context, Socket sock, bool server_side, bool do_handshake_on_connect,
+            bool suppress_ragged_eofs);
+  template <typename Op>
+  io_result drive(std::error_code& ec, Op&& op) noexcept;
+  [[noreturn]] void raise(io_result r, const std::error_code& ec, const char* operation) const;
+  bool connected() const noexcept;
+
+  Socket sock_;
+  Connection conn_;
+  bool server_side_ = false;
+  bool do_handshake_on_connect_ = true;
+  bool suppress_ragged_eofs_ = true;
+};
+
+}  // namespace sslpp

@@ -1,0 +1,375 @@
+#include <sslpp/socket.hpp>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <memory>
+#include <vector>
+
+#include "internal/socket_wait.hpp"
+
+namespace sslpp {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+[[noreturn]] void throw_errno(int err, std::string_view detail = {}) { throw_error(os_error_info(err, detail)); }
+
+[[noreturn]] void throw_timeout(std::string_view what) {
+  throw_error(error_info(errc::timed_out, std::string(what) + " timed out"));
+}
+
+struct free_addrinfo {
+  void operator()(addrinfo* p) const noexcept { ::freeaddrinfo(p); }
+};
+using addrinfo_list = std::unique_ptr<addrinfo, free_addrinfo>;
+
+// resolve is getaddrinfo for (host, port), throwing gaierror with Python's
+// message form ("[Errno -2] Name or service not known").
+addrinfo_list resolve(std::string_view host, std::uint16_t port, int family, bool passive) {
+  addrinfo hints{};
+  hints.ai_family = family;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+  const std::string h(host);
+  const std::string p = std::to_string(port);
+  addrinfo* out = nullptr;
+  const int rc = ::getaddrinfo(h.empty() ? nullptr : h.c_str(), p.c_str(), &hints, &out);
+  if (rc != 0) {
+    ErrorInfo info;
+    info.code = {rc == EAI_SYSTEM ? errno : EHOSTUNREACH, std::system_category()};
+    info.message = "[Errno " + std::to_string(rc) + "] " + ::gai_strerror(rc) + ": '" + h + "'";
+    throw gaierror(std::move(info));
+  }
+  return addrinfo_list(out);
+}
+
+Address to_address(const sockaddr* sa) {
+  Address a;
+  char buf[INET6_ADDRSTRLEN] = {};
+  a.family = sa->sa_family;
+  if (sa->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
+    a.port = ntohs(in6->sin6_port);
+  } else {
+    const auto* in4 = reinterpret_cast<const sockaddr_in*>(sa);
+    ::inet_ntop(AF_INET, &in4->sin_addr, buf, sizeof buf);
+    a.port = ntohs(in4->sin_port);
+  }
+  a.host = buf;
+  return a;
+}
+
+void set_nonblocking(int fd, bool on) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)) != 0) {
+    throw_errno(errno, "fcntl");
+  }
+}
+
+// connect_addr connects `fd` to one address within `timeout`; returns 0 or
+// an errno value (ETIMEDOUT when the timeout ran out).
+int connect_addr(int fd, const sockaddr* sa, socklen_t len, Timeout timeout) {
+  if (::connect(fd, sa, len) == 0) {
+    return 0;
+  }
+  const int err = errno;
+  if (err != EINPROGRESS && err != EINTR && err != EAGAIN) {
+    return err;
+  }
+  if (timeout && timeout->count() == 0) {
+    return err;  // non-blocking: the caller polls
+  }
+  if (!detail::wait_fd(fd, POLLOUT, detail::deadline_after(timeout))) {
+    return ETIMEDOUT;
+  }
+  int so_error = 0;
+  socklen_t so_len = sizeof so_error;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &so_len) != 0) {
+    return errno;
+  }
+  return so_error;
+}
+
+}  // namespace
+
+namespace detail {
+
+std::optional<clock::time_point> deadline_after(Timeout timeout) {
+  if (!timeout) {
+    return std::nullopt;
+  }
+  return clock::now() + std::chrono::duration_cast<clock::duration>(*timeout);
+}
+
+bool wait_fd(int fd, short events, std::optional<clock::time_point> deadline) {
+  for (;;) {
+    int ms = -1;
+    if (deadline) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - clock::now());
+      if (left.count() <= 0) {
+        return false;
+      }
+      ms = static_cast<int>(std::min<std::chrono::milliseconds::rep>(left.count(), 1 << 30));
+    }
+    pollfd p{fd, events, 0};
+    const int rc = ::poll(&p, 1, ms);
+    if (rc > 0) {
+      return true;  // ready, or an error/hang-up the next call will report
+    }
+    if (rc < 0 && errno != EINTR) {
+      throw_errno(errno, "poll");
+    }
+  }
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------
+// Construction and ownership
+
+Socket::Socket(int family, int type, int protocol) {
+  fd_ = ::socket(family, type | SOCK_CLOEXEC, protocol);
+  if (fd_ < 0) {
+    throw_errno(errno, "socket");
+  }
+}
+
+Socket Socket::from_fd(int fd) noexcept { return Socket(fd, std::nullopt); }
+
+Socket::Socket(Socket&& other) noexcept : fd_(std::exchange(other.fd_, -1)), timeout_(other.timeout_) {}
+
+Socket& Socket::operator=(Socket&& other) noexcept {
+  if (this != &other) {
+    close();
+    fd_ = std::exchange(other.fd_, -1);
+    timeout_ = other.timeout_;
+  }
+  return *this;
+}
+
+Socket::~Socket() { close(); }
+
+void Socket::close() noexcept {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+int Socket::detach() noexcept { return std::exchange(fd_, -1); }
+
+void Socket::require_open() const {
+  if (fd_ < 0) {
+    throw_errno(EBADF, "the socket is closed");
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Addresses and connections
+
+void Socket::bind(std::string_view host, std::uint16_t port) {
+  require_open();
+  sockaddr_storage own{};
+  socklen_t own_len = sizeof own;
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&own), &own_len);
+  const auto list = resolve(host, port, own.ss_family, true);
+  int err = EADDRNOTAVAIL;
+  for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
+    if (::bind(fd_, ai->ai_addr, ai->ai_addrlen) == 0) {
+      return;
+    }
+    err = errno;
+  }
+  throw_errno(err, std::string(host) + ":" + std::to_string(port));
+}
+
+void Socket::listen(int backlog) {
+  require_open();
+  if (::listen(fd_, backlog) != 0) {
+    throw_errno(errno, "listen");
+  }
+}
+
+std::pair<Socket, Address> Socket::accept() {
+  require_open();
+  const auto deadline = detail::deadline_after(timeout_);
+  for (;;) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    const int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      Socket s(fd, std::nullopt);
+      s.settimeout(timeout_);
+      return {std::move(s), to_address(reinterpret_cast<sockaddr*>(&peer))};
+    }
+    const int err = errno;
+    if (err == EINTR) {
+      continue;
+    }
+    if ((err != EAGAIN && err != EWOULDBLOCK) || (timeout_ && timeout_->count() == 0)) {
+      throw_errno(err, "accept");
+    }
+    if (!detail::wait_fd(fd_, POLLIN, deadline)) {
+      throw_timeout("accept");
+    }
+  }
+}
+
+int Socket::connect_ex(std::string_view host, std::uint16_t port) {
+  require_open();
+  sockaddr_storage own{};
+  socklen_t own_len = sizeof own;
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&own), &own_len);
+  const auto list = resolve(host, port, own.ss_family, false);
+  return connect_addr(fd_, list->ai_addr, list->ai_addrlen, timeout_);
+}
+
+void Socket::connect(std::string_view host, std::uint16_t port) {
+  const int err = connect_ex(host, port);
+  if (err == ETIMEDOUT && timeout_) {
+    throw_timeout("connect");
+  }
+  if (err != 0) {
+    throw_errno(err, std::string(host) + ":" + std::to_string(port));
+  }
+}
+
+Socket create_connection(std::string_view host, std::uint16_t port, Timeout timeout) {
+  const auto list = resolve(host, port, AF_UNSPEC, false);
+  int last = ECONNREFUSED;
+  for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
+    Socket s(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    s.settimeout(timeout);
+    last = connect_addr(s.fileno(), ai->ai_addr, ai->ai_addrlen, timeout);
+    if (last == 0) {
+      return s;
+    }
+  }
+  if (last == ETIMEDOUT && timeout) {
+    throw_timeout("connect");
+  }
+  throw_errno(last, std::string(host) + ":" + std::to_string(port));
+}
+
+Address Socket::getpeername() const {
+  require_open();
+  sockaddr_storage sa{};
+  socklen_t len = sizeof sa;
+  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+    throw_errno(errno, "getpeername");
+  }
+  return to_address(reinterpret_cast<sockaddr*>(&sa));
+}
+
+Address Socket::getsockname() const {
+  require_open();
+  sockaddr_storage sa{};
+  socklen_t len = sizeof sa;
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+    throw_errno(errno, "getsockname");
+  }
+  return to_address(reinterpret_cast<sockaddr*>(&sa));
+}
+
+int Socket::getsockopt(int level, int optname) const {
+  require_open();
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (::getsockopt(fd_, level, optname, &value, &len) != 0) {
+    throw_errno(errno, "getsockopt");
+  }
+  return value;
+}
+
+void Socket::setsockopt(int level, int optname, int value) {
+  require_open();
+  if (::setsockopt(fd_, level, optname, &value, sizeof value) != 0) {
+    throw_errno(errno, "setsockopt");
+  }
+}
+
+void Socket::settimeout(Timeout timeout) {
+  if (timeout && timeout->count() < 0) {
+    throw ValueError("Timeout value out of range");
+  }
+  require_open();
+  // With any timeout the descriptor is non-blocking and sslpp waits in
+  // poll(), as Python does; without one the kernel blocks.
+  set_nonblocking(fd_, timeout.has_value());
+  timeout_ = timeout;
+}
+
+bool Socket::wait_readable(Timeout timeout) const { return detail::wait_fd(fd_, POLLIN, detail::deadline_after(timeout)); }
+
+bool Socket::wait_writable(Timeout timeout) const {
+  return detail::wait_fd(fd_, POLLOUT, detail::deadline_after(timeout));
+}
+
+// ---------------------------------------------------------------------------
+// Plain data (before TLS, or after unwrap)
+
+std::size_t Socket::recv(std::span<std::byte> out) {
+  require_open();
+  const auto deadline = detail::deadline_after(timeout_);
+  for (;;) {
+    const ssize_t n = ::recv(fd_, out.data(), out.size(), 0);
+    if (n >= 0) {
+      return static_cast<std::size_t>(n);
+    }
+    const int err = errno;
+    if (err == EINTR) {
+      continue;
+    }
+    if ((err != EAGAIN && err != EWOULDBLOCK) || (timeout_ && timeout_->count() == 0)) {
+      throw_errno(err, "recv");
+    }
+    if (!detail::wait_fd(fd_, POLLIN, deadline)) {
+      throw_timeout("recv");
+    }
+  }
+}
+
+std::size_t Socket::send(std::span<const std::byte> data) {
+  require_open();
+  const auto deadline = detail::deadline_after(timeout_);
+  for (;;) {
+    // MSG_NOSIGNAL: a closed peer is EPIPE (BrokenPipeError), never SIGPIPE.
+    const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n >= 0) {
+      return static_cast<std::size_t>(n);
+    }
+    const int err = errno;
+    if (err == EINTR) {
+      continue;
+    }
+    if ((err != EAGAIN && err != EWOULDBLOCK) || (timeout_ && timeout_->count() == 0)) {
+      throw_errno(err, "send");
+    }
+    if (!detail::wait_fd(fd_, POLLOUT, deadline)) {
+      throw_timeout("send");
+    }
+  }
+}
+
+void Socket::sendall(std::span<const std::byte> data) {
+  while (!data.empty()) {
+    data = data.subspan(send(data));
+  }
+}
+
+void Socket::shutdown(int how) {
+  require_open();
+  if (::shutdown(fd_, how) != 0) {
+    throw_errno(errno, "shutdown");
+  }
+}
+
+}  // namespace sslpp

@@ -1,0 +1,101 @@
+#include "internal/socket_bio.hpp"
+
+#include <cerrno>
+#include <cstdint>
+#include <sys/socket.h>
+
+#include <openssl/bio.h>
+
+#include "internal/error_queue.hpp"
+
+namespace sslpp::detail {
+
+namespace {
+
+bool is_retriable(int err) noexcept { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
+
+// The descriptor lives in the BIO's data pointer: read directly, not
+// through a ctrl call, on every record.
+int fd_of(BIO* bio) noexcept { return static_cast<int>(reinterpret_cast<intptr_t>(::BIO_get_data(bio))); }
+
+int socket_write(BIO* bio, const char* data, std::size_t len, std::size_t* written) {
+  ::BIO_clear_retry_flags(bio);
+  const ssize_t n = ::send(fd_of(bio), data, len, MSG_NOSIGNAL);
+  if (n >= 0) {
+    *written = static_cast<std::size_t>(n);
+    return 1;
+  }
+  if (is_retriable(errno)) {
+    ::BIO_set_retry_write(bio);
+  }
+  return 0;
+}
+
+int socket_read(BIO* bio, char* data, std::size_t len, std::size_t* read) {
+  ::BIO_clear_retry_flags(bio);
+  const ssize_t n = ::recv(fd_of(bio), data, len, 0);
+  if (n > 0) {
+    *read = static_cast<std::size_t>(n);
+    return 1;
+  }
+  if (n < 0 && is_retriable(errno)) {
+    ::BIO_set_retry_read(bio);
+  } else if (n == 0) {
+    errno = 0;  // end of stream: OpenSSL tells truncation from close_notify
+  }
+  return 0;
+}
+
+long socket_ctrl(BIO* bio, int cmd, long num, void* ptr) {
+  switch (cmd) {
+    case BIO_C_SET_FD:
+      ::BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(*static_cast<int*>(ptr))));
+      ::BIO_set_init(bio, 1);
+      return 1;
+    case BIO_C_GET_FD: {
+      if (::BIO_get_init(bio) == 0) {
+        return -1;
+      }
+      const int fd = fd_of(bio);
+      if (ptr != nullptr) {
+        *static_cast<int*>(ptr) = fd;
+      }
+      return fd;
+    }
+    case BIO_CTRL_FLUSH:
+    case BIO_CTRL_DUP:
+      return 1;
+    default:
+      static_cast<void>(num);
+      return 0;
+  }
+}
+
+BIO_METHOD* socket_method() {
+  // Made once, shared by every connection, never freed (it is immutable).
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = ::BIO_meth_new(::BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+                                   "sslpp socket");
+    if (m != nullptr) {
+      ::BIO_meth_set_write_ex(m, &socket_write);
+      ::BIO_meth_set_read_ex(m, &socket_read);
+      ::BIO_meth_set_ctrl(m, &socket_ctrl);
+    }
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
+unique_handle<BIO> new_socket_bio(int fd) {
+  BIO_METHOD* method = socket_method();
+  unique_handle<BIO> bio(method != nullptr ? ::BIO_new(method) : nullptr);
+  if (!bio) {
+    throw_openssl_error("cannot create socket BIO");
+  }
+  BIO_set_fd(bio.get(), fd, BIO_NOCLOSE);
+  return bio;
+}
+
+}  // namespace sslpp::detail

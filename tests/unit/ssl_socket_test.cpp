@@ -1,0 +1,259 @@
+#include <sslpp/ssl_socket.hpp>
+
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <poll.h>
+
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "support/pki.hpp"
+#include "support/subprocess.hpp"
+
+namespace sslpp {
+namespace {
+
+using namespace std::chrono_literals;
+using test::pki;
+
+// A TLS server on 127.0.0.1 (an SSLSocket listening), ready to accept.
+struct Server {
+  Context ctx = test::server_context();
+  SSLSocket sock = make();
+  std::uint16_t port = sock.getsockname().port;
+
+  SSLSocket make() {
+    Socket listener(AF_INET);
+    listener.bind("127.0.0.1", 0);
+    listener.listen();
+    listener.settimeout(5s);
+    return ctx.wrap_socket(std::move(listener), true);
+  }
+};
+
+SSLSocket connect_client(std::uint16_t port, Context ctx = test::client_context(), bool suppress_ragged_eofs = true) {
+  return ctx.wrap_socket(create_connection("127.0.0.1", port, 5s), false, true, suppress_ragged_eofs, "localhost");
+}
+
+TEST(SSLSocket, ClientAndServerTalkOverTcp) {
+  Server server;
+  auto done = std::async(std::launch::async, [&] {
+    auto [conn, peer] = server.sock.accept();  // handshake on accept
+    EXPECT_EQ(peer.host, "127.0.0.1");
+    EXPECT_TRUE(conn.server_side());
+    const std::string got = conn.recv(100);
+    conn.sendall("echo: " + got);
+    conn.unwrap();  // close_notify both ways: the client answers below
+    return got;
+  });
+  SSLSocket client = connect_client(server.port);
+  EXPECT_EQ(client.version(), "TLSv1.3");
+  EXPECT_EQ(client.server_hostname(), "localhost");
+  EXPECT_EQ(client.getpeercert()->subject, (DistinguishedName{{{"commonName", "localhost"}}}));
+  EXPECT_EQ(client.getpeername().port, server.port);
+  client.sendall(std::string_view("ping"));
+  EXPECT_EQ(client.recv(100), "echo: ping");
+  EXPECT_EQ(client.recv(100), "");  // the server's close_notify
+  Socket plain = client.unwrap();
+  EXPECT_GE(plain.fileno(), 0);
+  EXPECT_EQ(client.fileno(), -1);
+  EXPECT_EQ(done.get(), "ping");
+}
+
+TEST(SSLSocket, LargeTransferIsExact) {
+  Server server;
+  constexpr std::size_t kSize = 8 << 20;
+  auto done = std::async(std::launch::async, [&] {
+    auto [conn, peer] = server.sock.accept();
+    std::string data(kSize, '\0');
+    for (std::size_t i = 0; i < kSize; ++i) {
+      data[i] = static_cast<char>((i * 131) >> 7);
+    }
+    conn.sendall(data);
+    std::error_code ec;
+    conn.shutdown_tls(ec);  // one-way: the client need not answer
+  });
+  SSLSocket client = connect_client(server.port);
+  std::string got;
+  std::array<std::byte, 65536> buf{};
+  while (const std::size_t n = client.read(buf)) {
+    got.append(reinterpret_cast<const char*>(buf.data()), n);
+  }
+  done.get();
+  ASSERT_EQ(got.size(), kSize);
+  for (std::size_t i = 0; i < kSize; ++i) {
+    ASSERT_EQ(got[i], static_cast<char>((i * 131) >> 7)) << i;
+  }
+}
+
+TEST(SSLSocket, HandshakeTimeoutFiresAndSaysSo) {
+  Socket silent(AF_INET);  // accepts TCP, never speaks TLS
+  silent.bind("127.0.0.1", 0);
+  silent.listen();
+  Socket tcp = create_connection("127.0.0.1", silent.getsockname().port, 0.2s);
+  Context ctx = test::client_context();
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    (void)ctx.wrap_socket(std::move(tcp), false, true, true, "localhost");
+    ADD_FAILURE() << "no timeout";
+  } catch (const TimeoutError& e) {
+    EXPECT_STREQ(e.what(), "The handshake operation timed out");
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 150ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+TEST(SSLSocket, ReadTimeoutLeavesTheConnectionUsable) {
+  Server server;
+  std::promise<void> go;
+  auto done = std::async(std::launch::async, [&] {
+    auto [conn, peer] = server.sock.accept();
+    go.get_future().wait();
+    conn.sendall(std::string_view("late"));
+    std::error_code ec;
+    conn.shutdown_tls(ec);
+  });
+  SSLSocket client = connect_client(server.port);
+  client.settimeout(0.1s);
+  EXPECT_THROW(client.recv(10), TimeoutError);
+  go.set_value();
+  client.settimeout(5s);
+  EXPECT_EQ(client.recv(10), "late");
+  done.get();
+}
+
+TEST(SSLSocket, NonBlockingReportsWantsAndPlugsIntoPoll) {
+  Server server;
+  auto done = std::async(std::launch::async, [&] {
+    auto [conn, peer] = server.sock.accept();
+    conn.sendall(conn.recv(100));
+    std::error_code ec;
+    conn.shutdown_tls(ec);
+  });
+  Socket tcp = create_connection("127.0.0.1", server.port, 5s);
+  tcp.setblocking(false);
+  Context ctx = test::client_context();
+  SSLSocket client = ctx.wrap_socket(std::move(tcp), false, false, true, "localhost");
+  std::error_code ec;
+  int wants = 0;
+  for (;;) {
+    const io_result r = client.do_handshake(ec);
+    if (r.ok()) {
+      break;
+    }
+    ASSERT_TRUE(r.status == io_status::want_read || r.status == io_status::want_write) << ec.message();
+    ++wants;
+    pollfd p{client.fileno(), static_cast<short>(r.status == io_status::want_read ? POLLIN : POLLOUT), 0};
+    ASSERT_EQ(::poll(&p, 1, 5000), 1);
+  }
+  EXPECT_GT(wants, 0);
+  std::array<std::byte, 16> buf{};
+  EXPECT_THROW(client.read(buf), SSLWantReadError);  // nothing sent yet
+  client.sendall(std::string_view("nb"));
+  for (;;) {
+    const io_result r = client.read(buf, ec);
+    if (r.ok()) {
+      EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf.data()), r.bytes), "nb");
+      break;
+    }
+    ASSERT_EQ(r.status, io_status::want_read);
+    pollfd p{client.fileno(), POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 5000), 1);
+  }
+  client.setblocking(true);
+  done.get();
+}
+
+TEST(SSLSocket, RaggedEofIsEndOfStreamOnlyWhenSuppressed) {
+  for (const bool suppress : {true, false}) {
+    Server server;
+    auto done = std::async(std::launch::async, [&] {
+      auto [conn, peer] = server.sock.accept();
+      conn.sendall(std::string_view("bye"));
+      conn.close();  // no close_notify
+    });
+    SSLSocket client = connect_client(server.port, test::client_context(), suppress);
+    EXPECT_EQ(client.recv(3), "bye");
+    done.get();
+    if (suppress) {
+      EXPECT_EQ(client.recv(10), "");
+    } else {
+      EXPECT_THROW(client.recv(10), SSLEOFError);
+    }
+  }
+}
+
+TEST(SSLSocket, MisbehavingPeersGetTypedErrorsAndTheServerCarriesOn) {
+  Server server;
+  // 1. Plain HTTP to the TLS port.
+  auto http = std::async(std::launch::async, [&] {
+    Socket s = create_connection("127.0.0.1", server.port, 5s);
+    const std::string_view req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    s.sendall(std::as_bytes(std::span(req)));
+    std::array<std::byte, 100> buf{};
+    try {
+      while (s.recv(buf) != 0) {
+      }
+    } catch (const OSError&) {
+      // a reset is fine too
+    }
+  });
+  EXPECT_THROW(server.sock.accept(), SSLError);
+  http.get();
+  // 2. A client that closes in the middle of the handshake.
+  auto half = std::async(std::launch::async, [&] {
+    Socket s = create_connection("127.0.0.1", server.port, 5s);
+    const unsigned char partial[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00};  // a ClientHello cut short
+    s.sendall(std::as_bytes(std::span(partial)));
+  });
+  half.get();
+  EXPECT_THROW(server.sock.accept(), SSLEOFError);
+  // 3. The server still serves a well-behaved client.
+  auto good = std::async(std::launch::async, [&] {
+    auto [conn, peer] = server.sock.accept();
+    return conn.version();
+  });
+  SSLSocket client = connect_client(server.port);
+  EXPECT_EQ(good.get(), "TLSv1.3");
+}
+
+TEST(SSLSocket, ConnectAfterWrapAndVerificationFailure) {
+  Server server;
+  auto done = std::async(std::launch::async, [&] {
+    try {
+      auto [conn, peer] = server.sock.accept();
+    } catch (const SSLError&) {
+      // the client rejects us: expected
+    }
+  });
+  Context ctx = test::client_context();
+  SSLSocket client = ctx.wrap_socket(Socket(AF_INET), false, true, true, "wrong.example");
+  try {
+    client.connect("127.0.0.1", server.port);
+    ADD_FAILURE() << "verification passed for the wrong name";
+  } catch (const SSLCertVerificationError& e) {
+    EXPECT_EQ(e.verify_code(), 62);
+  }
+  done.get();
+}
+
+TEST(SSLSocket, TalksToOpenSSLServer) {
+  test::Subprocess s_server({SSLPP_OPENSSL, "s_server", "-accept", "127.0.0.1:0", "-naccept", "1", "-rev", "-cert",
+                             pki().server.cert.string(), "-key", pki().server.key.string()});
+  const auto line = s_server.wait_for_line("ACCEPT");
+  ASSERT_TRUE(line) << s_server.describe();
+  const auto port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+  SSLSocket client = connect_client(port);
+  client.sendall(std::string_view("abc\n"));
+  std::string got;
+  while (got.find('\n') == std::string::npos) {
+    got += client.recv(100);
+  }
+  EXPECT_EQ(got, "cba\n");  // -rev answers each line reversed
+}
+
+}  // namespace
+}  // namespace sslpp
