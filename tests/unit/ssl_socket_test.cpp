@@ -255,5 +255,46 @@ TEST(SSLSocket, TalksToOpenSSLServer) {
   EXPECT_EQ(got, "cba\n");  // -rev answers each line reversed
 }
 
+TEST(SSLSocket, SocketOperationsWorkOnTheWrappedSocket) {
+  // A listening SSLSocket made by wrapping an unbound socket, as in
+  // Python's server example: bind and listen after wrap_socket.
+  Context server_ctx = test::server_context();
+  SSLSocket listener = server_ctx.wrap_socket(Socket(AF_INET), true);
+  listener.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+  EXPECT_EQ(listener.getsockopt(SOL_SOCKET, SO_REUSEADDR), 1);
+  listener.bind("127.0.0.1", 0);
+  listener.listen(5);
+  listener.settimeout(5s);
+  EXPECT_EQ(listener.gettimeout(), Timeout(5s));
+  const std::uint16_t port = listener.getsockname().port;
+  auto served = std::async(std::launch::async, [&] {
+    auto [conn, peer] = listener.accept();
+    const std::string got = conn.recv(10);
+    conn.sock_shutdown(SHUT_RDWR);
+    return got;
+  });
+  Context client_ctx = test::client_context();
+  SSLSocket client = client_ctx.wrap_socket(Socket(AF_INET), false, true, true, "localhost");
+  EXPECT_EQ(client.connect_ex("127.0.0.1", port), 0);  // connects, then the handshake
+  EXPECT_EQ(client.version(), "TLSv1.3");
+  EXPECT_TRUE(client.cipher());
+  EXPECT_FALSE(client.compression());
+  EXPECT_FALSE(client.shared_ciphers());  // a client
+  EXPECT_TRUE(client.get_channel_binding());
+  EXPECT_TRUE(client.getpeercert_der());
+  client.write("hi");
+  EXPECT_EQ(served.get(), "hi");
+  EXPECT_EQ(client.recv(10), "");  // the server shut the socket: ragged EOF, suppressed
+  client.setblocking(true);
+  EXPECT_FALSE(client.gettimeout());
+  client.shutdown(SHUT_RDWR);
+  const int fd = client.detach();
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(client.fileno(), -1);
+  Socket::from_fd(fd).close();
+  listener.close();
+  EXPECT_EQ(listener.fileno(), -1);
+}
+
 }  // namespace
 }  // namespace sslpp
