@@ -178,8 +178,15 @@ Connection::Connection(const Context& context, int fd) : impl_(std::make_unique<
   }
   if (fd >= 0) {
     // One BIO reads and writes the socket; SSL_set_bio takes the single
-    // reference when both directions are the same BIO.
-    detail::unique_handle<BIO> bio = detail::new_socket_bio(fd);
+    // reference when both directions are the same BIO. With OP_ENABLE_KTLS
+    // the caller asked the kernel to encrypt, which only OpenSSL's own
+    // socket BIO can arrange; that BIO writes with write(2), so a closed
+    // peer then raises SIGPIPE unless the process ignores it (as Python does).
+    const bool ktls = (::SSL_CTX_get_options(context.native_handle()) & SSL_OP_ENABLE_KTLS) != 0;
+    detail::unique_handle<BIO> bio(ktls ? ::BIO_new_socket(fd, BIO_NOCLOSE) : detail::new_socket_bio(fd).release());
+    if (!bio) {
+      detail::throw_openssl_error("cannot create socket BIO");
+    }
     st.rbio = st.wbio = bio.get();
     ::SSL_set_bio(st.ssl.get(), bio.get(), bio.get());
     static_cast<void>(bio.release());

@@ -1,8 +1,15 @@
 #include <sslpp/ssl_socket.hpp>
 
 #include <cerrno>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+
+#include <openssl/ssl.h>
 
 #include "internal/socket_wait.hpp"
 
@@ -168,6 +175,105 @@ Socket SSLSocket::unwrap() {
     raise(r, ec, "shutdown");
   }
   return std::move(sock_);
+}
+
+// ---------------------------------------------------------------------------
+// Files and streams
+
+bool SSLSocket::ktls_send() const noexcept {
+  BIO* wbio = ::SSL_get_wbio(conn_.native_handle());
+  return wbio != nullptr && BIO_get_ktls_send(wbio) != 0;
+}
+
+std::size_t SSLSocket::sendfile(const std::filesystem::path& file, std::size_t offset,
+                                std::optional<std::size_t> count) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw_error(os_error_info(errno, "'" + file.string() + "'"));
+  }
+  const std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) {
+    ::close(*p);
+    delete p;
+  });
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    throw_error(os_error_info(errno, "'" + file.string() + "'"));
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  const std::size_t want = offset >= size ? 0 : std::min(size - offset, count.value_or(size));
+  std::size_t sent = 0;
+  if (ktls_send()) {
+    // The kernel encrypts: no copy through user space.
+    while (sent < want) {
+      const ossl_ssize_t n = ::SSL_sendfile(conn_.native_handle(), fd, static_cast<off_t>(offset + sent),
+                                            want - sent, 0);
+      if (n <= 0) {
+        if (!sock_.wait_writable(sock_.gettimeout())) {
+          throw_error(error_info(errc::timed_out, "The write operation timed out"));
+        }
+        continue;
+      }
+      sent += static_cast<std::size_t>(n);
+    }
+    return sent;
+  }
+  std::array<std::byte, 16384> buf;  // NOLINT: filled before use
+  while (sent < want) {
+    const ssize_t n = ::pread(fd, buf.data(), std::min(buf.size(), want - sent), static_cast<off_t>(offset + sent));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      if (n < 0) {
+        throw_error(os_error_info(errno, "'" + file.string() + "'"));
+      }
+      break;  // the file shrank
+    }
+    sendall(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)));
+    sent += static_cast<std::size_t>(n);
+  }
+  return sent;
+}
+
+SSLStream SSLSocket::makefile() { return SSLStream(*this); }
+
+SSLStreamBuf::SSLStreamBuf(SSLSocket& socket)
+    : socket_(&socket), get_(std::make_unique<char[]>(kBufferSize)), put_(std::make_unique<char[]>(kBufferSize)) {
+  setg(get_.get(), get_.get(), get_.get());
+  setp(put_.get(), put_.get() + kBufferSize);
+}
+
+SSLStreamBuf::int_type SSLStreamBuf::underflow() {
+  if (gptr() < egptr()) {
+    return traits_type::to_int_type(*gptr());
+  }
+  sync();  // a request/response protocol must send before it waits
+  const std::size_t n = socket_->read(std::as_writable_bytes(std::span(get_.get(), kBufferSize)));
+  if (n == 0) {
+    return traits_type::eof();
+  }
+  setg(get_.get(), get_.get(), get_.get() + n);
+  return traits_type::to_int_type(*gptr());
+}
+
+SSLStreamBuf::int_type SSLStreamBuf::overflow(int_type ch) {
+  if (sync() != 0) {
+    return traits_type::eof();
+  }
+  if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+    *pptr() = traits_type::to_char_type(ch);
+    pbump(1);
+  }
+  return traits_type::not_eof(ch);
+}
+
+int SSLStreamBuf::sync() {
+  const std::size_t n = static_cast<std::size_t>(pptr() - pbase());
+  if (n > 0) {
+    socket_->sendall(std::string_view(pbase(), n));
+    setp(put_.get(), put_.get() + kBufferSize);
+  }
+  return 0;
 }
 
 // ---------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
+#include <iostream>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -39,6 +42,8 @@ namespace sslpp {
 ///     std::cout << *s.version();
 ///
 /// Move-only. One thread at a time.
+class SSLStream;
+
 class SSLPP_API SSLSocket {
  public:
   SSLSocket(SSLSocket&&) noexcept = default;
@@ -107,6 +112,16 @@ class SSLPP_API SSLSocket {
   std::size_t send(std::string_view data) { return write(data); }
   void sendall(std::span<const std::byte> data);
   void sendall(std::string_view data) { sendall(std::as_bytes(std::span(data))); }
+  /// sendfile sends `count` bytes (all when nullopt) of `file` from
+  /// `offset` over TLS and returns how many it sent. With OP_ENABLE_KTLS on
+  /// the context and kernel TLS available, the kernel encrypts and sends
+  /// straight from the page cache (SSL_sendfile); otherwise sslpp reads the
+  /// file 16 KiB at a time and writes TLS records. Throws OSError when the
+  /// file cannot be read.
+  std::size_t sendfile(const std::filesystem::path& file, std::size_t offset = 0,
+                       std::optional<std::size_t> count = std::nullopt);
+  /// ktls_send is true when the kernel encrypts what this socket sends.
+  [[nodiscard]] bool ktls_send() const noexcept;
   /// unwrap performs the close_notify exchange, waiting for the peer's as
   /// the timeout says (TimeoutError when it does not come in time), and
   /// returns the plain socket (this SSLSocket is left closed).
@@ -132,6 +147,11 @@ class SSLPP_API SSLSocket {
   [[nodiscard]] std::optional<Session> session() const { return conn_.session(); }
   [[nodiscard]] bool session_reused() const noexcept { return conn_.session_reused(); }
   [[nodiscard]] Context context() const noexcept { return conn_.get_context(); }
+  /// makefile is Python's: a buffered std::iostream over the TLS stream
+  /// (`stream << "GET / HTTP/1.0\r\n\r\n" << std::flush; std::getline(stream, line)`).
+  /// It refers to this SSLSocket, which must outlive it; flush() sends.
+  /// A TLS error sets the stream's badbit (or throws, with exceptions()).
+  [[nodiscard]] SSLStream makefile();
   /// connection is the TLS state machine underneath, for everything else.
   [[nodiscard]] Connection& connection() noexcept { return conn_; }
   [[nodiscard]] const Connection& connection() const noexcept { return conn_; }
@@ -150,6 +170,38 @@ class SSLPP_API SSLSocket {
   bool server_side_ = false;
   bool do_handshake_on_connect_ = true;
   bool suppress_ragged_eofs_ = true;
+};
+
+/// SSLStreamBuf is the std::streambuf behind SSLSocket::makefile: 16 KiB
+/// get and put areas over the TLS stream.
+class SSLPP_API SSLStreamBuf : public std::streambuf {
+ public:
+  explicit SSLStreamBuf(SSLSocket& socket);
+  SSLStreamBuf(SSLStreamBuf&&) noexcept = default;
+
+ protected:
+  int_type underflow() override;
+  int_type overflow(int_type ch) override;
+  int sync() override;
+
+ private:
+  static constexpr std::size_t kBufferSize = 16384;
+  SSLSocket* socket_;
+  std::unique_ptr<char[]> get_;
+  std::unique_ptr<char[]> put_;
+};
+
+/// SSLStream is the std::iostream SSLSocket::makefile returns.
+class SSLPP_API SSLStream : public std::iostream {
+ public:
+  explicit SSLStream(SSLSocket& socket) : std::iostream(nullptr), buf_(socket) { rdbuf(&buf_); }
+  SSLStream(SSLStream&& other) noexcept : std::iostream(std::move(other)), buf_(std::move(other.buf_)) {
+    rdbuf(&buf_);
+  }
+  ~SSLStream() override { buf_.pubsync(); }
+
+ private:
+  SSLStreamBuf buf_;
 };
 
 }  // namespace sslpp

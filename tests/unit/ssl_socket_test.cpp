@@ -296,5 +296,72 @@ TEST(SSLSocket, SocketOperationsWorkOnTheWrappedSocket) {
   EXPECT_EQ(listener.fileno(), -1);
 }
 
+TEST(SSLSocket, MakefileGivesALineOrientedStream) {
+  Server server;
+  auto done = std::async(std::launch::async, [&] {
+    auto [conn, peer] = server.sock.accept();
+    SSLStream stream = conn.makefile();
+    std::string line;
+    std::getline(stream, line);
+    stream << "you said: " << line << "\n" << 42 << "\n" << std::flush;
+    std::error_code ec;
+    conn.shutdown_tls(ec);
+  });
+  SSLSocket client = connect_client(server.port);
+  SSLStream stream = client.makefile();
+  stream << "hello stream\n" << std::flush;
+  std::string line;
+  ASSERT_TRUE(std::getline(stream, line));
+  EXPECT_EQ(line, "you said: hello stream");
+  int n = 0;
+  stream >> n;
+  EXPECT_EQ(n, 42);
+  EXPECT_FALSE(std::getline(stream, line) && !line.empty());  // then the end of the stream
+  done.get();
+}
+
+TEST(SSLSocket, SendfileSendsTheFileExactly) {
+  const auto path = pki().dir / "sendfile.bin";
+  std::string content(3 * 1024 * 1024 + 17, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) {
+    content[i] = static_cast<char>(i * 7 + (i >> 9));
+  }
+  test::write_text(path, content);
+  for (const bool ktls : {false, true}) {
+    Server server;
+    if (ktls) {
+      server.ctx.set_options(OP_ENABLE_KTLS);  // used when the kernel offers it
+    }
+    SSLSocket listener = server.make();
+    const std::uint16_t port = listener.getsockname().port;
+    auto done = std::async(std::launch::async, [&] {
+      auto [conn, peer] = listener.accept();
+      const std::size_t all = conn.sendfile(path);
+      const std::size_t part = conn.sendfile(path, 1000, 5000);
+      const std::size_t past_end = conn.sendfile(path, content.size() + 1);
+      std::error_code ec;
+      conn.shutdown_tls(ec);
+      return std::vector<std::size_t>{all, part, past_end};
+    });
+    SSLSocket client = connect_client(port);
+    std::string got;
+    std::array<std::byte, 65536> buf{};
+    while (const std::size_t n = client.read(buf)) {
+      got.append(reinterpret_cast<const char*>(buf.data()), n);
+    }
+    EXPECT_EQ(done.get(), (std::vector<std::size_t>{content.size(), 5000, 0}));
+    ASSERT_EQ(got.size(), content.size() + 5000);
+    EXPECT_TRUE(got.compare(0, content.size(), content) == 0);
+    EXPECT_EQ(got.substr(content.size()), content.substr(1000, 5000));
+  }
+  Server server;
+  auto done = std::async(std::launch::async, [&] {
+    auto [conn, peer] = server.sock.accept();
+    EXPECT_THROW(conn.sendfile(pki().dir / "no-such-file"), OSError);
+  });
+  SSLSocket client = connect_client(server.port);
+  done.get();
+}
+
 }  // namespace
 }  // namespace sslpp
