@@ -40,6 +40,11 @@ bool SSLSocket::connected() const noexcept { return is_connected(sock_.fileno())
 // so the steady state costs no clock reads.
 template <typename Op>
 io_result SSLSocket::drive(std::error_code& ec, Op&& op) noexcept {
+  if (sock_.fileno() < 0) {
+    // Closed, detached or unwrapped: the descriptor may belong to someone else now.
+    ec = std::error_code(EBADF, std::system_category());
+    return {io_status::error, 0};
+  }
   const Timeout timeout = sock_.gettimeout();
   const bool nonblocking = timeout && timeout->count() == 0;
   std::optional<std::optional<std::chrono::steady_clock::time_point>> deadline;
@@ -69,7 +74,7 @@ void SSLSocket::raise(io_result r, const std::error_code& ec, const char* operat
   }
   if (ec.category() == std::system_category() && r.status == io_status::error &&
       ec != conn_.last_error().code) {
-    throw_error(os_error_info(ec.value(), "poll"));
+    throw_error(os_error_info(ec.value()));  // from the socket, not from TLS
   }
   conn_.raise(r.status);
 }

@@ -60,6 +60,13 @@ TEST(SSLSocket, ClientAndServerTalkOverTcp) {
   Socket plain = client.unwrap();
   EXPECT_GE(plain.fileno(), 0);
   EXPECT_EQ(client.fileno(), -1);
+  // The plain socket is no longer the SSLSocket's to use.
+  try {
+    client.recv(10);
+    ADD_FAILURE() << "read after unwrap";
+  } catch (const OSError& e) {
+    EXPECT_EQ(e.code().value(), EBADF);
+  }
   EXPECT_EQ(done.get(), "ping");
 }
 
