@@ -2,12 +2,15 @@
 // pyOpenSSL's OpenSSL.SSL. This umbrella header includes the whole public API.
 #pragma once
 
+#include <sslpp/cert_time.hpp>
 #include <sslpp/certificate.hpp>
 #include <sslpp/certificate_authority.hpp>
 #include <sslpp/connection.hpp>
 #include <sslpp/constants.hpp>
 #include <sslpp/context.hpp>
 #include <sslpp/error.hpp>
+#include <sslpp/hostname.hpp>
+#include <sslpp/rand.hpp>
 #include <sslpp/session.hpp>
 #include <sslpp/socket.hpp>
 #include <sslpp/ssl_socket.hpp>
