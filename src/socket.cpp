@@ -74,6 +74,33 @@ void set_nonblocking(int fd, bool on) {
   }
 }
 
+// retry runs one system call on a socket until it succeeds, waiting for
+// `events` between tries as the socket's timeout says: OSError for a real
+// failure (or EAGAIN when non-blocking), TimeoutError when time runs out.
+template <typename Call>
+auto retry(int fd, Timeout timeout, short events, const char* what, Call&& call) {
+  std::optional<std::optional<clock::time_point>> deadline;  // computed only if a wait is needed
+  for (;;) {
+    const auto result = call();
+    if (result >= 0) {
+      return result;
+    }
+    const int err = errno;
+    if (err == EINTR) {
+      continue;
+    }
+    if ((err != EAGAIN && err != EWOULDBLOCK) || (timeout && timeout->count() == 0)) {
+      throw_errno(err, what);
+    }
+    if (!deadline) {
+      deadline = detail::deadline_after(timeout);
+    }
+    if (!detail::wait_fd(fd, events, *deadline)) {
+      throw_timeout(what);
+    }
+  }
+}
+
 // connect_addr connects `fd` to one address within `timeout`; returns 0 or
 // an errno value (ETIMEDOUT when the timeout ran out).
 int connect_addr(int fd, const sockaddr* sa, socklen_t len, Timeout timeout) {
@@ -200,27 +227,15 @@ void Socket::listen(int backlog) {
 
 std::pair<Socket, Address> Socket::accept() {
   require_open();
-  const auto deadline = detail::deadline_after(timeout_);
-  for (;;) {
-    sockaddr_storage peer{};
-    socklen_t len = sizeof peer;
-    const int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
-    if (fd >= 0) {
-      Socket s(fd, std::nullopt);
-      s.settimeout(timeout_);
-      return {std::move(s), to_address(reinterpret_cast<sockaddr*>(&peer))};
-    }
-    const int err = errno;
-    if (err == EINTR) {
-      continue;
-    }
-    if ((err != EAGAIN && err != EWOULDBLOCK) || (timeout_ && timeout_->count() == 0)) {
-      throw_errno(err, "accept");
-    }
-    if (!detail::wait_fd(fd_, POLLIN, deadline)) {
-      throw_timeout("accept");
-    }
-  }
+  sockaddr_storage peer{};
+  socklen_t len = sizeof peer;
+  const int fd = retry(fd_, timeout_, POLLIN, "accept", [&] {
+    len = sizeof peer;
+    return ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
+  });
+  Socket s(fd, std::nullopt);
+  s.settimeout(timeout_);
+  return {std::move(s), to_address(reinterpret_cast<sockaddr*>(&peer))};
 }
 
 int Socket::connect_ex(std::string_view host, std::uint16_t port) {
@@ -318,45 +333,15 @@ bool Socket::wait_writable(Timeout timeout) const {
 
 std::size_t Socket::recv(std::span<std::byte> out) {
   require_open();
-  const auto deadline = detail::deadline_after(timeout_);
-  for (;;) {
-    const ssize_t n = ::recv(fd_, out.data(), out.size(), 0);
-    if (n >= 0) {
-      return static_cast<std::size_t>(n);
-    }
-    const int err = errno;
-    if (err == EINTR) {
-      continue;
-    }
-    if ((err != EAGAIN && err != EWOULDBLOCK) || (timeout_ && timeout_->count() == 0)) {
-      throw_errno(err, "recv");
-    }
-    if (!detail::wait_fd(fd_, POLLIN, deadline)) {
-      throw_timeout("recv");
-    }
-  }
+  return static_cast<std::size_t>(
+      retry(fd_, timeout_, POLLIN, "recv", [&] { return ::recv(fd_, out.data(), out.size(), 0); }));
 }
 
 std::size_t Socket::send(std::span<const std::byte> data) {
   require_open();
-  const auto deadline = detail::deadline_after(timeout_);
-  for (;;) {
-    // MSG_NOSIGNAL: a closed peer is EPIPE (BrokenPipeError), never SIGPIPE.
-    const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n >= 0) {
-      return static_cast<std::size_t>(n);
-    }
-    const int err = errno;
-    if (err == EINTR) {
-      continue;
-    }
-    if ((err != EAGAIN && err != EWOULDBLOCK) || (timeout_ && timeout_->count() == 0)) {
-      throw_errno(err, "send");
-    }
-    if (!detail::wait_fd(fd_, POLLOUT, deadline)) {
-      throw_timeout("send");
-    }
-  }
+  // MSG_NOSIGNAL: a closed peer is EPIPE (BrokenPipeError), never SIGPIPE.
+  return static_cast<std::size_t>(
+      retry(fd_, timeout_, POLLOUT, "send", [&] { return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL); }));
 }
 
 void Socket::sendall(std::span<const std::byte> data) {

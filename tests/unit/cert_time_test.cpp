@@ -9,6 +9,7 @@
 #include <sslpp/certificate.hpp>
 #include <sslpp/error.hpp>
 
+#include "support/hex.hpp"
 #include "support/pki.hpp"
 #include "support/subprocess.hpp"
 
@@ -17,24 +18,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : bytes) {
-    out += kHex[static_cast<unsigned char>(c) >> 4];
-    out += kHex[static_cast<unsigned char>(c) & 0xF];
-  }
-  return out;
-}
-
-std::string unhex(std::string_view text) {
-  std::string out;
-  const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
-    out += static_cast<char>(nibble(text[i]) * 16 + nibble(text[i + 1]));
-  }
-  return out;
-}
+using test::hex;
+using test::unhex;
 
 // Valid and malformed times; Python decides each at test time.
 const std::vector<std::string>& inputs() {
