@@ -1,0 +1,95 @@
+// MedianReporter: Google Benchmark's console output, plus every repetition's
+// counters kept so that main() can print ratios of medians afterwards.
+//
+// bench/sslpp_bench.cpp has its own reporter inside an anonymous namespace;
+// it is not shared from there because that file is not to be changed. This
+// one is written for sslpp_socket_bench and can be used by later benchmarks.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+namespace sslpp_bench {
+
+class MedianReporter : public benchmark::ConsoleReporter {
+ public:
+  using benchmark::ConsoleReporter::ConsoleReporter;
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      Series& s = series_[run.run_name.function_name];
+      if (run.error_occurred) {
+        s.failed = true;
+        continue;
+      }
+      // Only the repetitions themselves: aggregates are recomputed here so
+      // that any counter, not just the ones Google Benchmark aggregates,
+      // has a median.
+      if (run.run_type == Run::RT_Iteration) {
+        for (const auto& [name, counter] : run.counters) {
+          s.values[name].push_back(counter.value);
+        }
+      } else if (run.aggregate_name == "median") {
+        // With --benchmark_display_aggregates_only only aggregates arrive.
+        for (const auto& [name, counter] : run.counters) {
+          s.medians[name] = Sample{counter.value, static_cast<std::size_t>(run.repetitions)};
+        }
+      }
+    }
+    benchmark::ConsoleReporter::ReportRuns(runs);
+  }
+
+  // Sample is a median and how many repetitions it came from.
+  struct Sample {
+    double value = 0;
+    std::size_t repetitions = 0;
+  };
+
+  // median of one counter of one benchmark; nullopt when the benchmark
+  // failed, did not run, or has no such counter.
+  [[nodiscard]] std::optional<Sample> median(const std::string& benchmark, const std::string& counter) const {
+    const auto it = series_.find(benchmark);
+    if (it == series_.end() || it->second.failed) {
+      return std::nullopt;
+    }
+    const auto values = it->second.values.find(counter);
+    if (values != it->second.values.end() && !values->second.empty()) {
+      return median_of(values->second);
+    }
+    const auto aggregate = it->second.medians.find(counter);
+    if (aggregate != it->second.medians.end()) {
+      return aggregate->second;
+    }
+    return std::nullopt;
+  }
+
+  [[nodiscard]] bool any_failed() const {
+    return std::any_of(series_.begin(), series_.end(), [](const auto& kv) { return kv.second.failed; });
+  }
+
+  // median_of is the middle value (mean of the two middle ones for an even count).
+  static Sample median_of(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    if (n == 0) {
+      return {};
+    }
+    return {n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, n};
+  }
+
+ private:
+  struct Series {
+    std::map<std::string, std::vector<double>> values;
+    std::map<std::string, Sample> medians;
+    bool failed = false;
+  };
+  std::map<std::string, Series> series_;
+};
+
+}  // namespace sslpp_bench
