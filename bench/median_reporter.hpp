@@ -1,9 +1,6 @@
 // MedianReporter: Google Benchmark's console output, plus every repetition's
 // counters kept so that main() can print ratios of medians afterwards.
-//
-// bench/sslpp_bench.cpp has its own reporter inside an anonymous namespace;
-// it is not shared from there because that file is not to be changed. This
-// one is written for sslpp_socket_bench and can be used by later benchmarks.
+// Shared by every benchmark in bench/.
 #pragma once
 
 #include <algorithm>

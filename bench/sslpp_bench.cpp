@@ -36,6 +36,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "median_reporter.hpp"
+
 #include <sslpp/certificate_authority.hpp>
 #include <sslpp/connection.hpp>
 #include <sslpp/context.hpp>
@@ -832,77 +834,7 @@ void register_side(const std::string& label, const Timing& timing, bool timed_ha
 // Results: collect every run while the console shows it, then print ratios
 // of medians.
 
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  using benchmark::ConsoleReporter::ConsoleReporter;
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      record(run);
-    }
-    benchmark::ConsoleReporter::ReportRuns(runs);
-  }
-
-  // Median is a benchmark's median of one counter and how many repetitions
-  // it came from; nullopt when the benchmark failed or did not run.
-  struct Median {
-    double value = 0;
-    std::size_t repetitions = 0;
-  };
-  [[nodiscard]] std::optional<Median> median(const std::string& name, const std::string& counter) const {
-    const auto it = series_.find(name);
-    if (it == series_.end() || it->second.failed) {
-      return std::nullopt;
-    }
-    const Series& s = it->second;
-    const auto values = s.values.find(counter);
-    if (values != s.values.end() && !values->second.empty()) {
-      std::vector<double> v = values->second;
-      std::sort(v.begin(), v.end());
-      const std::size_t n = v.size();
-      const double m = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-      return Median{m, n};
-    }
-    // With --benchmark_display_aggregates_only only the aggregates arrive.
-    const auto agg = s.medians.find(counter);
-    if (agg != s.medians.end()) {
-      return Median{agg->second, s.repetitions};
-    }
-    return std::nullopt;
-  }
-
-  [[nodiscard]] bool any_failed() const {
-    return std::any_of(series_.begin(), series_.end(), [](const auto& kv) { return kv.second.failed; });
-  }
-
- private:
-  struct Series {
-    std::map<std::string, std::vector<double>> values;
-    std::map<std::string, double> medians;
-    std::size_t repetitions = 0;
-    bool failed = false;
-  };
-
-  void record(const Run& run) {
-    Series& s = series_[run.run_name.function_name];
-    if (run.error_occurred) {
-      s.failed = true;
-      return;
-    }
-    s.repetitions = static_cast<std::size_t>(run.repetitions);
-    if (run.run_type == Run::RT_Iteration) {
-      for (const auto& [name, counter] : run.counters) {
-        s.values[name].push_back(counter.value);
-      }
-    } else if (run.aggregate_name == "median") {
-      for (const auto& [name, counter] : run.counters) {
-        s.medians[name] = counter.value;
-      }
-    }
-  }
-
-  std::map<std::string, Series> series_;
-};
+using RatioReporter = sslpp_bench::MedianReporter;
 
 // print_ratio prints one throughput ratio (higher is better); returns false
 // when it could not be computed.
