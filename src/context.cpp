@@ -239,6 +239,24 @@ Context create_default_context(Purpose purpose, const VerifyLocations& locations
   return ctx;
 }
 
+DefaultVerifyPaths get_default_verify_paths() {
+  DefaultVerifyPaths p;
+  p.openssl_cafile_env = ::X509_get_default_cert_file_env();
+  p.openssl_cafile = ::X509_get_default_cert_file();
+  p.openssl_capath_env = ::X509_get_default_cert_dir_env();
+  p.openssl_capath = ::X509_get_default_cert_dir();
+  // As Python: the environment shadows the built-in paths, and a path that
+  // does not exist is reported as none.
+  const char* file_env = ::secure_getenv(p.openssl_cafile_env.c_str());
+  const char* dir_env = ::secure_getenv(p.openssl_capath_env.c_str());
+  const std::string cafile = file_env != nullptr ? file_env : p.openssl_cafile;
+  const std::string capath = dir_env != nullptr ? dir_env : p.openssl_capath;
+  std::error_code ec;
+  p.cafile = std::filesystem::is_regular_file(cafile, ec) ? cafile : std::string();
+  p.capath = std::filesystem::is_directory(capath, ec) ? capath : std::string();
+  return p;
+}
+
 // ---------------------------------------------------------------------------
 // Verification
 

@@ -281,6 +281,25 @@ int SSLStreamBuf::sync() {
   return 0;
 }
 
+std::string get_server_certificate(std::string_view host, std::uint16_t port, Protocol ssl_version,
+                                   const std::filesystem::path& ca_certs, Timeout timeout) {
+  // Python's _create_unverified_context, verifying only when CAs are given.
+  Context ctx(ssl_version);
+  ctx.set_check_hostname(false);
+  if (ca_certs.empty()) {
+    ctx.set_verify_mode(CERT_NONE);
+  } else {
+    ctx.set_verify_mode(CERT_REQUIRED);
+    ctx.load_verify_locations(ca_certs);
+  }
+  SSLSocket sock = ctx.wrap_socket(create_connection(host, port, timeout), false, true, true, host);
+  const auto der = sock.getpeercert_der();
+  if (!der) {
+    throw_error(error_info(errc::invalid_argument, "the server presented no certificate"));
+  }
+  return DER_cert_to_PEM_cert(*der);
+}
+
 // ---------------------------------------------------------------------------
 // Context::wrap_socket lives here, beside the type it makes.
 

@@ -247,6 +247,22 @@ class SSLPP_API Context {
   std::shared_ptr<detail::context_state> state_;
 };
 
+/// DefaultVerifyPaths is Python's named tuple of where OpenSSL looks for
+/// trust anchors by default. `cafile` / `capath` are the paths in effect
+/// (the environment variables override OpenSSL's built-in ones), empty when
+/// no such file / directory exists.
+struct DefaultVerifyPaths {
+  std::string cafile;
+  std::string capath;
+  std::string openssl_cafile_env;
+  std::string openssl_cafile;
+  std::string openssl_capath_env;
+  std::string openssl_capath;
+};
+
+/// get_default_verify_paths is Python's ssl.get_default_verify_paths().
+SSLPP_API DefaultVerifyPaths get_default_verify_paths();
+
 /// create_default_context is Python's: a context with the module's secure
 /// defaults for `purpose`. For SERVER_AUTH (a client): CERT_REQUIRED and
 /// check_hostname; TLS 1.2 minimum; strong ciphers only; trusts `locations`

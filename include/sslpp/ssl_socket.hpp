@@ -172,6 +172,16 @@ class SSLPP_API SSLSocket {
   bool suppress_ragged_eofs_ = true;
 };
 
+/// get_server_certificate is Python's: connects to (host, port), and
+/// returns the certificate the server presents, as PEM. Without `ca_certs`
+/// nothing is verified (any certificate is fetched); with it, the server
+/// must verify against those CAs (SSLCertVerificationError otherwise). The
+/// hostname is sent as SNI but not checked, as in Python.
+SSLPP_API std::string get_server_certificate(std::string_view host, std::uint16_t port,
+                                             Protocol ssl_version = PROTOCOL_TLS_CLIENT,
+                                             const std::filesystem::path& ca_certs = {},
+                                             Timeout timeout = std::nullopt);
+
 /// SSLStreamBuf is the std::streambuf behind SSLSocket::makefile: 16 KiB
 /// get and put areas over the TLS stream.
 class SSLPP_API SSLStreamBuf : public std::streambuf {

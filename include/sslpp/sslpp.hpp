@@ -15,3 +15,4 @@
 #include <sslpp/socket.hpp>
 #include <sslpp/ssl_socket.hpp>
 #include <sslpp/status.hpp>
+#include <sslpp/windows_store.hpp>

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 
 #include <openssl/x509.h>
@@ -666,6 +667,24 @@ TEST(Context, ServerHostnameCanBeReplacedBeforeTheHandshake) {
   EXPECT_EQ(cl.server_hostname(), "127.0.0.1");
   Connection s2 = server.wrap_bio(true);
   EXPECT_THROW(s2.set_server_hostname("x"), ValueError);
+}
+
+TEST(Context, DefaultVerifyPathsMatchPython) {
+  const DefaultVerifyPaths p = get_default_verify_paths();
+  const std::string ours = (p.cafile.empty() ? "None" : p.cafile) + "|" + (p.capath.empty() ? "None" : p.capath) +
+                           "|" + p.openssl_cafile_env + "|" + p.openssl_cafile + "|" + p.openssl_capath_env + "|" +
+                           p.openssl_capath;
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(
+      ::popen((std::string(SSLPP_PYTHON3) + " -c 'import ssl; print(\"|\".join(str(x) for x in "
+                                            "ssl.get_default_verify_paths()))'")
+                  .c_str(),
+              "r"),
+      &::pclose);
+  char buf[4096] = {};
+  ASSERT_NE(std::fgets(buf, sizeof buf, pipe.get()), nullptr);
+  std::string python = buf;
+  python.pop_back();
+  EXPECT_EQ(ours, python);
 }
 
 }  // namespace

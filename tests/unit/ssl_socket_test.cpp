@@ -370,5 +370,38 @@ TEST(SSLSocket, SendfileSendsTheFileExactly) {
   done.get();
 }
 
+TEST(SSLSocket, GetServerCertificateFetchesAndOptionallyVerifies) {
+  for (const bool trusted : {true, false}) {
+    Server server;
+    if (!trusted) {
+      server.ctx = test::server_context(&pki().untrusted);
+      server.sock = server.make();
+      server.port = server.sock.getsockname().port;
+    }
+    constexpr int connections = 2;  // one fetch without CAs, one with
+    auto done = std::async(std::launch::async, [&] {
+      for (int i = 0; i < connections; ++i) {
+        try {
+          auto [conn, peer] = server.sock.accept();
+        } catch (const SSLError&) {
+          // the verifying fetch of an untrusted server is refused by the client
+        }
+      }
+    });
+    const test::CredentialFiles& creds = trusted ? pki().server : pki().untrusted;
+    // Without CAs: any certificate is fetched.
+    EXPECT_EQ(get_server_certificate("127.0.0.1", server.port, PROTOCOL_TLS_CLIENT, {}, 5s),
+              creds.credential.certificate.pem());
+    if (trusted) {
+      EXPECT_EQ(get_server_certificate("127.0.0.1", server.port, PROTOCOL_TLS_CLIENT, pki().ca_file, 5s),
+                creds.credential.certificate.pem());
+    } else {
+      EXPECT_THROW(get_server_certificate("127.0.0.1", server.port, PROTOCOL_TLS_CLIENT, pki().ca_file, 5s),
+                   SSLCertVerificationError);
+    }
+    done.get();
+  }
+}
+
 }  // namespace
 }  // namespace sslpp
