@@ -374,6 +374,55 @@ void Context::load_verify_locations(const std::filesystem::path& cafile, const s
 
 void Context::load_default_certs(Purpose) { set_default_verify_paths(); }
 
+CertStore Context::get_cert_store() const { return CertStore::from_native(::SSL_CTX_get_cert_store(state_->ctx.get())); }
+
+namespace {
+
+// for_each_ca calls `f` with each CA certificate in the store, as Python's
+// get_ca_certs walks it.
+template <typename F>
+void for_each_ca(SSL_CTX* ctx, F&& f) {
+  X509_STORE* store = ::SSL_CTX_get_cert_store(ctx);
+  const STACK_OF(X509_OBJECT)* objects = ::X509_STORE_get0_objects(store);
+  for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+    X509* cert = ::X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i));
+    if (cert != nullptr && ::X509_check_ca(cert) != 0) {
+      f(Certificate::from_native(cert));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<CertInfo> Context::get_ca_certs() const {
+  std::vector<CertInfo> out;
+  for_each_ca(state_->ctx.get(), [&](const Certificate& c) { out.push_back(c.decode()); });
+  return out;
+}
+
+std::vector<std::vector<std::byte>> Context::get_ca_certs_der() const {
+  std::vector<std::vector<std::byte>> out;
+  for_each_ca(state_->ctx.get(), [&](const Certificate& c) { out.push_back(c.der()); });
+  return out;
+}
+
+Context::CertStoreStats Context::cert_store_stats() const {
+  CertStoreStats stats;
+  const STACK_OF(X509_OBJECT)* objects = ::X509_STORE_get0_objects(::SSL_CTX_get_cert_store(state_->ctx.get()));
+  for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+    const X509_OBJECT* obj = sk_X509_OBJECT_value(objects, i);
+    if (::X509_OBJECT_get_type(obj) == X509_LU_X509) {
+      ++stats.x509;
+      if (::X509_check_ca(::X509_OBJECT_get0_X509(obj)) != 0) {
+        ++stats.x509_ca;
+      }
+    } else if (::X509_OBJECT_get_type(obj) == X509_LU_CRL) {
+      ++stats.crl;
+    }
+  }
+  return stats;
+}
+
 void Context::set_default_verify_paths() {
   detail::clear_stale_errors();
   check(::SSL_CTX_set_default_verify_paths(state_->ctx.get()), "set_default_verify_paths");

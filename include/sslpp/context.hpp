@@ -14,6 +14,7 @@
 
 #include <openssl/types.h>
 
+#include <sslpp/cert_store.hpp>
 #include <sslpp/certificate.hpp>
 #include <sslpp/constants.hpp>
 #include <sslpp/export.hpp>
@@ -126,6 +127,22 @@ class SSLPP_API Context {
   void load_verify_locations(const VerifyLocations& locations);
   /// load_verify_locations is pyOpenSSL's form (pemfile, capath).
   void load_verify_locations(const std::filesystem::path& cafile, const std::filesystem::path& capath = {});
+  /// get_cert_store is pyOpenSSL's: the context's live trust store.
+  [[nodiscard]] CertStore get_cert_store() const;
+  /// get_ca_certs is Python's: the CA certificates loaded into the store
+  /// (not those a capath directory would supply on demand), decoded as
+  /// getpeercert() decodes.
+  [[nodiscard]] std::vector<CertInfo> get_ca_certs() const;
+  /// get_ca_certs_der is get_ca_certs(binary_form=True).
+  [[nodiscard]] std::vector<std::vector<std::byte>> get_ca_certs_der() const;
+  /// CertStoreStats counts the store's objects, as Python's cert_store_stats().
+  struct CertStoreStats {
+    int x509 = 0;
+    int x509_ca = 0;
+    int crl = 0;
+    friend bool operator==(const CertStoreStats&, const CertStoreStats&) = default;
+  };
+  [[nodiscard]] CertStoreStats cert_store_stats() const;
   /// load_default_certs trusts the system's default CA store (Python's).
   void load_default_certs(Purpose purpose = Purpose::SERVER_AUTH);
   /// set_default_verify_paths is pyOpenSSL's name for the same thing.

@@ -2,6 +2,7 @@
 // pyOpenSSL's OpenSSL.SSL. This umbrella header includes the whole public API.
 #pragma once
 
+#include <sslpp/cert_store.hpp>
 #include <sslpp/cert_time.hpp>
 #include <sslpp/certificate.hpp>
 #include <sslpp/certificate_authority.hpp>
