@@ -233,8 +233,13 @@ std::pair<Socket, Address> Socket::accept() {
     len = sizeof peer;
     return ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
   });
+  // As Python: a connection accepted by a non-blocking listener is blocking.
+  // A positive timeout is passed on, so a stalled client cannot hold a
+  // handshake on accept forever.
   Socket s(fd, std::nullopt);
-  s.settimeout(timeout_);
+  if (timeout_ && timeout_->count() > 0) {
+    s.settimeout(timeout_);
+  }
   return {std::move(s), to_address(reinterpret_cast<sockaddr*>(&peer))};
 }
 
@@ -261,7 +266,13 @@ Socket create_connection(std::string_view host, std::uint16_t port, Timeout time
   const auto list = resolve(host, port, AF_UNSPEC, false);
   int last = ECONNREFUSED;
   for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
-    Socket s(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    // A family the host lacks (IPv6 turned off) is one more address that failed.
+    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      last = errno;
+      continue;
+    }
+    Socket s = Socket::from_fd(fd);
     s.settimeout(timeout);
     last = connect_addr(s.fileno(), ai->ai_addr, ai->ai_addrlen, timeout);
     if (last == 0) {
@@ -322,9 +333,13 @@ void Socket::settimeout(Timeout timeout) {
   timeout_ = timeout;
 }
 
-bool Socket::wait_readable(Timeout timeout) const { return detail::wait_fd(fd_, POLLIN, detail::deadline_after(timeout)); }
+bool Socket::wait_readable(Timeout timeout) const {
+  require_open();  // poll() ignores -1: it would wait for nothing, forever
+  return detail::wait_fd(fd_, POLLIN, detail::deadline_after(timeout));
+}
 
 bool Socket::wait_writable(Timeout timeout) const {
+  require_open();
   return detail::wait_fd(fd_, POLLOUT, detail::deadline_after(timeout));
 }
 

@@ -41,7 +41,10 @@ int socket_read(BIO* bio, char* data, std::size_t len, std::size_t* read) {
   if (n < 0 && is_retriable(errno)) {
     ::BIO_set_retry_read(bio);
   } else if (n == 0) {
-    errno = 0;  // end of stream: OpenSSL tells truncation from close_notify
+    // End of stream. OpenSSL asks BIO_eof() before it decides between
+    // truncation and (with OP_IGNORE_UNEXPECTED_EOF) a quiet close.
+    ::BIO_set_flags(bio, BIO_FLAGS_IN_EOF);
+    errno = 0;
   }
   return 0;
 }
@@ -62,6 +65,8 @@ long socket_ctrl(BIO* bio, int cmd, long num, void* ptr) {
       }
       return fd;
     }
+    case BIO_CTRL_EOF:
+      return ::BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
     case BIO_CTRL_FLUSH:
     case BIO_CTRL_DUP:
       return 1;
@@ -74,8 +79,9 @@ long socket_ctrl(BIO* bio, int cmd, long num, void* ptr) {
 BIO_METHOD* socket_method() {
   // Made once, shared by every connection, never freed (it is immutable).
   static BIO_METHOD* const method = [] {
-    BIO_METHOD* m = ::BIO_meth_new(::BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
-                                   "sslpp socket");
+    const int index = ::BIO_get_new_index();
+    BIO_METHOD* m = index < 0 ? nullptr
+                              : ::BIO_meth_new(index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "sslpp socket");
     if (m != nullptr) {
       ::BIO_meth_set_write_ex(m, &socket_write);
       ::BIO_meth_set_read_ex(m, &socket_read);

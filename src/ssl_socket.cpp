@@ -9,8 +9,10 @@
 
 #include <array>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "internal/connection_state.hpp"
 #include "internal/socket_wait.hpp"
 
 namespace sslpp {
@@ -32,8 +34,6 @@ SSLSocket::SSLSocket(const Context& context, Socket sock, bool server_side, bool
       server_side_(server_side),
       do_handshake_on_connect_(do_handshake_on_connect),
       suppress_ragged_eofs_(suppress_ragged_eofs) {}
-
-bool SSLSocket::connected() const noexcept { return is_connected(sock_.fileno()); }
 
 // drive repeats one Connection call, waiting on the socket between tries as
 // the timeout says. The deadline is only computed once a call has to wait,
@@ -69,6 +69,9 @@ io_result SSLSocket::drive(std::error_code& ec, Op&& op) noexcept {
 }
 
 void SSLSocket::raise(io_result r, const std::error_code& ec, const char* operation) const {
+  if (ec == std::error_code(EBADF, std::system_category()) && sock_.fileno() < 0) {
+    throw_error(os_error_info(EBADF, "the SSL socket is closed, detached or unwrapped"));
+  }
   if (ec == make_error_code(errc::timed_out)) {
     throw_error(error_info(errc::timed_out, std::string("The ") + operation + " operation timed out"));
   }
@@ -179,7 +182,29 @@ Socket SSLSocket::unwrap() {
   if (!r.ok()) {
     raise(r, ec, "shutdown");
   }
+  end_tls();
   return std::move(sock_);
+}
+
+void SSLSocket::close() noexcept {
+  end_tls();
+  sock_.close();
+}
+
+int SSLSocket::detach() noexcept {
+  end_tls();
+  return sock_.detach();
+}
+
+void SSLSocket::end_tls() noexcept {
+  // The descriptor number may soon name another file: the TLS state must
+  // never read or write it again, even through connection().
+  if (conn_.impl_) {
+    conn_.impl_->gate |= detail::connection_state::gate_fatal;
+    conn_.impl_->fatal_status = io_status::error;
+    conn_.impl_->error.code = std::error_code(EBADF, std::system_category());
+    conn_.impl_->error.message = "[Errno 9] the SSL socket is closed, detached or unwrapped";
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -208,17 +233,36 @@ std::size_t SSLSocket::sendfile(const std::filesystem::path& file, std::size_t o
   const std::size_t want = offset >= size ? 0 : std::min(size - offset, count.value_or(size));
   std::size_t sent = 0;
   if (ktls_send()) {
-    // The kernel encrypts: no copy through user space.
+    // The kernel encrypts: no copy through user space. Each step goes through
+    // drive(), so it waits as the timeout says and fails with a typed error.
     while (sent < want) {
-      const ossl_ssize_t n = ::SSL_sendfile(conn_.native_handle(), fd, static_cast<off_t>(offset + sent),
-                                            want - sent, 0);
-      if (n <= 0) {
-        if (!sock_.wait_writable(sock_.gettimeout())) {
-          throw_error(error_info(errc::timed_out, "The write operation timed out"));
+      std::error_code ec;
+      const io_result r = drive(ec, [&](std::error_code& e) {
+        e.clear();
+        ::ERR_clear_error();
+        const ossl_ssize_t n =
+            ::SSL_sendfile(conn_.native_handle(), fd, static_cast<off_t>(offset + sent), want - sent, 0);
+        if (n > 0) {
+          return io_result{io_status::ok, static_cast<std::size_t>(n)};
         }
-        continue;
+        if (n == 0) {
+          return io_result{io_status::closed, 0};  // the file ended early
+        }
+        const int err = ::SSL_get_error(conn_.native_handle(), static_cast<int>(n));
+        if (err == SSL_ERROR_WANT_WRITE) {
+          return io_result{io_status::want_write, 0};
+        }
+        e = std::error_code(errno != 0 ? errno : EIO, std::system_category());
+        ::ERR_clear_error();
+        return io_result{io_status::error, 0};
+      });
+      if (r.status == io_status::closed) {
+        break;
       }
-      sent += static_cast<std::size_t>(n);
+      if (!r.ok()) {
+        raise(r, ec, "write");
+      }
+      sent += r.bytes;
     }
     return sent;
   }
@@ -248,21 +292,37 @@ SSLStreamBuf::SSLStreamBuf(SSLSocket& socket)
   setp(put_.get(), put_.get() + kBufferSize);
 }
 
+SSLStreamBuf::SSLStreamBuf(SSLStreamBuf&& other) noexcept
+    : std::streambuf(other), socket_(other.socket_), get_(std::move(other.get_)), put_(std::move(other.put_)) {
+  // The copied area pointers point into the buffers just taken over; the
+  // source must point into nothing, or it would read or send freed memory.
+  other.setg(nullptr, nullptr, nullptr);
+  other.setp(nullptr, nullptr);
+  other.socket_ = nullptr;
+}
+
 SSLStreamBuf::int_type SSLStreamBuf::underflow() {
   if (gptr() < egptr()) {
     return traits_type::to_int_type(*gptr());
   }
-  sync();  // a request/response protocol must send before it waits
-  const std::size_t n = socket_->read(std::as_writable_bytes(std::span(get_.get(), kBufferSize)));
-  if (n == 0) {
+  if (socket_ == nullptr || sync() != 0) {  // a request/response protocol must send before it waits
     return traits_type::eof();
   }
-  setg(get_.get(), get_.get(), get_.get() + n);
-  return traits_type::to_int_type(*gptr());
+  try {
+    const std::size_t n = socket_->read(std::as_writable_bytes(std::span(get_.get(), kBufferSize)));
+    if (n == 0) {
+      return traits_type::eof();
+    }
+    setg(get_.get(), get_.get(), get_.get() + n);
+    return traits_type::to_int_type(*gptr());
+  } catch (...) {
+    error_ = std::current_exception();
+    return traits_type::eof();
+  }
 }
 
 SSLStreamBuf::int_type SSLStreamBuf::overflow(int_type ch) {
-  if (sync() != 0) {
+  if (socket_ == nullptr || sync() != 0) {
     return traits_type::eof();
   }
   if (!traits_type::eq_int_type(ch, traits_type::eof())) {
@@ -274,10 +334,18 @@ SSLStreamBuf::int_type SSLStreamBuf::overflow(int_type ch) {
 
 int SSLStreamBuf::sync() {
   const std::size_t n = static_cast<std::size_t>(pptr() - pbase());
-  if (n > 0) {
-    socket_->sendall(std::string_view(pbase(), n));
-    setp(put_.get(), put_.get() + kBufferSize);
+  if (n == 0) {
+    return 0;
   }
+  try {
+    socket_->sendall(std::string_view(pbase(), n));
+  } catch (...) {
+    // The stream reports failure (badbit); the exception is kept for the
+    // caller who wants the reason. The unsent bytes stay in the put area.
+    error_ = std::current_exception();
+    return -1;
+  }
+  setp(put_.get(), put_.get() + kBufferSize);
   return 0;
 }
 

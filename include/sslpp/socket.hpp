@@ -54,7 +54,8 @@ class SSLPP_API Socket {
   /// listen starts accepting connections.
   void listen(int backlog = 128);
   /// accept waits (per the timeout) for a connection and returns it, with
-  /// the peer's address. The new socket inherits this socket's timeout.
+  /// the peer's address. The new socket is blocking, as in Python, except
+  /// that a positive timeout of this socket is passed on to it.
   std::pair<Socket, Address> accept();
   /// connect connects to (host, port), resolving host; throws
   /// ConnectionRefusedError, TimeoutError, gaierror or OSError.

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <iostream>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <span>
@@ -65,9 +66,9 @@ class SSLPP_API SSLSocket {
   int connect_ex(std::string_view host, std::uint16_t port);
   /// close closes the socket without close_notify (call unwrap() or
   /// shutdown_tls() first for a clean close).
-  void close() noexcept { sock_.close(); }
+  void close() noexcept;
   /// detach gives up the descriptor (the TLS state is lost).
-  int detach() noexcept { return sock_.detach(); }
+  int detach() noexcept;
   [[nodiscard]] int fileno() const noexcept { return sock_.fileno(); }
   [[nodiscard]] Address getpeername() const { return sock_.getpeername(); }
   [[nodiscard]] Address getsockname() const { return sock_.getsockname(); }
@@ -163,7 +164,7 @@ class SSLPP_API SSLSocket {
   template <typename Op>
   io_result drive(std::error_code& ec, Op&& op) noexcept;
   [[noreturn]] void raise(io_result r, const std::error_code& ec, const char* operation) const;
-  bool connected() const noexcept;
+  void end_tls() noexcept;
 
   Socket sock_;
   Connection conn_;
@@ -187,7 +188,11 @@ SSLPP_API std::string get_server_certificate(std::string_view host, std::uint16_
 class SSLPP_API SSLStreamBuf : public std::streambuf {
  public:
   explicit SSLStreamBuf(SSLSocket& socket);
-  SSLStreamBuf(SSLStreamBuf&&) noexcept = default;
+  SSLStreamBuf(SSLStreamBuf&& other) noexcept;
+  SSLStreamBuf& operator=(SSLStreamBuf&&) = delete;
+  /// error is the exception that made the stream fail (a TLS or socket
+  /// error), or null.
+  [[nodiscard]] std::exception_ptr error() const noexcept { return error_; }
 
  protected:
   int_type underflow() override;
@@ -199,6 +204,7 @@ class SSLPP_API SSLStreamBuf : public std::streambuf {
   SSLSocket* socket_;
   std::unique_ptr<char[]> get_;
   std::unique_ptr<char[]> put_;
+  std::exception_ptr error_;
 };
 
 /// SSLStream is the std::iostream SSLSocket::makefile returns.
@@ -208,7 +214,11 @@ class SSLPP_API SSLStream : public std::iostream {
   SSLStream(SSLStream&& other) noexcept : std::iostream(std::move(other)), buf_(std::move(other.buf_)) {
     rdbuf(&buf_);
   }
+  /// ~SSLStream sends what is buffered; a failure then is dropped (a
+  /// destructor must not throw): flush() first to see it.
   ~SSLStream() override { buf_.pubsync(); }
+  /// error is why the stream failed, if it did (see SSLStreamBuf::error).
+  [[nodiscard]] std::exception_ptr error() const noexcept { return buf_.error(); }
 
  private:
   SSLStreamBuf buf_;

@@ -75,6 +75,7 @@ TEST(Socket, BadInputIsATypedError) {
   EXPECT_THROW(s.settimeout(std::chrono::duration<double>(-1)), ValueError);
   s.close();
   EXPECT_THROW(s.listen(), OSError);
+  EXPECT_THROW((void)s.wait_readable(std::nullopt), OSError);  // not a wait for nothing, forever
 }
 
 TEST(Socket, TimeoutsFireAndNonBlockingDoesNotWait) {

@@ -290,11 +290,11 @@ TEST(SSLSocket, SocketOperationsWorkOnTheWrappedSocket) {
   EXPECT_TRUE(client.get_channel_binding());
   EXPECT_TRUE(client.getpeercert_der());
   client.write("hi");
+  client.shutdown(SHUT_WR);  // TCP only: the bytes already sent still arrive
   EXPECT_EQ(served.get(), "hi");
   EXPECT_EQ(client.recv(10), "");  // the server shut the socket: ragged EOF, suppressed
   client.setblocking(true);
   EXPECT_FALSE(client.gettimeout());
-  client.shutdown(SHUT_RDWR);
   const int fd = client.detach();
   EXPECT_GE(fd, 0);
   EXPECT_EQ(client.fileno(), -1);
@@ -401,6 +401,85 @@ TEST(SSLSocket, GetServerCertificateFetchesAndOptionallyVerifies) {
     }
     done.get();
   }
+}
+
+TEST(SSLSocket, MovedStreamSendsOnceAndADeadStreamFailsQuietly) {
+  Server server;
+  auto done = std::async(std::launch::async, [&] {
+    auto [conn, peer] = server.sock.accept();
+    std::string got;
+    std::array<std::byte, 64> buf{};
+    while (const std::size_t n = conn.read(buf)) {
+      got.append(reinterpret_cast<const char*>(buf.data()), n);
+    }
+    return got;
+  });
+  SSLSocket client = connect_client(server.port);
+  {
+    SSLStream a = client.makefile();
+    a << "hello";
+    SSLStream b = std::move(a);  // b owns the buffered bytes now
+  }                              // both destroyed: "hello" is sent once
+  std::error_code ec;
+  client.shutdown_tls(ec);
+  EXPECT_EQ(done.get(), "hello");
+  // The peer is gone: writing fails through the stream's state, never by
+  // terminating the process from a destructor.
+  client.close();
+  SSLStream dead = client.makefile();
+  dead << std::string(100, 'x') << std::flush;
+  EXPECT_TRUE(dead.bad());
+  EXPECT_TRUE(dead.error());
+  dead << "more";
+}
+
+TEST(SSLSocket, IgnoreUnexpectedEofIsHonouredWhenAskedFor) {
+  Server server;
+  auto done = std::async(std::launch::async, [&] {
+    auto [conn, peer] = server.sock.accept();
+    conn.sendall(std::string_view("x"));
+    conn.close();  // FIN, no close_notify
+  });
+  Context ctx = test::client_context();
+  ctx.set_options(OP_IGNORE_UNEXPECTED_EOF);  // the caller's explicit choice
+  SSLSocket client = connect_client(server.port, ctx, false);
+  EXPECT_EQ(client.recv(1), "x");
+  done.get();
+  EXPECT_EQ(client.recv(10), "");  // a quiet close, not SSLEOFError
+}
+
+TEST(SSLSocket, AClosedSocketsTlsStateNeverTouchesTheDescriptorAgain) {
+  Server server;
+  auto done = std::async(std::launch::async, [&] { auto [conn, peer] = server.sock.accept(); });
+  SSLSocket client = connect_client(server.port);
+  done.get();
+  client.close();
+  std::array<std::byte, 8> buf{};
+  std::error_code ec;
+  EXPECT_EQ(client.connection().read(buf, ec).status, io_status::error);
+  EXPECT_EQ(ec, std::error_code(EBADF, std::system_category()));
+  EXPECT_THROW(client.sendfile(pki().ca_file), OSError);
+  SSLSocket moved = std::move(client);
+  EXPECT_THROW(client.recv(1), OSError);  // moved-from: EBADF, not a crash
+}
+
+TEST(SSLSocket, NonBlockingListenerAcceptsBlockingConnections) {
+  Server server;
+  server.sock.setblocking(false);
+  EXPECT_THROW(server.sock.accept(), OSError);  // nothing pending: EAGAIN
+  auto client = std::async(std::launch::async, [&] { return connect_client(server.port).version(); });
+  for (int i = 0; i < 500; ++i) {
+    try {
+      auto [conn, peer] = server.sock.accept();  // the handshake runs blocking on the new socket
+      EXPECT_FALSE(conn.gettimeout());
+      EXPECT_EQ(conn.version(), "TLSv1.3");
+      break;
+    } catch (const OSError& e) {
+      ASSERT_EQ(e.code().value(), EAGAIN);
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+  EXPECT_EQ(client.get(), "TLSv1.3");
 }
 
 }  // namespace
