@@ -77,9 +77,14 @@ void set_nonblocking(int fd, bool on) {
 // retry runs one system call on a socket until it succeeds, waiting for
 // `events` between tries as the socket's timeout says: OSError for a real
 // failure (or EAGAIN when non-blocking), TimeoutError when time runs out.
+// `deadline` may be shared by several calls that together have one timeout
+// (sendall); it is computed only once a wait is needed.
+using lazy_deadline = std::optional<std::optional<clock::time_point>>;
+
 template <typename Call>
-auto retry(int fd, Timeout timeout, short events, const char* what, Call&& call) {
-  std::optional<std::optional<clock::time_point>> deadline;  // computed only if a wait is needed
+auto retry(int fd, Timeout timeout, short events, const char* what, Call&& call, lazy_deadline* shared = nullptr) {
+  lazy_deadline own;
+  lazy_deadline& deadline = shared != nullptr ? *shared : own;
   for (;;) {
     const auto result = call();
     if (result >= 0) {
@@ -360,8 +365,14 @@ std::size_t Socket::send(std::span<const std::byte> data) {
 }
 
 void Socket::sendall(std::span<const std::byte> data) {
+  require_open();
+  // As Python (3.5+): the timeout bounds the whole sendall, not each send.
+  lazy_deadline deadline;
   while (!data.empty()) {
-    data = data.subspan(send(data));
+    const auto n = retry(
+        fd_, timeout_, POLLOUT, "sendall",
+        [&] { return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL); }, &deadline);
+    data = data.subspan(static_cast<std::size_t>(n));
   }
 }
 
