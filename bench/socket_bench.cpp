@@ -59,6 +59,7 @@
 #include <sslpp/ssl_socket.hpp>
 
 #include "median_reporter.hpp"
+#include "settings_check.hpp"
 #include "socket_bench_python.hpp"
 
 extern char** environ;
@@ -674,48 +675,8 @@ void bm_bulk(benchmark::State& state, const Side& side, std::size_t size) {
 // ===========================================================================
 // Start-up checks: sslpp and raw are configured alike and negotiate alike.
 
-std::vector<std::string> cipher_names(SSL_CTX* ctx) {
-  std::vector<std::string> names;
-  const STACK_OF(SSL_CIPHER)* ciphers = ::SSL_CTX_get_ciphers(ctx);
-  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
-    names.emplace_back(::SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i)));
-  }
-  return names;
-}
-
-void compare_contexts(SSL_CTX* a, SSL_CTX* b, const char* which) {
-  // Buffer modes change memory use, not the protocol; they may differ.
-  constexpr long kBufferModes = SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
-  const auto expect = [which](bool equal, const char* what) {
-    if (!equal) {
-      throw std::runtime_error(std::string("the sslpp and raw ") + which + " contexts differ in " + what);
-    }
-  };
-  expect(::SSL_CTX_get_options(a) == ::SSL_CTX_get_options(b), "options");
-  expect(SSL_CTX_get_min_proto_version(a) == SSL_CTX_get_min_proto_version(b), "minimum version");
-  expect(SSL_CTX_get_max_proto_version(a) == SSL_CTX_get_max_proto_version(b), "maximum version");
-  expect(::SSL_CTX_get_verify_mode(a) == ::SSL_CTX_get_verify_mode(b), "verify mode");
-  expect(::SSL_CTX_get_security_level(a) == ::SSL_CTX_get_security_level(b), "security level");
-  expect((SSL_CTX_get_mode(a) & ~kBufferModes) == (SSL_CTX_get_mode(b) & ~kBufferModes), "mode");
-  expect(SSL_CTX_get_session_cache_mode(a) == SSL_CTX_get_session_cache_mode(b), "session cache mode");
-  expect(::SSL_CTX_get_num_tickets(a) == ::SSL_CTX_get_num_tickets(b), "number of tickets");
-  expect(::X509_VERIFY_PARAM_get_hostflags(::SSL_CTX_get0_param(a)) ==
-             ::X509_VERIFY_PARAM_get_hostflags(::SSL_CTX_get0_param(b)),
-         "hostname check flags");
-  expect(cipher_names(a) == cipher_names(b), "cipher suites");
-}
-
-// negotiated describes one handshake, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384 X25519 verified".
-std::string negotiated(SSL* ssl) {
-  std::string out = ::SSL_get_version(ssl);
-  out += ' ';
-  out += ::SSL_CIPHER_get_name(::SSL_get_current_cipher(ssl));
-  out += ' ';
-  const char* group = ::OBJ_nid2sn(SSL_get_negotiated_group(ssl));
-  out += group != nullptr ? group : "?";
-  out += ::SSL_get_verify_result(ssl) == X509_V_OK ? " verified" : " NOT-VERIFIED";
-  return out;
-}
+using sslpp_bench::check_same_context;
+using sslpp_bench::negotiated;
 
 // probe makes one loopback connection and describes what it negotiated.
 template <class Side>
@@ -737,8 +698,8 @@ std::string probe(const Side& side) {
 std::string check_settings() {
   const SslppSide sslpp(false);
   const RawSide raw(RawMode::release_buffers);
-  compare_contexts(sslpp.client_native(), raw.client_native(), "client");
-  compare_contexts(sslpp.server_native(), raw.server_native(), "server");
+  check_same_context(sslpp.client_native(), raw.client_native(), "client");
+  check_same_context(sslpp.server_native(), raw.server_native(), "server");
   const std::string a = probe(sslpp);
   const std::string b = probe(raw);
   if (a != b) {

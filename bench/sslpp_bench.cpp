@@ -37,6 +37,7 @@
 #include <benchmark/benchmark.h>
 
 #include "median_reporter.hpp"
+#include "settings_check.hpp"
 
 #include <sslpp/certificate_authority.hpp>
 #include <sslpp/connection.hpp>
@@ -715,49 +716,8 @@ void bm_heap(benchmark::State& state, const Side& side) {
 // ===========================================================================
 // Start-up checks: the two sides really are configured alike.
 
-std::vector<std::string> cipher_names(SSL_CTX* ctx) {
-  std::vector<std::string> names;
-  const STACK_OF(SSL_CIPHER)* ciphers = ::SSL_CTX_get_ciphers(ctx);
-  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
-    names.emplace_back(::SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i)));
-  }
-  return names;
-}
-
-void check_same_context(SSL_CTX* a, SSL_CTX* b, const char* which) {
-  // Modes that change buffering, not the protocol, may differ.
-  constexpr long kBufferModes = SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
-  const auto same = [which](bool equal, const char* what) {
-    if (!equal) {
-      throw std::runtime_error(std::string("the sslpp and raw ") + which + " contexts differ in " + what);
-    }
-  };
-  same(::SSL_CTX_get_options(a) == ::SSL_CTX_get_options(b), "options");
-  same(SSL_CTX_get_min_proto_version(a) == SSL_CTX_get_min_proto_version(b), "minimum version");
-  same(SSL_CTX_get_max_proto_version(a) == SSL_CTX_get_max_proto_version(b), "maximum version");
-  same(::SSL_CTX_get_verify_mode(a) == ::SSL_CTX_get_verify_mode(b), "verify mode");
-  same(::SSL_CTX_get_security_level(a) == ::SSL_CTX_get_security_level(b), "security level");
-  same((SSL_CTX_get_mode(a) & ~kBufferModes) == (SSL_CTX_get_mode(b) & ~kBufferModes), "mode");
-  same(SSL_CTX_get_session_cache_mode(a) == SSL_CTX_get_session_cache_mode(b), "session cache mode");
-  same(::SSL_CTX_get_num_tickets(a) == ::SSL_CTX_get_num_tickets(b), "number of tickets");
-  same(::X509_VERIFY_PARAM_get_hostflags(::SSL_CTX_get0_param(a)) ==
-           ::X509_VERIFY_PARAM_get_hostflags(::SSL_CTX_get0_param(b)),
-       "hostname check flags");
-  same(cipher_names(a) == cipher_names(b), "cipher suites");
-}
-
-// negotiated describes what one handshake agreed, e.g. "TLSv1.3
-// TLS_AES_256_GCM_SHA384 x25519 verified".
-std::string negotiated(SSL* ssl) {
-  std::string out = ::SSL_get_version(ssl);
-  out += ' ';
-  out += ::SSL_CIPHER_get_name(::SSL_get_current_cipher(ssl));
-  out += ' ';
-  const char* group = ::OBJ_nid2sn(SSL_get_negotiated_group(ssl));
-  out += group != nullptr ? group : "?";
-  out += ::SSL_get_verify_result(ssl) == X509_V_OK ? " verified" : " NOT-VERIFIED";
-  return out;
-}
+using sslpp_bench::check_same_context;
+using sslpp_bench::negotiated;
 
 template <class Side>
 std::string probe(const Side& side) {
