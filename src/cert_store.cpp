@@ -1,9 +1,13 @@
 #include <sslpp/cert_store.hpp>
 
+#include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
+
+#include <sslpp/error.hpp>
 
 #include "internal/error_queue.hpp"
 #include "internal/handle.hpp"
+#include "internal/pem.hpp"
 
 namespace sslpp {
 
@@ -26,6 +30,26 @@ void CertStore::add_cert(const Certificate& certificate) {
       return;
     }
     detail::throw_openssl_error("add_cert");
+  }
+}
+
+void CertStore::add_crl(std::string_view pem) {
+  detail::clear_stale_errors();
+  const auto bio = detail::memory_bio(pem);
+  int added = 0;
+  // A null password source: an "encrypted" block fails instead of prompting.
+  while (detail::unique_handle<X509_CRL> crl{::PEM_read_bio_X509_CRL(bio.get(), nullptr, &detail::password_trampoline, nullptr)}) {
+    if (::X509_STORE_add_crl(store_.get(), crl.get()) != 1) {
+      detail::throw_openssl_error("add_crl");
+    }
+    ++added;
+  }
+  const unsigned long err = ::ERR_peek_last_error();
+  if (added > 0 && ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE) {
+    ::ERR_clear_error();  // the normal end of the text
+  }
+  if (added == 0 || ::ERR_peek_error() != 0) {
+    throw_error(detail::take_error_queue(errc::invalid_argument, "no CRL could be read"));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
@@ -116,6 +117,47 @@ CertificateAuthority CertificateAuthority::create(const std::string& common_name
   r.key_type = key_type;
   r.not_after_offset = std::chrono::hours(24 * 365);
   return CertificateAuthority(make_certificate(r, nullptr));
+}
+
+std::string CertificateAuthority::crl_pem(const std::vector<Certificate>& revoked, std::chrono::seconds validity) const {
+  unique_handle<X509_CRL> crl(::X509_CRL_new());
+  if (!crl) {
+    detail::throw_openssl_error("X509_CRL_new");
+  }
+  X509* issuer = root_.certificate.native_handle();
+  check(::X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2), "X509_CRL_set_version");
+  check(::X509_CRL_set_issuer_name(crl.get(), ::X509_get_subject_name(issuer)), "X509_CRL_set_issuer_name");
+  unique_handle<ASN1_TIME> now(::X509_gmtime_adj(nullptr, 0));
+  unique_handle<ASN1_TIME> next(::X509_gmtime_adj(nullptr, static_cast<long>(validity.count())));
+  if (!now || !next) {
+    detail::throw_openssl_error("X509_gmtime_adj");
+  }
+  check(::X509_CRL_set1_lastUpdate(crl.get(), now.get()), "X509_CRL_set1_lastUpdate");
+  check(::X509_CRL_set1_nextUpdate(crl.get(), next.get()), "X509_CRL_set1_nextUpdate");
+  for (const Certificate& cert : revoked) {
+    X509_REVOKED* entry = ::X509_REVOKED_new();
+    if (entry == nullptr || ::X509_REVOKED_set_serialNumber(entry, ::X509_get_serialNumber(cert.native_handle())) != 1 ||
+        ::X509_REVOKED_set_revocationDate(entry, now.get()) != 1) {
+      ::X509_REVOKED_free(entry);
+      detail::throw_openssl_error("X509_REVOKED");
+    }
+    // X509_CRL_add0_revoked takes ownership of the entry.
+    if (::X509_CRL_add0_revoked(crl.get(), entry) != 1) {
+      ::X509_REVOKED_free(entry);
+      detail::throw_openssl_error("X509_CRL_add0_revoked");
+    }
+  }
+  ::X509_CRL_sort(crl.get());
+  if (::X509_CRL_sign(crl.get(), root_.key.native_handle(), ::EVP_sha256()) == 0) {
+    detail::throw_openssl_error("X509_CRL_sign");
+  }
+  unique_handle<BIO> bio(::BIO_new(::BIO_s_mem()));
+  if (!bio || ::PEM_write_bio_X509_CRL(bio.get(), crl.get()) != 1) {
+    detail::throw_openssl_error("PEM_write_bio_X509_CRL");
+  }
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(len));
 }
 
 Credential CertificateAuthority::issue(const CertificateRequest& request) const {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 #include <openssl/types.h>
 
@@ -24,6 +25,9 @@ class SSLPP_API CertStore {
 
   /// add_cert trusts `certificate`. Adding one already present is not an error.
   void add_cert(const Certificate& certificate);
+  /// add_crl adds every CRL in `pem` (PEM text). Throws SSLError when there
+  /// is none or one does not parse.
+  void add_crl(std::string_view pem);
   /// set_flags adds verification flags (X509_V_FLAG_*) to the store's.
   void set_flags(VerifyFlags flags);
   /// set_depth limits the length of the chains verified.

@@ -50,6 +50,11 @@ class SSLPP_API CertificateAuthority {
   /// issue signs a new certificate for `request` with a fresh key.
   [[nodiscard]] Credential issue(const CertificateRequest& request) const;
 
+  /// crl_pem issues a certificate revocation list, as PEM, that revokes
+  /// `revoked` (certificates this authority issued), valid for `validity`.
+  [[nodiscard]] std::string crl_pem(const std::vector<Certificate>& revoked,
+                                    std::chrono::seconds validity = std::chrono::hours(24 * 30)) const;
+
   /// certificate is the root certificate (what clients trust).
   [[nodiscard]] const Certificate& certificate() const noexcept { return root_.certificate; }
   /// credential is the root certificate and its key (to issue from elsewhere).

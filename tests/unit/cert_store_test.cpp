@@ -71,5 +71,49 @@ TEST(CertStore, FlagsAndDepth) {
   EXPECT_EQ(copy.native_handle(), store.native_handle());
 }
 
+// verify_code_with checks the test server with `flags`, trusting the CA
+// and, when given, the CRL text; 0 when verification passed.
+long verify_code_with(VerifyFlags flags, const std::string& crl, bool crl_in_cafile = false) {
+  Context client = test::client_context();
+  client.set_verify_flags(client.verify_flags() | flags);
+  if (!crl.empty()) {
+    if (crl_in_cafile) {
+      const auto path = pki().dir / "ca-with-crl.pem";
+      test::write_text(path, pki().ca.certificate().pem() + crl);
+      client.load_verify_locations(path);
+    } else {
+      client.get_cert_store().add_crl(crl);
+    }
+  }
+  Context server = test::server_context();
+  Connection c = client.wrap_bio(false, "localhost");
+  Connection s = server.wrap_bio(true);
+  return test::handshake(c, s).ok() ? 0 : c.last_error().verify_code;
+}
+
+TEST(CertStore, RevocationChecksFollowTheSeed) {
+  const std::string clean = pki().ca.crl_pem({});
+  const std::string revoking = pki().ca.crl_pem({pki().server.credential.certificate});
+  EXPECT_EQ(verify_code_with(VERIFY_DEFAULT, ""), 0);              // CRLs are not checked by default
+  EXPECT_EQ(verify_code_with(VERIFY_DEFAULT, revoking), 0);        // ... even when one is loaded
+  EXPECT_EQ(verify_code_with(VERIFY_CRL_CHECK_LEAF, ""), 3);       // X509_V_ERR_UNABLE_TO_GET_CRL
+  EXPECT_EQ(verify_code_with(VERIFY_CRL_CHECK_LEAF, clean), 0);
+  EXPECT_EQ(verify_code_with(VERIFY_CRL_CHECK_LEAF, revoking), 23);  // X509_V_ERR_CERT_REVOKED
+  EXPECT_EQ(verify_code_with(VERIFY_CRL_CHECK_CHAIN, revoking), 23);
+  EXPECT_EQ(verify_code_with(VERIFY_CRL_CHECK_CHAIN, clean), 0);
+  // load_verify_locations reads CRLs from a cafile, as OpenSSL and Python do.
+  EXPECT_EQ(verify_code_with(VERIFY_CRL_CHECK_LEAF, revoking, true), 23);
+  Context ctx(PROTOCOL_TLS_CLIENT);
+  ctx.get_cert_store().add_crl(clean);
+  EXPECT_EQ(ctx.cert_store_stats().crl, 1);
+}
+
+TEST(CertStore, BadCrlInputIsATypedError) {
+  CertStore store;
+  EXPECT_THROW(store.add_crl(""), SSLError);
+  EXPECT_THROW(store.add_crl("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n"), SSLError);
+  EXPECT_THROW(store.add_crl(pki().ca.certificate().pem()), SSLError);  // a certificate, not a CRL
+}
+
 }  // namespace
 }  // namespace sslpp
