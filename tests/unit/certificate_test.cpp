@@ -6,6 +6,8 @@
 #include <openssl/x509.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -148,6 +150,73 @@ TEST(Certificate, PemToDerDecidesLikePython) {
     EXPECT_EQ(ours + "\n", python) << "body: " << body;
   }
   EXPECT_THROW(PEM_cert_to_DER_cert(" " + header + "AAAA" + footer), ValueError);  // leading space, as Python
+}
+
+// A certificate with every kind of name and extension Python decodes: all
+// SAN kinds, AIA, CRL distribution points, UTF-8 and BMP strings, a long serial.
+constexpr const char* kEverythingConfig =
+    "[req]\n"
+    "distinguished_name = dn\n"
+    "prompt = no\n"
+    "string_mask = default\n"
+    "x509_extensions = ext\n"
+    "[dn]\n"
+    "C = GB\n"
+    "ST = Nörth\n"
+    "L = 日本\n"
+    "O = sslpp\n"
+    "1.OU = one\n"
+    "2.OU = two\n"
+    "CN = everything.example\n"
+    "emailAddress = admin@example.com\n"
+    "[ext]\n"
+    "subjectAltName = @san\n"
+    "authorityInfoAccess = OCSP;URI:http://ocsp.example/,caIssuers;URI:http://ca.example/ca.der\n"
+    "crlDistributionPoints = URI:http://crl.example/a.crl,URI:http://crl.example/b.crl\n"
+    "[san]\n"
+    "DNS.1 = everything.example\n"
+    "DNS.2 = *.wild.example\n"
+    "IP.1 = 192.0.2.1\n"
+    "IP.2 = 2001:db8::1\n"
+    "email.1 = someone@example.com\n"
+    "URI.1 = https://uri.example/path\n"
+    "RID.1 = 1.2.3.4.5\n"
+    "dirName.1 = dir_sect\n"
+    "otherName.1 = 1.3.6.1.4.1.311.20.2.3;UTF8:upn@example.com\n"
+    "[dir_sect]\n"
+    "C = US\n"
+    "O = Dir Org\n"
+    "CN = Dir Name\n"
+    "";
+
+TEST(Certificate, DecodeMatchesPythonOnEveryKindOfField) {
+  const auto dir = pki().dir / "decode";
+  std::filesystem::create_directories(dir);
+  test::write_text(dir / "everything.cnf", kEverythingConfig);
+  const std::string openssl = std::string(SSLPP_OPENSSL) + " req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3 ";
+  struct Case {
+    const char* name;
+    std::string args;
+  };
+  const std::vector<Case> cases = {
+      {"everything", "-utf8 -config " + (dir / "everything.cnf").string() +
+                         " -set_serial 0x00c0ffee0102030405060708090a0b0c0d0e0f10"},
+      {"multivalued", "-subj '/C=US/O=Org+OU=Unit+CN=multi' -multivalue-rdn"},
+      {"negative-serial", "-subj '/CN=neg' -set_serial -0x1234"},
+      {"no-extensions", "-subj '/CN=bare' -addext basicConstraints=CA:FALSE"},
+      {"unknown-oid", "-subj '/CN=oid/1.2.3.4.5.6.7=custom value'"},
+  };
+  for (const auto& c : cases) {
+    const auto pem = dir / (std::string(c.name) + ".pem");
+    const std::string cmd = openssl + c.args + " -keyout " + (dir / (std::string(c.name) + "-key.pem")).string() +
+                            " -out " + pem.string() + " >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::string expected = python_decode_json(pem);
+    while (!expected.empty() && expected.back() == '\n') {
+      expected.pop_back();
+    }
+    EXPECT_EQ(Certificate::load(pem).decode().to_json(), expected) << c.name;
+  }
 }
 
 }  // namespace
