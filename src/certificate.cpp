@@ -16,6 +16,7 @@
 #include "internal/error_queue.hpp"
 #include "internal/handle.hpp"
 #include "internal/pem.hpp"
+#include "internal/python_text.hpp"
 
 namespace sslpp {
 
@@ -337,34 +338,43 @@ void append_json_strings(std::string& out, const std::vector<std::string>& v) {
 }  // namespace
 
 std::string json_quote(std::string_view s) {
+  // As Python's json.dumps(ensure_ascii=False): text stays UTF-8, control
+  // characters are escaped. Bytes that are not UTF-8 (certificates may hold
+  // anything) become "\udcXX", the surrogateescape code point Python would
+  // give them, so the output is always valid JSON and loses nothing.
   std::string out;
   out.reserve(s.size() + 2);
   out += '"';
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
+  for (const char32_t cp : detail::decode_surrogateescape(s)) {
+    char buf[8];
+    switch (cp) {
+      case U'"':
         out += "\\\"";
         break;
-      case '\\':
+      case U'\\':
         out += "\\\\";
         break;
-      case '\n':
+      case U'\n':
         out += "\\n";
         break;
-      case '\r':
+      case U'\r':
         out += "\\r";
         break;
-      case '\t':
+      case U'\t':
         out += "\\t";
         break;
+      case U'\b':
+        out += "\\b";
+        break;
+      case U'\f':
+        out += "\\f";
+        break;
       default:
-        if (u < 0x20 || u == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", u);
+        if (cp < 0x20 || (cp >= 0xDC80 && cp <= 0xDCFF)) {
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
           out += buf;
         } else {
-          out += c;
+          out += detail::encode_surrogateescape(std::u32string_view(&cp, 1));
         }
     }
   }

@@ -219,5 +219,14 @@ TEST(Certificate, DecodeMatchesPythonOnEveryKindOfField) {
   }
 }
 
+TEST(Certificate, JsonKeepsEveryByteAndStaysValid) {
+  EXPECT_EQ(json_quote("plain"), "\"plain\"");
+  EXPECT_EQ(json_quote("q\"b\\n\n\t"), "\"q\\\"b\\\\n\\n\\t\"");
+  EXPECT_EQ(json_quote(std::string_view("nul\0byte", 8)), "\"nul\\u0000byte\"");
+  EXPECT_EQ(json_quote("\x7f"), "\"\x7f\"");                    // as Python's json: not escaped
+  EXPECT_EQ(json_quote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");      // UTF-8 stays UTF-8
+  EXPECT_EQ(json_quote("bad\xff\xc3"), "\"bad\\udcff\\udcc3\"");  // not UTF-8: surrogateescape
+}
+
 }  // namespace
 }  // namespace sslpp
