@@ -687,5 +687,23 @@ TEST(Context, DefaultVerifyPathsMatchPython) {
   EXPECT_EQ(ours, python);
 }
 
+TEST(Context, PartialChainAndStrictFlagsPassThrough) {
+  const auto [inter, leaf] = leaf_under_intermediate();
+  // The client trusts only the intermediate, not the root above it.
+  Context client(PROTOCOL_TLS_CLIENT);
+  client.get_cert_store().add_cert(inter.certificate());
+  Context server(PROTOCOL_TLS_SERVER);
+  server.use_certificate(leaf.certificate);
+  server.use_privatekey(leaf.key);
+  const Outcome without = connect(client, server);
+  EXPECT_FALSE(without.ok);
+  EXPECT_EQ(without.verify_code, 2);  // X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+  client.set_verify_flags(client.verify_flags() | VERIFY_X509_PARTIAL_CHAIN);
+  EXPECT_TRUE(connect(client, server).ok);
+  // Strict mode accepts the well-formed certificates sslpp mints.
+  client.set_verify_flags(client.verify_flags() | VERIFY_X509_STRICT);
+  EXPECT_TRUE(connect(client, server).ok);
+}
+
 }  // namespace
 }  // namespace sslpp
