@@ -59,6 +59,7 @@
 #include <sslpp/ssl_socket.hpp>
 
 #include "median_reporter.hpp"
+#include "raw_openssl.hpp"
 #include "settings_check.hpp"
 #include "socket_bench_python.hpp"
 
@@ -74,6 +75,14 @@ extern char** environ;
 // main). A count is a difference of two readings.
 
 namespace {
+
+using sslpp_bench::CtxPtr;
+using sslpp_bench::make_raw_contexts;
+using sslpp_bench::openssl_failure;
+using sslpp_bench::RawContexts;
+using sslpp_bench::RawMode;
+using sslpp_bench::require;
+using sslpp_bench::SslPtr;
 
 enum Role : int { role_other = 0, role_client = 1, role_server = 2 };
 constexpr int kRoles = 3;
@@ -172,14 +181,6 @@ constexpr const char* kHost = "localhost";   // the certificate's name, checked 
 constexpr const char* kAddress = "127.0.0.1";  // where every socket lives
 constexpr std::size_t kReadSize = 16384;     // every server reads into a buffer this big
 
-// What sslpp's Context (like Python's SSLContext) sets beyond OpenSSL's
-// defaults; the raw side repeats each, and check_settings compares.
-constexpr const char* kCipherList =
-    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM";
-constexpr unsigned char kSessionIdContext[] = "sslpp";
-constexpr std::uint64_t kOptions = (SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS) | SSL_OP_NO_SSLv3 |
-                                   SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                   SSL_OP_ENABLE_MIDDLEBOX_COMPAT;
 
 struct Pki {
   sslpp::CertificateAuthority ca;
@@ -202,28 +203,6 @@ const Pki& pki() {
   return instance;
 }
 
-// openssl_failure describes what OpenSSL's error queue says and empties it.
-std::string openssl_failure(const std::string& what) {
-  std::string message = what;
-  for (int i = 0; i < 16; ++i) {
-    const unsigned long err = ::ERR_get_error();
-    if (err == 0) {
-      break;
-    }
-    std::array<char, 256> text{};
-    ::ERR_error_string_n(err, text.data(), text.size());
-    message += ": ";
-    message += text.data();
-  }
-  ::ERR_clear_error();
-  return message;
-}
-
-void require(bool ok, const char* what) {
-  if (!ok) {
-    throw std::runtime_error(openssl_failure(what));
-  }
-}
 
 [[noreturn]] void throw_errno(const char* what) {
   throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
@@ -287,17 +266,9 @@ class SslppSide {
 // The raw side: OpenSSL's socket BIO (SSL_set_fd) on blocking sockets,
 // written as a careful C programmer would.
 
-struct FreeCtx {
-  void operator()(SSL_CTX* p) const noexcept { ::SSL_CTX_free(p); }
-};
-struct FreeSsl {
-  void operator()(SSL* p) const noexcept { ::SSL_free(p); }
-};
 struct FreeAddrinfo {
   void operator()(addrinfo* p) const noexcept { ::freeaddrinfo(p); }
 };
-using CtxPtr = std::unique_ptr<SSL_CTX, FreeCtx>;
-using SslPtr = std::unique_ptr<SSL, FreeSsl>;
 using AddrinfoPtr = std::unique_ptr<addrinfo, FreeAddrinfo>;
 
 // UniqueFd owns a descriptor.
@@ -328,10 +299,6 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-enum class RawMode {
-  keep_buffers,     // OpenSSL's default mode
-  release_buffers,  // SSL_MODE_RELEASE_BUFFERS, sslpp's default
-};
 
 // RawConn is a connected socket and its SSL; the SSL is freed first (it
 // does not own the descriptor: SSL_set_fd's BIO is BIO_NOCLOSE).
@@ -346,17 +313,7 @@ class RawSide {
   using Listener = UniqueFd;
 
   explicit RawSide(RawMode mode)
-      : client_ctx_(make_context(::TLS_client_method(), mode)), server_ctx_(make_context(::TLS_server_method(), mode)) {
-    SSL_CTX* client = client_ctx_.get();
-    require(::X509_STORE_add_cert(::SSL_CTX_get_cert_store(client), pki().ca.certificate().native_handle()) == 1,
-            "X509_STORE_add_cert");
-    ::SSL_CTX_set_verify(client, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-    SSL_CTX* server = server_ctx_.get();
-    require(::SSL_CTX_use_certificate(server, pki().server.certificate.native_handle()) == 1,
-            "SSL_CTX_use_certificate");
-    require(::SSL_CTX_use_PrivateKey(server, pki().server.key.native_handle()) == 1, "SSL_CTX_use_PrivateKey");
-    require(::SSL_CTX_check_private_key(server) == 1, "SSL_CTX_check_private_key");
-  }
+      : contexts_(make_raw_contexts(mode, pki().ca.certificate(), pki().server)) {}
 
   [[nodiscard]] static Listener listen() {
     UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -393,7 +350,7 @@ class RawSide {
     if (c.fd.get() < 0) {
       throw std::runtime_error("accept4 kept being interrupted");
     }
-    attach(c, server_ctx_.get());
+    attach(c, contexts_.server.get());
     ::ERR_clear_error();
     const int r = ::SSL_accept(c.ssl.get());
     if (r != 1) {
@@ -427,7 +384,7 @@ class RawSide {
     if (c.fd.get() < 0) {
       throw_errno("connect");
     }
-    attach(c, client_ctx_.get());
+    attach(c, contexts_.client.get());
     SSL* ssl = c.ssl.get();
     require(SSL_set_tlsext_host_name(ssl, kHost) == 1, "SSL_set_tlsext_host_name");
     require(::SSL_set1_host(ssl, kHost) == 1, "SSL_set1_host");
@@ -481,26 +438,10 @@ class RawSide {
   }
   static SSL* native(Conn& c) { return c.ssl.get(); }
 
-  [[nodiscard]] SSL_CTX* client_native() const { return client_ctx_.get(); }
-  [[nodiscard]] SSL_CTX* server_native() const { return server_ctx_.get(); }
+  [[nodiscard]] SSL_CTX* client_native() const { return contexts_.client.get(); }
+  [[nodiscard]] SSL_CTX* server_native() const { return contexts_.server.get(); }
 
  private:
-  static CtxPtr make_context(const SSL_METHOD* method, RawMode mode) {
-    CtxPtr ctx(::SSL_CTX_new(method));
-    require(ctx != nullptr, "SSL_CTX_new");
-    SSL_CTX* c = ctx.get();
-    ::SSL_CTX_set_options(c, kOptions);
-    if (mode == RawMode::release_buffers) {
-      SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
-    }
-    require(SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) == 1, "SSL_CTX_set_min_proto_version");
-    require(::SSL_CTX_set_cipher_list(c, kCipherList) == 1, "SSL_CTX_set_cipher_list");
-    require(::SSL_CTX_set_session_id_context(c, kSessionIdContext, sizeof kSessionIdContext - 1) == 1,
-            "SSL_CTX_set_session_id_context");
-    ::X509_VERIFY_PARAM_set_hostflags(::SSL_CTX_get0_param(c), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    return ctx;
-  }
-
   static void attach(Conn& c, SSL_CTX* ctx) {
     c.ssl.reset(::SSL_new(ctx));
     require(c.ssl != nullptr, "SSL_new");
@@ -513,8 +454,7 @@ class RawSide {
                                              ", errno " + std::to_string(errno) + ")"));
   }
 
-  CtxPtr client_ctx_;
-  CtxPtr server_ctx_;
+  RawContexts contexts_;
 };
 
 // ===========================================================================

@@ -37,6 +37,7 @@
 #include <benchmark/benchmark.h>
 
 #include "median_reporter.hpp"
+#include "raw_openssl.hpp"
 #include "settings_check.hpp"
 
 #include <sslpp/certificate_authority.hpp>
@@ -54,6 +55,14 @@
 // live bytes; a measurement is the difference of two readings.
 
 namespace {
+
+using sslpp_bench::CtxPtr;
+using sslpp_bench::make_raw_contexts;
+using sslpp_bench::openssl_failure;
+using sslpp_bench::RawContexts;
+using sslpp_bench::RawMode;
+using sslpp_bench::require;
+using sslpp_bench::SslPtr;
 
 // 16 bytes keeps the pointer we hand out as aligned as malloc's own.
 constexpr std::size_t kHeader = alignof(std::max_align_t);
@@ -191,15 +200,6 @@ namespace {
 
 constexpr const char* kHost = "localhost";
 
-// What sslpp's Context sets that OpenSSL does not do by itself; the raw side
-// repeats each one, and check_same_settings proves the result is identical.
-constexpr const char* kCipherList =
-    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM";
-constexpr unsigned char kSessionIdContext[] = "sslpp";
-// Python's OP_ALL keeps the empty-fragment CBC countermeasure (TLS 1.0 only).
-constexpr std::uint64_t kOptions = (SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS) | SSL_OP_NO_SSLv3 |
-                                   SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                   SSL_OP_ENABLE_MIDDLEBOX_COMPAT;
 
 struct Pki {
   sslpp::CertificateAuthority ca;
@@ -228,23 +228,6 @@ const Pki& pki() {
   return instance;
 }
 
-// openssl_failure describes what OpenSSL's error queue says and empties it.
-std::string openssl_failure(const char* what) {
-  std::string message = what;
-  while (const unsigned long err = ::ERR_get_error()) {
-    std::array<char, 256> text{};
-    ::ERR_error_string_n(err, text.data(), text.size());
-    message += ": ";
-    message += text.data();
-  }
-  return message;
-}
-
-void require(bool ok, const char* what) {
-  if (!ok) {
-    throw std::runtime_error(openssl_failure(what));
-  }
-}
 
 // The result of one step on either API, reduced to what the drivers need.
 enum class Io { ok, want, failed };
@@ -328,20 +311,12 @@ class SslppSide {
 // ===========================================================================
 // The raw OpenSSL side, written as a careful C programmer would
 
-struct FreeCtx {
-  void operator()(SSL_CTX* p) const noexcept { ::SSL_CTX_free(p); }
-};
-struct FreeSsl {
-  void operator()(SSL* p) const noexcept { ::SSL_free(p); }
-};
 struct FreeSession {
   void operator()(SSL_SESSION* p) const noexcept { ::SSL_SESSION_free(p); }
 };
 struct FreeBio {
   void operator()(BIO* p) const noexcept { ::BIO_free(p); }
 };
-using CtxPtr = std::unique_ptr<SSL_CTX, FreeCtx>;
-using SslPtr = std::unique_ptr<SSL, FreeSsl>;
 using SessionPtr = std::unique_ptr<SSL_SESSION, FreeSession>;
 using BioPtr = std::unique_ptr<BIO, FreeBio>;
 
@@ -352,10 +327,6 @@ struct RawConnection {
   BIO* wbio = nullptr;  // TLS -> network
 };
 
-enum class RawMode {
-  keep_buffers,     // OpenSSL's default mode: record buffers stay allocated
-  release_buffers,  // SSL_MODE_RELEASE_BUFFERS (sslpp's default): idle connections free them
-};
 
 class RawSide {
  public:
@@ -363,21 +334,10 @@ class RawSide {
   using Session = SessionPtr;
 
   RawSide(const sslpp::Credential& server_credential, RawMode mode)
-      : client_ctx_(make_context(::TLS_client_method(), mode)), server_ctx_(make_context(::TLS_server_method(), mode)) {
-    SSL_CTX* client = client_ctx_.get();
-    require(::X509_STORE_add_cert(::SSL_CTX_get_cert_store(client), pki().ca.certificate().native_handle()) == 1,
-            "X509_STORE_add_cert");
-    ::SSL_CTX_set_verify(client, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-
-    SSL_CTX* server = server_ctx_.get();
-    require(::SSL_CTX_use_certificate(server, server_credential.certificate.native_handle()) == 1,
-            "SSL_CTX_use_certificate");
-    require(::SSL_CTX_use_PrivateKey(server, server_credential.key.native_handle()) == 1, "SSL_CTX_use_PrivateKey");
-    require(::SSL_CTX_check_private_key(server) == 1, "SSL_CTX_check_private_key");
-  }
+      : contexts_(make_raw_contexts(mode, pki().ca.certificate(), server_credential)) {}
 
   [[nodiscard]] Connection client(const Session* session = nullptr) const {
-    Connection c = make_connection(client_ctx_.get());
+    Connection c = make_connection(contexts_.client.get());
     SSL* ssl = c.ssl.get();
     require(SSL_set_tlsext_host_name(ssl, kHost) == 1, "SSL_set_tlsext_host_name");
     require(::SSL_set1_host(ssl, kHost) == 1, "SSL_set1_host");
@@ -388,12 +348,12 @@ class RawSide {
     return c;
   }
   [[nodiscard]] Connection server() const {
-    Connection c = make_connection(server_ctx_.get());
+    Connection c = make_connection(contexts_.server.get());
     ::SSL_set_accept_state(c.ssl.get());
     return c;
   }
-  [[nodiscard]] SSL_CTX* client_native() const { return client_ctx_.get(); }
-  [[nodiscard]] SSL_CTX* server_native() const { return server_ctx_.get(); }
+  [[nodiscard]] SSL_CTX* client_native() const { return contexts_.client.get(); }
+  [[nodiscard]] SSL_CTX* server_native() const { return contexts_.server.get(); }
 
   static std::optional<Session> session(const Connection& c) {
     SSL_SESSION* s = ::SSL_get1_session(c.ssl.get());
@@ -451,23 +411,6 @@ class RawSide {
   }
 
  private:
-  static CtxPtr make_context(const SSL_METHOD* method, RawMode mode) {
-    CtxPtr ctx(::SSL_CTX_new(method));
-    require(ctx != nullptr, "SSL_CTX_new");
-    SSL_CTX* c = ctx.get();
-    ::SSL_CTX_set_options(c, kOptions);
-    if (mode == RawMode::release_buffers) {
-      SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
-    }
-    require(SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) == 1, "SSL_CTX_set_min_proto_version");
-    require(::SSL_CTX_set_cipher_list(c, kCipherList) == 1, "SSL_CTX_set_cipher_list");
-    require(::SSL_CTX_set_session_id_context(c, kSessionIdContext, sizeof kSessionIdContext - 1) == 1,
-            "SSL_CTX_set_session_id_context");
-    // No partial wildcards ("f*.example.com"), as Python and sslpp.
-    ::X509_VERIFY_PARAM_set_hostflags(::SSL_CTX_get0_param(c), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    return ctx;
-  }
-
   static Connection make_connection(SSL_CTX* ctx) {
     Connection c;
     c.ssl.reset(::SSL_new(ctx));
@@ -496,8 +439,7 @@ class RawSide {
     }
   }
 
-  CtxPtr client_ctx_;
-  CtxPtr server_ctx_;
+  RawContexts contexts_;
 };
 
 // ===========================================================================
