@@ -208,10 +208,6 @@ Connection::Connection(const Context& context, int fd) : impl_(std::make_unique<
   ::SSL_set_ex_data(st.ssl.get(), connection_state::ex_index(), impl_.get());
 }
 
-Connection::Connection(std::unique_ptr<detail::connection_state> impl) noexcept : impl_(std::move(impl)) {
-  impl_->owner = this;
-}
-
 Connection::Connection(Connection&& other) noexcept : impl_(std::move(other.impl_)) {
   if (impl_) {
     impl_->owner = this;

@@ -226,7 +226,6 @@ class SSLPP_API Connection {
   friend class Context;
   friend class SSLSocket;
   friend struct detail::connection_state;
-  explicit Connection(std::unique_ptr<detail::connection_state> impl) noexcept;
   // Connection over a connected socket descriptor (not owned); fd < 0
   // means memory buffers.
   Connection(const Context& context, int fd);
