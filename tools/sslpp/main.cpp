@@ -1,7 +1,123 @@
-// sslpp: the command-line program (issue 6).
-#include <cstdio>
+// sslpp: a friendly s_client / s_server, certificate tools and a demo that
+// needs nothing, on top of the library's public API (issue 6).
+//
+// main only dispatches: it finds the subcommand, parses its options, answers
+// --help, and turns whatever a command throws into the one-line report and
+// exit status the issue specifies (0 ok, 1 TLS or network failure, 2 bad
+// input). No exception leaves main.
+#include <csignal>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
 
-int main() {
-  std::fputs("sslpp: not yet implemented\n", stderr);
-  return 2;
+#include "commands.hpp"
+#include "output.hpp"
+
+namespace sslpp::cli {
+namespace {
+
+constexpr std::string_view kOverview =
+    "usage: sslpp SUBCOMMAND [options] [arguments]\n"
+    "\n"
+    "A TLS client, an echo server, certificate tools and a self-contained demo,\n"
+    "built on the sslpp library.\n"
+    "\n"
+    "Exit status: 0 success; 1 a TLS, verification, hostname or network failure;\n"
+    "2 a usage error or bad input (missing file, unreadable PEM, bad option value).\n"
+    "A failure prints one line on stderr: the error's class name, then the reason\n"
+    "(\"SSLCertVerificationError: ... (verify_code=20)\").\n"
+    "\n"
+    "subcommands:\n";
+
+std::string overview() {
+  std::string out(kOverview);
+  for (const Command& c : all_commands()) {
+    std::string left = "  " + std::string(c.spec().name);
+    left.resize(26, ' ');
+    out += left + std::string(c.spec().summary) + "\n";
+  }
+  out += "\nRun `sslpp SUBCOMMAND --help` for a subcommand's options.\n";
+  return out;
+}
+
+const Command* find_command(std::string_view name) {
+  for (const Command& c : all_commands()) {
+    if (c.spec().name == name) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+int report(const ErrorReport& r, bool json) {
+  if (json) {
+    std::cout << error_json(r) << std::endl;
+  }
+  std::cerr << error_line(r) << std::endl;
+  return r.exit_status;
+}
+
+int run(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cerr << overview();
+    return report(describe_exception(std::make_exception_ptr(UsageError("no subcommand given"))), false);
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << overview();
+    return exit_ok;
+  }
+  const Command* command = find_command(args[0]);
+  if (command == nullptr) {
+    return report(describe_exception(std::make_exception_ptr(
+                      UsageError("unknown subcommand '" + args[0] + "' (see: sslpp --help)"))),
+                  false);
+  }
+  const CommandSpec& spec = command->spec();
+  bool json = false;
+  try {
+    const ParsedArgs parsed = parse_args(spec, std::span(args).subspan(1));
+    if (parsed.help_requested()) {
+      std::cout << help_text(spec);
+      return exit_ok;
+    }
+    json = parsed.flag("--json");
+    return command->run(parsed);
+  } catch (...) {
+    return report(describe_exception(std::current_exception()), json);
+  }
+}
+
+}  // namespace
+
+std::span<const Command> all_commands() {
+  static const Command kCommands[] = {
+      {demo_spec, demo},
+      {connect_spec, connect},
+      {serve_spec, serve},
+      {decode_spec, decode},
+      {match_hostname_spec, match_hostname},
+      {cert_time_spec, cert_time},
+      {pem2der_spec, pem2der},
+      {der2pem_spec, der2pem},
+      {get_server_certificate_spec, get_server_certificate},
+      {rand_spec, rand},
+      {version_spec, version},
+  };
+  return kCommands;
+}
+
+}  // namespace sslpp::cli
+
+int main(int argc, char** argv) {
+  // A reader that goes away (`sslpp serve | head -1`) must not kill us
+  // with SIGPIPE; the write fails and is reported instead.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    return sslpp::cli::run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (...) {
+    // Only reached if reporting itself fails (e.g. out of memory).
+    std::fputs("RuntimeError: sslpp could not report its failure\n", stderr);
+    return sslpp::cli::exit_failure;
+  }
 }

@@ -1,0 +1,213 @@
+#include "output.hpp"
+
+#include <new>
+#include <ostream>
+
+#include "options.hpp"
+
+namespace sslpp::cli {
+
+namespace {
+
+// one_line keeps a message on its line: the error report is one line.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') {
+      c = ' ';
+    }
+  }
+  return text;
+}
+
+std::optional<std::string> non_empty(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+std::string format_name(const DistinguishedName& name) {
+  std::string out;
+  for (const RDN& rdn : name) {
+    for (const auto& [key, value] : rdn) {
+      out += (out.empty() ? "" : ", ") + key + "=" + value;
+    }
+  }
+  return out;
+}
+
+std::string format_alt_names(const std::vector<GeneralName>& names) {
+  std::string out;
+  for (const GeneralName& n : names) {
+    out += (out.empty() ? "" : ", ") + n.type + ":" + (n.type == "DirName" ? format_name(n.dirname) : n.value);
+  }
+  return out;
+}
+
+std::string format_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    out += (out.empty() ? "" : ", ") + item;
+  }
+  return out;
+}
+
+}  // namespace
+
+ErrorReport describe_exception(const std::exception_ptr& error) {
+  ErrorReport r;
+  try {
+    std::rethrow_exception(error);
+  } catch (const BadInput& e) {
+    return e.report();
+  } catch (const UsageError& e) {
+    r.class_name = "UsageError";
+    r.message = e.what();
+    r.exit_status = exit_bad_input;
+  } catch (const OSError& e) {
+    // Every sslpp exception below OSError names itself, most-derived first.
+    const ErrorInfo& info = e.info();
+    r.class_name = e.class_name();
+    r.message = e.what();
+    r.library = non_empty(info.library);
+    r.reason = non_empty(info.reason);
+    if (info.verify_code != 0) {
+      r.verify_code = info.verify_code;
+      r.verify_message = info.verify_message;
+    }
+  } catch (const ValueError& e) {
+    r.class_name = e.class_name();
+    r.message = e.what();
+    r.exit_status = exit_bad_input;
+  } catch (const std::bad_alloc&) {
+    r.class_name = "MemoryError";
+    r.message = "out of memory";
+  } catch (const std::exception& e) {
+    // Not an sslpp exception: a bug or an exhausted resource, not bad input.
+    r.class_name = "RuntimeError";
+    r.message = e.what();
+  } catch (...) {
+    r.class_name = "RuntimeError";
+    r.message = "unknown exception";
+  }
+  r.message = one_line(std::move(r.message));
+  return r;
+}
+
+std::string error_line(const ErrorReport& report) {
+  std::string line = report.class_name + ": " + report.message;
+  if (report.verify_code) {
+    line += " (verify_code=" + std::to_string(*report.verify_code) + ")";
+  }
+  return line;
+}
+
+std::string error_json(const ErrorReport& report) {
+  JsonObject inner;
+  inner.string("class", report.class_name)
+      .optional_string("library", report.library)
+      .optional_string("reason", report.reason)
+      .raw("verify_code", report.verify_code ? std::to_string(*report.verify_code) : "null")
+      .optional_string("verify_message", report.verify_message)
+      .string("message", report.message);
+  return JsonObject().raw("error", inner.str()).str();
+}
+
+JsonObject& JsonObject::raw(std::string_view key, std::string_view json) {
+  if (!body_.empty()) {
+    body_ += ", ";
+  }
+  body_ += json_quote(key);
+  body_ += ": ";
+  body_ += json;
+  return *this;
+}
+
+JsonObject& JsonObject::string(std::string_view key, std::string_view value) { return raw(key, json_quote(value)); }
+
+JsonObject& JsonObject::optional_string(std::string_view key, const std::optional<std::string>& value) {
+  return raw(key, value ? json_quote(*value) : "null");
+}
+
+JsonObject& JsonObject::number(std::string_view key, long long value) { return raw(key, std::to_string(value)); }
+
+JsonObject& JsonObject::boolean(std::string_view key, bool value) { return raw(key, value ? "true" : "false"); }
+
+std::string json_cipher(const std::optional<CipherInfo>& cipher) {
+  if (!cipher) {
+    return "null";
+  }
+  return "[" + json_quote(cipher->name) + ", " + json_quote(cipher->protocol) + ", " +
+         std::to_string(cipher->secret_bits) + "]";
+}
+
+SessionFacts facts_of(const SSLSocket& socket) {
+  SessionFacts f;
+  f.version = socket.version();
+  f.cipher = socket.cipher();
+  f.alpn = socket.selected_alpn_protocol();
+  f.server_hostname = socket.server_hostname();
+  f.session_reused = socket.session_reused();
+  f.peercert = socket.getpeercert();
+  if (const auto der = socket.getpeercert_der()) {
+    f.peercert_sha256 = Certificate::from_der(*der).sha256_fingerprint();
+  }
+  return f;
+}
+
+std::string session_json(const SessionFacts& f) {
+  return JsonObject()
+      .optional_string("version", f.version)
+      .raw("cipher", json_cipher(f.cipher))
+      .optional_string("alpn", f.alpn)
+      .optional_string("server_hostname", f.server_hostname)
+      .boolean("session_reused", f.session_reused)
+      .raw("peercert", f.peercert ? f.peercert->to_json() : "null")
+      .optional_string("peercert_sha256", f.peercert_sha256)
+      .optional_string("received", f.received)
+      .str();
+}
+
+void print_session(std::ostream& out, const SessionFacts& f) {
+  out << "version:         " << f.version.value_or("(none)") << "\n";
+  if (f.cipher) {
+    out << "cipher:          " << f.cipher->name << " (" << f.cipher->protocol << ", " << f.cipher->secret_bits
+        << " secret bits)\n";
+  }
+  out << "alpn:            " << f.alpn.value_or("(none)") << "\n";
+  out << "server hostname: " << f.server_hostname.value_or("(none)") << "\n";
+  out << "session reused:  " << (f.session_reused ? "yes" : "no") << "\n";
+  if (f.peercert_sha256) {
+    out << "peer sha256:     " << *f.peercert_sha256 << "\n";
+  }
+  if (!f.peercert) {
+    out << "peer certificate: none\n";
+  } else if (f.peercert->empty()) {
+    out << "peer certificate: not verified, so not decoded (--verify none)\n";
+  } else {
+    out << "peer certificate:\n";
+    print_certificate(out, *f.peercert, "  ");
+  }
+  if (f.received) {
+    out << "received:        " << f.received->size() << " bytes: " << json_quote(*f.received) << "\n";
+  }
+}
+
+void print_certificate(std::ostream& out, const CertInfo& cert, std::string_view indent) {
+  out << indent << "subject:        " << format_name(cert.subject) << "\n";
+  out << indent << "issuer:         " << format_name(cert.issuer) << "\n";
+  out << indent << "serial number:  " << cert.serialNumber << "\n";
+  out << indent << "not before:     " << cert.notBefore << "\n";
+  out << indent << "not after:      " << cert.notAfter << "\n";
+  if (cert.subjectAltName) {
+    out << indent << "subjectAltName: " << format_alt_names(*cert.subjectAltName) << "\n";
+  }
+  if (cert.OCSP) {
+    out << indent << "OCSP:           " << format_list(*cert.OCSP) << "\n";
+  }
+  if (cert.caIssuers) {
+    out << indent << "caIssuers:      " << format_list(*cert.caIssuers) << "\n";
+  }
+  if (cert.crlDistributionPoints) {
+    out << indent << "CRL points:     " << format_list(*cert.crlDistributionPoints) << "\n";
+  }
+}
+
+}  // namespace sslpp::cli
