@@ -1,6 +1,5 @@
 #include <sslpp/connection.hpp>
 
-#include <arpa/inet.h>
 #include <cerrno>
 
 #include <openssl/err.h>
@@ -10,6 +9,7 @@
 #include "internal/connection_state.hpp"
 #include "internal/error_queue.hpp"
 #include "internal/socket_bio.hpp"
+#include "internal/verify_name.hpp"
 
 namespace sslpp {
 
@@ -29,24 +29,6 @@ connection_state* connection_state::from(const SSL* ssl) noexcept {
 namespace {
 
 using detail::connection_state;
-
-// is_ip_address decides strictly, as inet_pton does: "192.0.2.1 " and
-// "0192.0.2.1" are names, not addresses.
-bool is_ip_address(const std::string& text) noexcept {
-  unsigned char buf[16];
-  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 || ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
-}
-
-// verify_message is Python's wording for a failed verification.
-std::string verify_message(long code, const std::optional<std::string>& hostname) {
-  if (code == X509_V_ERR_HOSTNAME_MISMATCH && hostname) {
-    return "Hostname mismatch, certificate is not valid for '" + *hostname + "'.";
-  }
-  if (code == X509_V_ERR_IP_ADDRESS_MISMATCH && hostname) {
-    return "IP address mismatch, certificate is not valid for '" + *hostname + "'.";
-  }
-  return ::X509_verify_cert_error_string(code);
-}
 
 // classify turns a failed SSL call (ret <= 0) into a status, recording the
 // details in `st.error`. Errors other than want_* are made sticky.
@@ -104,9 +86,7 @@ io_result classify(connection_state& st, int ret, int sys, std::error_code& ec) 
       if (st.error.reason == "UNEXPECTED_EOF_WHILE_READING") {
         status = io_status::truncated;
       } else if (st.error.reason == "CERTIFICATE_VERIFY_FAILED") {
-        st.error.verify_code = ::SSL_get_verify_result(st.ssl.get());
-        st.error.verify_message = verify_message(st.error.verify_code, st.hostname);
-        st.error.message += ": " + st.error.verify_message;
+        detail::add_verify_failure(st.error, ::SSL_get_verify_result(st.ssl.get()), st.hostname);
       }
     }
   } catch (...) {
@@ -310,7 +290,7 @@ void Connection::set_server_hostname(std::string_view hostname) {
   }
   connection_state& st = *impl_;
   std::string name(hostname);
-  const bool is_ip = is_ip_address(name);
+  const bool is_ip = detail::is_ip_address(name);
   detail::clear_stale_errors();
   // SNI carries names only (RFC 6066 forbids literal addresses); a name set
   // earlier is replaced, never kept beside the new one.
@@ -318,12 +298,7 @@ void Connection::set_server_hostname(std::string_view hostname) {
     detail::throw_openssl_error("set_server_hostname");
   }
   if (st.check_hostname || st.context->check_hostname) {
-    X509_VERIFY_PARAM* param = ::SSL_get0_param(st.ssl.get());
-    const int cleared =
-        ::X509_VERIFY_PARAM_set1_host(param, nullptr, 0) & ::X509_VERIFY_PARAM_set1_ip(param, nullptr, 0);
-    const int ok = is_ip ? ::X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
-                         : ::X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
-    if (cleared != 1 || ok != 1) {
+    if (!detail::set_verify_name(::SSL_get0_param(st.ssl.get()), name, is_ip)) {
       detail::throw_openssl_error("set_server_hostname");
     }
   }

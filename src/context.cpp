@@ -16,6 +16,7 @@
 #include "internal/context_state.hpp"
 #include "internal/error_queue.hpp"
 #include "internal/pem.hpp"
+#include "internal/verify_name.hpp"
 
 namespace sslpp {
 
@@ -202,7 +203,7 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
         "SSL_CTX_set_session_id_context");
   // Python's verification parameters: no partial wildcards ("f*.example"),
   // and trusted certificates first when building the chain.
-  ::X509_VERIFY_PARAM_set_hostflags(::SSL_CTX_get0_param(ctx), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  ::X509_VERIFY_PARAM_set_hostflags(::SSL_CTX_get0_param(ctx), detail::hostname_check_flags);
   ::X509_VERIFY_PARAM_set_flags(::SSL_CTX_get0_param(ctx), X509_V_FLAG_TRUSTED_FIRST);
   ::SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, &verify_trampoline);
   ::SSL_CTX_set_alpn_select_cb(ctx, &alpn_select_trampoline, state_.get());
