@@ -1,6 +1,7 @@
-// Certificates, private keys, and the decoded form Python's getpeercert() gives.
+// Certificates and the decoded form Python's getpeercert() gives.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
@@ -16,19 +17,13 @@
 #include <sslpp/constants.hpp>
 #include <sslpp/error.hpp>
 #include <sslpp/export.hpp>
+#include <sslpp/keys.hpp>
+#include <sslpp/name.hpp>
 
 namespace sslpp {
 
 // ---------------------------------------------------------------------------
 // The decoded form (Python's getpeercert() dict)
-
-/// NameAttribute is one (name, value) pair of a distinguished name, named as
-/// Python names it ("commonName", "organizationName", or a dotted OID).
-using NameAttribute = std::pair<std::string, std::string>;
-/// RDN is one relative distinguished name: usually one attribute, sometimes more.
-using RDN = std::vector<NameAttribute>;
-/// DistinguishedName is a sequence of RDNs, as in Python's subject/issuer tuples.
-using DistinguishedName = std::vector<RDN>;
 
 /// GeneralName is one subjectAltName entry: ("DNS", "example.com"),
 /// ("IP Address", "192.0.2.1"), ("DirName", <name>), ... For "DirName" the
@@ -69,6 +64,21 @@ SSLPP_API std::string json_quote(std::string_view s);
 // ---------------------------------------------------------------------------
 // Certificate
 
+/// Extension is one X.509v3 extension (pyOpenSSL's X509Extension).
+struct Extension {
+  /// oid is the dotted form; short_name OpenSSL's ("subjectAltName"), or the
+  /// dotted OID when OpenSSL does not know it.
+  std::string oid;
+  std::string short_name;
+  bool critical = false;
+  /// value is the DER inside the extension's OCTET STRING.
+  std::vector<std::byte> value;
+  /// text is OpenSSL's rendering ("DNS:example.com, IP Address:192.0.2.1"),
+  /// as pyOpenSSL's str(extension); the hex dump for an unknown extension.
+  std::string text;
+  friend bool operator==(const Extension&, const Extension&) = default;
+};
+
 /// Certificate is one X.509 certificate (pyOpenSSL's X509). Copies share the
 /// same immutable OpenSSL object (reference counted). Thread-safe to read
 /// from several threads.
@@ -91,9 +101,31 @@ class SSLPP_API Certificate {
   [[nodiscard]] std::string pem() const;
   /// decode gives the dict Python's getpeercert() would give for it.
   [[nodiscard]] CertInfo decode() const;
-  /// subject_name / issuer_name are the one-line RFC 2253 forms.
-  [[nodiscard]] std::string subject_name() const;
-  [[nodiscard]] std::string issuer_name() const;
+  /// subject / issuer are the distinguished names.
+  [[nodiscard]] Name subject() const;
+  [[nodiscard]] Name issuer() const;
+  /// subject_name / issuer_name are their one-line RFC 2253 forms.
+  [[nodiscard]] std::string subject_name() const { return subject().to_string(); }
+  [[nodiscard]] std::string issuer_name() const { return issuer().to_string(); }
+  /// version is the X.509 version as Python counts it: 1, 2 or 3 (pyOpenSSL's
+  /// get_version() is this minus one).
+  [[nodiscard]] long version() const noexcept;
+  /// serial_number is the serial in upper-case hex as Python prints it
+  /// ("1A2B", "-01" for a negative one).
+  [[nodiscard]] std::string serial_number() const;
+  /// not_before / not_after are the validity bounds. Throws SSLError when
+  /// the certificate's time field is malformed.
+  [[nodiscard]] std::chrono::sys_seconds not_before() const;
+  [[nodiscard]] std::chrono::sys_seconds not_after() const;
+  /// has_expired is true when not_after has passed.
+  [[nodiscard]] bool has_expired() const;
+  /// extensions are the certificate's X.509v3 extensions, in order.
+  [[nodiscard]] std::vector<Extension> extensions() const;
+  /// public_key is the subject's public key. Throws SSLError when the
+  /// certificate's key is of a type OpenSSL cannot decode.
+  [[nodiscard]] PublicKey public_key() const;
+  /// signature_algorithm is the signature's long name ("sha256WithRSAEncryption").
+  [[nodiscard]] std::string signature_algorithm() const;
   /// sha256_fingerprint is the SHA-256 of the DER, lower-case hex.
   [[nodiscard]] std::string sha256_fingerprint() const;
 
@@ -108,40 +140,6 @@ class SSLPP_API Certificate {
   };
   explicit Certificate(X509* owned) noexcept : x509_(owned, free_x509{}) {}
   std::shared_ptr<X509> x509_;
-};
-
-// ---------------------------------------------------------------------------
-// PrivateKey
-
-/// PrivateKey is a private key (pyOpenSSL's PKey). Copies share the key.
-class SSLPP_API PrivateKey {
- public:
-  /// from_pem parses a PEM private key, decrypting it with `password` when it
-  /// is encrypted. Throws SSLError on a wrong password or malformed input.
-  static PrivateKey from_pem(std::string_view pem, std::string_view password = {});
-  /// from_der parses a DER (PKCS#8 or traditional) private key.
-  static PrivateKey from_der(std::span<const std::byte> der);
-  /// load reads a key file.
-  static PrivateKey load(const std::filesystem::path& file, FileType type = FILETYPE_PEM,
-                         std::string_view password = {});
-  /// from_native takes a new reference to `pkey` (borrowed).
-  static PrivateKey from_native(EVP_PKEY* pkey);
-
-  /// pem is the unencrypted PKCS#8 PEM; with a password, AES-256-CBC encrypted.
-  [[nodiscard]] std::string pem(std::string_view password = {}) const;
-  /// type_name is "RSA", "EC", "ED25519", ...
-  [[nodiscard]] std::string type_name() const;
-  /// bits is the key size in bits.
-  [[nodiscard]] int bits() const noexcept;
-
-  [[nodiscard]] EVP_PKEY* native_handle() const noexcept { return pkey_.get(); }
-
- private:
-  struct free_pkey {
-    void operator()(EVP_PKEY* p) const noexcept;
-  };
-  explicit PrivateKey(EVP_PKEY* owned) noexcept : pkey_(owned, free_pkey{}) {}
-  std::shared_ptr<EVP_PKEY> pkey_;
 };
 
 // ---------------------------------------------------------------------------

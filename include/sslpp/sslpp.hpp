@@ -11,6 +11,8 @@
 #include <sslpp/context.hpp>
 #include <sslpp/error.hpp>
 #include <sslpp/hostname.hpp>
+#include <sslpp/keys.hpp>
+#include <sslpp/name.hpp>
 #include <sslpp/rand.hpp>
 #include <sslpp/session.hpp>
 #include <sslpp/socket.hpp>

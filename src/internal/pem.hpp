@@ -2,9 +2,11 @@
 // callables through one trampoline.
 #pragma once
 
+#include <cstddef>
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,5 +43,9 @@ unique_handle<EVP_PKEY> parse_private_key(std::string_view data, FileType type, 
 // none or one is malformed. Text around PEM blocks is skipped, as OpenSSL
 // and Python do.
 std::vector<unique_handle<X509>> parse_certificates(std::string_view data, FileType type, bool first_only = false);
+
+// der_to_pem wraps DER bytes in a PEM block labelled `label` ("CERTIFICATE",
+// "PUBLIC KEY"): 64-column base64, as Python's DER_cert_to_PEM_cert.
+std::string der_to_pem(std::span<const std::byte> der, std::string_view label);
 
 }  // namespace sslpp::detail

@@ -189,16 +189,42 @@ constexpr const char* kEverythingConfig =
     "CN = Dir Name\n"
     "";
 
-TEST(Certificate, DecodeMatchesPythonOnEveryKindOfField) {
+std::filesystem::path decode_dir() {
   const auto dir = pki().dir / "decode";
   std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// openssl_cert makes a self-signed certificate NAME.pem with `openssl req
+// -x509 ARGS` and returns its path.
+std::filesystem::path openssl_cert(const std::string& name, const std::string& args) {
+  const auto dir = decode_dir();
+  const auto pem = dir / (name + ".pem");
+  const std::string cmd = std::string(SSLPP_OPENSSL) +
+                          " req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3 " + args +
+                          " -keyout " + (dir / (name + "-key.pem")).string() + " -out " + pem.string() +
+                          " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  return pem;
+}
+
+// GeneralNames{dNSName "bad\0.example", rfc822Name "a\0b@x.example"}: the
+// bytes after a NUL must survive (a C-string API would cut them off).
+constexpr const char* kNulSan = "-subj '/CN=nul' -addext "
+                                "'subjectAltName=DER:301d820c626164002e6578616d706c65810d61006240782e6578616d706c65'";
+
+TEST(Certificate, DecodeMatchesPythonOnEveryKindOfField) {
+  const auto dir = decode_dir();
   test::write_text(dir / "everything.cnf", kEverythingConfig);
-  const std::string openssl = std::string(SSLPP_OPENSSL) + " req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3 ";
   struct Case {
     const char* name;
     std::string args;
   };
   const std::vector<Case> cases = {
+      {"nul-in-san", kNulSan},
+      {"ca-issuers-only", "-subj '/CN=aia' -addext 'authorityInfoAccess=caIssuers;URI:http://ca.example/ca.der'"},
+      {"ocsp-only", "-subj '/CN=ocsp' -addext 'authorityInfoAccess=OCSP;URI:http://ocsp.example/'"},
+      {"empty-subject", "-subj '/' -addext 'subjectAltName=DNS:only-san.example'"},
       {"everything", "-utf8 -config " + (dir / "everything.cnf").string() +
                          " -set_serial 0x00c0ffee0102030405060708090a0b0c0d0e0f10"},
       {"multivalued", "-subj '/C=US/O=Org+OU=Unit+CN=multi' -multivalue-rdn"},
@@ -207,16 +233,40 @@ TEST(Certificate, DecodeMatchesPythonOnEveryKindOfField) {
       {"unknown-oid", "-subj '/CN=oid/1.2.3.4.5.6.7=custom value'"},
   };
   for (const auto& c : cases) {
-    const auto pem = dir / (std::string(c.name) + ".pem");
-    const std::string cmd = openssl + c.args + " -keyout " + (dir / (std::string(c.name) + "-key.pem")).string() +
-                            " -out " + pem.string() + " >/dev/null 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    const auto pem = openssl_cert(c.name, c.args);
     std::string expected = python_decode_json(pem);
     while (!expected.empty() && expected.back() == '\n') {
       expected.pop_back();
     }
     EXPECT_EQ(Certificate::load(pem).decode().to_json(), expected) << c.name;
   }
+  // A version 1 certificate (no extensions at all): signed from a request,
+  // since `req -x509` always writes version 3.
+  const auto csr = dir / "v1.csr";
+  const auto key = dir / "v1-key.pem";
+  const auto v1 = dir / "v1.pem";
+  const std::string cmd = std::string(SSLPP_OPENSSL) +
+                          " req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=v1 -keyout " +
+                          key.string() + " -out " + csr.string() + " >/dev/null 2>&1 && " + SSLPP_OPENSSL +
+                          " x509 -req -days 3 -in " + csr.string() + " -signkey " + key.string() + " -out " +
+                          v1.string() + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const Certificate cert = Certificate::load(v1);
+  EXPECT_EQ(cert.version(), 1);
+  EXPECT_TRUE(cert.extensions().empty());
+  std::string expected = python_decode_json(v1);
+  while (!expected.empty() && expected.back() == '\n') {
+    expected.pop_back();
+  }
+  EXPECT_EQ(cert.decode().to_json(), expected);
+}
+
+TEST(Certificate, EmbeddedNulInSanIsKept) {
+  const CertInfo info = Certificate::load(openssl_cert("nul-in-san", kNulSan)).decode();
+  ASSERT_TRUE(info.subjectAltName.has_value());
+  ASSERT_EQ(info.subjectAltName->size(), 2u);
+  EXPECT_EQ((*info.subjectAltName)[0].value, std::string_view("bad\0.example", 12));
+  EXPECT_EQ((*info.subjectAltName)[1].value, std::string_view("a\0b@x.example", 13));
 }
 
 TEST(Certificate, JsonKeepsEveryByteAndStaysValid) {
