@@ -207,6 +207,59 @@ class SSLPP_API Connection {
   /// verify_result is OpenSSL's X509_V_* verdict on the peer's certificate.
   [[nodiscard]] long verify_result() const noexcept;
 
+  // -- Introspection and control (pyOpenSSL) -----------------------------------
+
+  /// state_string is OpenSSL's long name of the handshake state
+  /// ("SSL negotiation finished successfully", "before SSL initialization").
+  [[nodiscard]] std::string state_string() const;
+  /// client_random / server_random are the hello randoms (32 bytes), nullopt
+  /// before they exist.
+  [[nodiscard]] std::optional<std::vector<std::byte>> client_random() const;
+  [[nodiscard]] std::optional<std::vector<std::byte>> server_random() const;
+  /// master_key is the TLS 1.2 master secret, nullopt before the handshake.
+  /// Throws NotSupportedError on TLS 1.3, which has no master secret (use
+  /// export_keying_material).
+  [[nodiscard]] std::optional<std::vector<std::byte>> master_key() const;
+  /// get_finished / get_peer_finished are the Finished messages sent and
+  /// received, nullopt before they exist.
+  [[nodiscard]] std::optional<std::vector<std::byte>> get_finished() const;
+  [[nodiscard]] std::optional<std::vector<std::byte>> get_peer_finished() const;
+  /// export_keying_material is RFC 5705 / RFC 8446 7.5: `length` bytes
+  /// derived from the session for `label` and the optional `context`.
+  /// Throws ValueError before the handshake.
+  [[nodiscard]] std::vector<std::byte> export_keying_material(
+      std::string_view label, std::size_t length,
+      std::optional<std::span<const std::byte>> context = std::nullopt) const;
+  /// get_cipher_list is the names of the ciphers this connection would
+  /// offer or accept, in preference order.
+  [[nodiscard]] std::vector<std::string> get_cipher_list() const;
+  /// renegotiate asks for a new handshake on TLS 1.2 (it then runs on the
+  /// next do_handshake/read/write). Throws SSLError when refused: on TLS
+  /// 1.3, with OP_NO_RENEGOTIATION, or before the first handshake.
+  void renegotiate();
+  /// renegotiate_pending is true while a renegotiation is in progress.
+  [[nodiscard]] bool renegotiate_pending() const noexcept;
+  /// total_renegotiations counts the renegotiations so far.
+  [[nodiscard]] long total_renegotiations() const noexcept;
+  /// verify_client_post_handshake asks a TLS 1.3 client for its certificate
+  /// after the handshake (the client must have offered post-handshake
+  /// authentication); the request goes out with the next write or read.
+  /// Throws SSLError when it cannot be asked.
+  void verify_client_post_handshake();
+  /// set_tlsext_host_name is pyOpenSSL's: the SNI name a client sends,
+  /// without verifying it (set_server_hostname does both).
+  void set_tlsext_host_name(std::string_view name);
+  /// get_servername is the SNI name: what a client sends, or what a server
+  /// received; nullopt when none.
+  [[nodiscard]] std::optional<std::string> get_servername() const;
+  /// get_client_ca_list is the CA names a server sends in its certificate
+  /// request; on a client, those it received (empty until then).
+  [[nodiscard]] std::vector<Name> get_client_ca_list() const;
+  /// set_context switches to another Context's certificate, key and
+  /// settings: from a servername callback (to serve the certificate the
+  /// client asked for) or before the handshake.
+  void set_context(const Context& context);
+
   // -- Context, errors, application data -----------------------------------------
 
   /// get_context is the Context this connection uses.

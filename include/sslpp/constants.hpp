@@ -212,6 +212,70 @@ struct enable_flag_operators<ShutdownState> : std::true_type {};
 inline constexpr ShutdownState SENT_SHUTDOWN = ShutdownState::SENT_SHUTDOWN;
 inline constexpr ShutdownState RECEIVED_SHUTDOWN = ShutdownState::RECEIVED_SHUTDOWN;
 
+// ---------------------------------------------------------------------------
+// Callbacks: info callback states, alerts
+
+/// InfoWhere is the `where` bit set an info callback receives (OpenSSL's
+/// SSL_CB_* and SSL_ST_* bits, pyOpenSSL's SSL_CB_* constants). OpenSSL
+/// defines those names as macros, so the enumerators are lower-case.
+enum class InfoWhere : int {
+  none = 0,
+  loop = 0x01,
+  exit = 0x02,
+  read = 0x04,
+  write = 0x08,
+  alert = 0x4000,
+  handshake_start = 0x10,
+  handshake_done = 0x20,
+  /// With loop/exit: the connection is a client (connect) or a server (accept).
+  connect = 0x1000,
+  accept = 0x2000,
+  read_alert = alert | read,
+  write_alert = alert | write,
+  connect_loop = connect | loop,
+  connect_exit = connect | exit,
+  accept_loop = accept | loop,
+  accept_exit = accept | exit,
+};
+template <>
+struct enable_flag_operators<InfoWhere> : std::true_type {};
+
+/// AlertDescription is Python's ssl.AlertDescription: the TLS alert an SNI
+/// callback may answer with to abort the handshake.
+enum class AlertDescription : int {
+  ALERT_DESCRIPTION_CLOSE_NOTIFY = 0,
+  ALERT_DESCRIPTION_UNEXPECTED_MESSAGE = 10,
+  ALERT_DESCRIPTION_BAD_RECORD_MAC = 20,
+  ALERT_DESCRIPTION_RECORD_OVERFLOW = 22,
+  ALERT_DESCRIPTION_DECOMPRESSION_FAILURE = 30,
+  ALERT_DESCRIPTION_HANDSHAKE_FAILURE = 40,
+  ALERT_DESCRIPTION_BAD_CERTIFICATE = 42,
+  ALERT_DESCRIPTION_UNSUPPORTED_CERTIFICATE = 43,
+  ALERT_DESCRIPTION_CERTIFICATE_REVOKED = 44,
+  ALERT_DESCRIPTION_CERTIFICATE_EXPIRED = 45,
+  ALERT_DESCRIPTION_CERTIFICATE_UNKNOWN = 46,
+  ALERT_DESCRIPTION_ILLEGAL_PARAMETER = 47,
+  ALERT_DESCRIPTION_UNKNOWN_CA = 48,
+  ALERT_DESCRIPTION_ACCESS_DENIED = 49,
+  ALERT_DESCRIPTION_DECODE_ERROR = 50,
+  ALERT_DESCRIPTION_DECRYPT_ERROR = 51,
+  ALERT_DESCRIPTION_PROTOCOL_VERSION = 70,
+  ALERT_DESCRIPTION_INSUFFICIENT_SECURITY = 71,
+  ALERT_DESCRIPTION_INTERNAL_ERROR = 80,
+  ALERT_DESCRIPTION_USER_CANCELLED = 90,
+  ALERT_DESCRIPTION_NO_RENEGOTIATION = 100,
+  ALERT_DESCRIPTION_UNSUPPORTED_EXTENSION = 110,
+  ALERT_DESCRIPTION_CERTIFICATE_UNOBTAINABLE = 111,
+  ALERT_DESCRIPTION_UNRECOGNIZED_NAME = 112,
+  ALERT_DESCRIPTION_BAD_CERTIFICATE_STATUS_RESPONSE = 113,
+  ALERT_DESCRIPTION_BAD_CERTIFICATE_HASH_VALUE = 114,
+  ALERT_DESCRIPTION_UNKNOWN_PSK_IDENTITY = 115,
+};
+inline constexpr AlertDescription ALERT_DESCRIPTION_HANDSHAKE_FAILURE = AlertDescription::ALERT_DESCRIPTION_HANDSHAKE_FAILURE;
+inline constexpr AlertDescription ALERT_DESCRIPTION_INTERNAL_ERROR = AlertDescription::ALERT_DESCRIPTION_INTERNAL_ERROR;
+inline constexpr AlertDescription ALERT_DESCRIPTION_UNRECOGNIZED_NAME = AlertDescription::ALERT_DESCRIPTION_UNRECOGNIZED_NAME;
+inline constexpr AlertDescription ALERT_DESCRIPTION_ACCESS_DENIED = AlertDescription::ALERT_DESCRIPTION_ACCESS_DENIED;
+
 /// CHANNEL_BINDING_TYPES lists the cb_type values get_channel_binding accepts.
 inline constexpr std::array<std::string_view, 1> CHANNEL_BINDING_TYPES{"tls-unique"};
 

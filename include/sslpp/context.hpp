@@ -3,6 +3,8 @@
 #pragma once
 
 #include <any>
+#include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -67,6 +69,53 @@ using VerifyCallback =
 /// passphrase is being set and should be asked twice. Return an empty string
 /// to fail.
 using PasswordCallback = std::function<std::string(int maxlen, bool verify, const std::any& userdata)>;
+
+/// InfoCallback is pyOpenSSL's set_info_callback callback: called as the
+/// handshake moves through its states (`where` says which kind of event,
+/// `ret` is OpenSSL's value for it: the alert for alerts, <= 0 for a failed
+/// exit). Connection::state_string() names the state. Runs inside the
+/// connection's I/O call; an exception thrown here fails that call and is
+/// rethrown to its caller.
+using InfoCallback = std::function<void(Connection& connection, InfoWhere where, int ret)>;
+
+/// ServernameCallback is pyOpenSSL's set_tlsext_servername_callback
+/// callback: called on a server when the client's hello arrives (whether it
+/// sent SNI or not; Connection::get_servername() tells). It may switch the
+/// connection to another Context with Connection::set_context, which is how
+/// one server serves several certificates. An exception aborts the
+/// handshake and is rethrown to the caller of do_handshake.
+using ServernameCallback = std::function<void(Connection& connection)>;
+
+/// SNICallback is Python's SSLContext.sni_callback: gets the connection, the
+/// name the client asked for (nullopt without SNI) and the current context.
+/// Return nullopt to go on (after set_context if another certificate should
+/// be used), or an alert to abort the handshake with it.
+using SNICallback = std::function<std::optional<AlertDescription>(
+    Connection& connection, std::optional<std::string_view> server_name, const Context& context)>;
+
+/// AlpnSelectCallback is pyOpenSSL's set_alpn_select_callback callback: a
+/// server picks one of the protocols the client offered (listed in the
+/// client's order). Return nullopt to agree on none (the server answers
+/// without ALPN), or one of `offered`; any other name fails the handshake
+/// with a no_application_protocol alert.
+using AlpnSelectCallback =
+    std::function<std::optional<std::string>(Connection& connection, const std::vector<std::string>& offered)>;
+
+/// SessionStats are Python's SSLContext.session_stats() counters.
+struct SessionStats {
+  long number = 0;
+  long connect = 0;
+  long connect_good = 0;
+  long connect_renegotiate = 0;
+  long accept = 0;
+  long accept_good = 0;
+  long accept_renegotiate = 0;
+  long hits = 0;
+  long misses = 0;
+  long timeouts = 0;
+  long cache_full = 0;
+  friend bool operator==(const SessionStats&, const SessionStats&) = default;
+};
 
 /// Context holds certificates, keys, trust anchors and settings for many
 /// connections. It is a shared handle: copies refer to the same context (as a
@@ -216,6 +265,73 @@ class SSLPP_API Context {
   /// set_keylog_filename appends key log lines to `file` (empty: off).
   /// Throws OSError when the file cannot be opened.
   void set_keylog_filename(const std::filesystem::path& file);
+
+  // -- Callbacks ------------------------------------------------------------
+
+  /// set_info_callback sets (or, with an empty function, removes) the info
+  /// callback.
+  void set_info_callback(InfoCallback callback);
+  /// set_tlsext_servername_callback is pyOpenSSL's server-name hook.
+  /// It replaces a sni_callback, and the reverse: OpenSSL has one hook.
+  void set_tlsext_servername_callback(ServernameCallback callback);
+  /// set_sni_callback is Python's `context.sni_callback = f`.
+  void set_sni_callback(SNICallback callback);
+  /// set_alpn_select_callback lets a server choose the ALPN protocol
+  /// itself instead of by the set_alpn_protocols list.
+  void set_alpn_select_callback(AlpnSelectCallback callback);
+
+  // -- Client certificate requests --------------------------------------------
+
+  /// load_client_ca names, in the server's certificate request, the CAs
+  /// whose certificates are in `cafile` (PEM): clients pick a certificate
+  /// issued by one of them. It does not make them trusted.
+  void load_client_ca(const std::filesystem::path& cafile);
+  /// set_client_ca_list replaces the list of CA names sent.
+  void set_client_ca_list(const std::vector<Name>& names);
+  /// add_client_ca appends `certificate`'s subject to the list sent.
+  void add_client_ca(const Certificate& certificate);
+  /// post_handshake_auth is Python's: a client offers to send a certificate
+  /// after the handshake (TLS 1.3); a server may then ask for one with
+  /// Connection::verify_client_post_handshake.
+  [[nodiscard]] bool post_handshake_auth() const noexcept;
+  void set_post_handshake_auth(bool on);
+
+  // -- Sessions ----------------------------------------------------------------
+
+  /// set_session_id sets the session id context (at most 32 bytes): a
+  /// server resumes only sessions made under the same one. sslpp sets
+  /// "sslpp" by default. Throws ValueError when longer.
+  void set_session_id(std::span<const std::byte> id);
+  void set_session_id(std::string_view id) { set_session_id(std::as_bytes(std::span(id))); }
+  /// get_timeout / set_timeout are the session lifetime (OpenSSL's default:
+  /// 300 s). set_timeout returns the previous one.
+  [[nodiscard]] std::chrono::seconds get_timeout() const noexcept;
+  std::chrono::seconds set_timeout(std::chrono::seconds timeout);
+  /// num_tickets is how many TLS 1.3 session tickets a server sends after
+  /// the handshake (default 2). Throws ValueError on a client-only context.
+  [[nodiscard]] std::size_t num_tickets() const noexcept;
+  void set_num_tickets(std::size_t n);
+  /// session_ticket_keys are the 80 bytes of key material that seal
+  /// session tickets. Servers (or contexts) that share them resume each
+  /// other's sessions, provided the session id context is the same.
+  [[nodiscard]] std::vector<std::byte> session_ticket_keys() const;
+  /// set_session_ticket_keys throws ValueError unless `keys` is 80 bytes.
+  void set_session_ticket_keys(std::span<const std::byte> keys);
+  /// session_stats are the context's session cache counters.
+  [[nodiscard]] SessionStats session_stats() const noexcept;
+
+  // -- Key exchange --------------------------------------------------------------
+
+  /// load_tmp_dh loads finite-field Diffie-Hellman parameters (PEM "DH
+  /// PARAMETERS") for the DHE cipher suites of TLS 1.2; without them a
+  /// server does not negotiate DHE. Throws OSError for an unreadable file,
+  /// SSLError when it holds no parameters.
+  void load_tmp_dh(const std::filesystem::path& dhfile);
+  /// load_dh_params is Python's name for load_tmp_dh.
+  void load_dh_params(const std::filesystem::path& dhfile) { load_tmp_dh(dhfile); }
+  /// set_ecdh_curve restricts key exchange to the named group ("prime256v1",
+  /// "secp384r1", "X25519", ...). Throws ValueError for an unknown name.
+  void set_ecdh_curve(std::string_view curve_name);
 
   // -- Application data -----------------------------------------------------
 

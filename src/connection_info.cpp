@@ -1,0 +1,2 @@
+// Connection introspection and control (pyOpenSSL): see connection.hpp.
+#include <sslpp/connection.hpp>
