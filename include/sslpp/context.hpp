@@ -24,6 +24,7 @@
 namespace sslpp {
 
 class Connection;
+class Context;
 class Session;
 class Socket;
 class SSLSocket;
