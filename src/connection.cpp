@@ -254,6 +254,7 @@ void Connection::bio_shutdown() noexcept {
 void Connection::set_connect_state() {
   ::SSL_set_connect_state(impl_->ssl.get());
   impl_->accept_state = false;
+  ::SSL_set_post_handshake_auth(impl_->ssl.get(), impl_->context->post_handshake_auth ? 1 : 0);
   impl_->check_hostname = impl_->context->check_hostname;
   if (impl_->check_hostname) {
     if (impl_->hostname) {
@@ -267,6 +268,12 @@ void Connection::set_connect_state() {
 void Connection::set_accept_state() {
   ::SSL_set_accept_state(impl_->ssl.get());
   impl_->accept_state = true;
+  // As Python does: a server that verifies clients and allows post-handshake
+  // authentication may ask for a certificate after the handshake.
+  SSL* ssl = impl_->ssl.get();
+  if (impl_->context->post_handshake_auth && (::SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) != 0) {
+    ::SSL_set_verify(ssl, ::SSL_get_verify_mode(ssl) | SSL_VERIFY_POST_HANDSHAKE, ::SSL_get_verify_callback(ssl));
+  }
   impl_->check_hostname = false;
   impl_->gate &= static_cast<std::uint8_t>(~connection_state::gate_needs_hostname);
 }
@@ -599,6 +606,17 @@ long Connection::verify_result() const noexcept { return ::SSL_get_verify_result
 // Context, errors, application data
 
 Context Connection::get_context() const noexcept { return Context(impl_->context); }
+
+void Connection::set_context(const Context& context) {
+  detail::clear_stale_errors();
+  if (::SSL_set_SSL_CTX(impl_->ssl.get(), context.native_handle()) == nullptr) {
+    detail::throw_openssl_error("set_context");
+  }
+  if (!impl_->original_context) {
+    impl_->original_context = impl_->context;
+  }
+  impl_->context = context.state_;
+}
 
 const ErrorInfo& Connection::last_error() const noexcept { return impl_->error; }
 

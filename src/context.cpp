@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -59,41 +60,6 @@ void check(int ok, const char* what) {
   }
 }
 
-int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
-  auto* ssl = static_cast<SSL*>(::X509_STORE_CTX_get_ex_data(store, ::SSL_get_ex_data_X509_STORE_CTX_idx()));
-  connection_state* conn = ssl != nullptr ? connection_state::from(ssl) : nullptr;
-  const context_state* ctx = ssl != nullptr ? context_state::from(::SSL_get_SSL_CTX(ssl)) : nullptr;
-  if (ctx == nullptr || !ctx->verify_callback) {
-    return ok;
-  }
-  X509* current = ::X509_STORE_CTX_get_current_cert(store);
-  if (conn == nullptr || conn->owner == nullptr || current == nullptr) {
-    return 0;  // a callback is set but cannot be asked: fail closed
-  }
-  const int err = ::X509_STORE_CTX_get_error(store);
-  // With check_hostname on, a name mismatch stays fatal whatever the callback
-  // says: hostname checking cannot be undone by a permissive callback.
-  const bool name_mismatch =
-      conn->check_hostname && (err == X509_V_ERR_HOSTNAME_MISMATCH || err == X509_V_ERR_IP_ADDRESS_MISMATCH);
-  try {
-    const Certificate cert = Certificate::from_native(current);
-    const bool accept = ctx->verify_callback(*conn->owner, cert, err, ::X509_STORE_CTX_get_error_depth(store), ok != 0);
-    if (accept && !name_mismatch) {
-      // As pyOpenSSL does: an accepted certificate leaves no error behind.
-      ::X509_STORE_CTX_set_error(store, X509_V_OK);
-      return 1;
-    }
-    if (::X509_STORE_CTX_get_error(store) == X509_V_OK) {
-      ::X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
-    }
-    return 0;
-  } catch (...) {
-    conn->callback_exception = std::current_exception();
-    ::X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
-    return 0;
-  }
-}
-
 void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
   context_state* state = context_state::from(::SSL_get_SSL_CTX(ssl));
   if (state == nullptr) {
@@ -105,23 +71,6 @@ void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
     std::fputc('\n', f);
     std::fflush(f);
   }
-}
-
-int alpn_select_trampoline(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-                           unsigned int inlen, void* arg) noexcept {
-  auto* state = static_cast<context_state*>(arg);
-  if (state->alpn_wire.empty()) {
-    return SSL_TLSEXT_ERR_NOACK;
-  }
-  unsigned char* selected = nullptr;
-  // Our list first: the server's preference decides.
-  if (::SSL_select_next_proto(&selected, outlen, state->alpn_wire.data(),
-                              static_cast<unsigned int>(state->alpn_wire.size()), in,
-                              inlen) != OPENSSL_NPN_NEGOTIATED) {
-    return SSL_TLSEXT_ERR_NOACK;
-  }
-  *out = selected;
-  return SSL_TLSEXT_ERR_OK;
 }
 
 // password_source_for asks the context's set_passwd_cb callback, if any.
@@ -205,8 +154,8 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
   // and trusted certificates first when building the chain.
   ::X509_VERIFY_PARAM_set_hostflags(::SSL_CTX_get0_param(ctx), detail::hostname_check_flags);
   ::X509_VERIFY_PARAM_set_flags(::SSL_CTX_get0_param(ctx), X509_V_FLAG_TRUSTED_FIRST);
-  ::SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, &verify_trampoline);
-  ::SSL_CTX_set_alpn_select_cb(ctx, &alpn_select_trampoline, state_.get());
+  ::SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, &detail::verify_trampoline);
+  ::SSL_CTX_set_alpn_select_cb(ctx, &detail::alpn_select_trampoline, state_.get());
   ::SSL_CTX_set_default_passwd_cb(ctx, &detail::password_trampoline);
 
   if (protocol == TLSv1_METHOD) {
@@ -281,7 +230,7 @@ void Context::set_verify_mode(VerifyMode mode) {
   }
   // Keep whatever extra bits (CLIENT_ONCE, POST_HANDSHAKE) were set.
   const int extra = ::SSL_CTX_get_verify_mode(state_->ctx.get()) & (SSL_VERIFY_CLIENT_ONCE | SSL_VERIFY_POST_HANDSHAKE);
-  ::SSL_CTX_set_verify(state_->ctx.get(), to_underlying(bits) | extra, &verify_trampoline);
+  ::SSL_CTX_set_verify(state_->ctx.get(), to_underlying(bits) | extra, &detail::verify_trampoline);
 }
 
 bool Context::check_hostname() const noexcept { return state_->check_hostname; }
@@ -313,7 +262,7 @@ void Context::set_verify(VerifyPeer mode, VerifyCallback callback) {
     detail::throw_value_error("Cannot set VERIFY_NONE when check_hostname is enabled.");
   }
   state_->verify_callback = std::move(callback);
-  ::SSL_CTX_set_verify(state_->ctx.get(), to_underlying(mode), &verify_trampoline);
+  ::SSL_CTX_set_verify(state_->ctx.get(), to_underlying(mode), &detail::verify_trampoline);
 }
 
 VerifyPeer Context::get_verify_mode() const noexcept {
@@ -629,6 +578,77 @@ void Context::set_keylog_filename(const std::filesystem::path& file) {
   state_->keylog_file.reset(f);
   state_->keylog_path = file;
   ::SSL_CTX_set_keylog_callback(state_->ctx.get(), &keylog_trampoline);
+}
+
+// ---------------------------------------------------------------------------
+// Client certificate requests
+
+void Context::load_client_ca(const std::filesystem::path& cafile) {
+  // Read with our own reader so a missing file is an OSError naming it.
+  const auto certs = detail::parse_certificates(detail::read_file(cafile), FILETYPE_PEM);
+  for (const auto& cert : certs) {
+    add_client_ca(Certificate::from_native(cert.get()));
+  }
+}
+
+void Context::set_client_ca_list(const std::vector<Name>& names) {
+  STACK_OF(X509_NAME)* list = sk_X509_NAME_new_null();
+  const auto fail = [&list] {
+    sk_X509_NAME_pop_free(list, ::X509_NAME_free);
+    detail::throw_openssl_error("set_client_ca_list");
+  };
+  if (list == nullptr) {
+    fail();
+  }
+  for (const Name& name : names) {
+    X509_NAME* copy = ::X509_NAME_dup(name.native_handle());
+    if (copy == nullptr || sk_X509_NAME_push(list, copy) == 0) {
+      ::X509_NAME_free(copy);
+      fail();
+    }
+  }
+  ::SSL_CTX_set_client_CA_list(state_->ctx.get(), list);  // takes ownership
+}
+
+void Context::add_client_ca(const Certificate& certificate) {
+  detail::clear_stale_errors();
+  check(::SSL_CTX_add_client_CA(state_->ctx.get(), certificate.native_handle()), "add_client_ca");
+}
+
+bool Context::post_handshake_auth() const noexcept { return state_->post_handshake_auth; }
+
+void Context::set_post_handshake_auth(bool on) {
+  state_->post_handshake_auth = on;
+  ::SSL_CTX_set_post_handshake_auth(state_->ctx.get(), on ? 1 : 0);
+}
+
+// ---------------------------------------------------------------------------
+// Key exchange
+
+void Context::load_tmp_dh(const std::filesystem::path& dhfile) {
+  const std::string data = detail::read_file(dhfile);
+  detail::clear_stale_errors();
+  auto bio = detail::memory_bio(data);
+  detail::unique_handle<EVP_PKEY> params(::PEM_read_bio_Parameters(bio.get(), nullptr));
+  if (!params || ::EVP_PKEY_is_a(params.get(), "DH") != 1) {
+    if (params) {
+      ERR_raise_data(ERR_LIB_EVP, EVP_R_EXPECTING_A_DH_KEY, "the file holds other parameters");
+    }
+    detail::throw_openssl_error("load_tmp_dh");
+  }
+  // set0: on success the context owns the parameters.
+  check(::SSL_CTX_set0_tmp_dh_pkey(state_->ctx.get(), params.get()), "load_tmp_dh");
+  params.release();
+}
+
+void Context::set_ecdh_curve(std::string_view curve_name) {
+  const std::string name(curve_name);
+  detail::clear_stale_errors();
+  if (name.empty() || name.find(':') != std::string::npos ||
+      ::SSL_CTX_set1_groups_list(state_->ctx.get(), name.c_str()) != 1) {
+    ::ERR_clear_error();
+    detail::throw_value_error("unknown elliptic curve name '" + name + "'");
+  }
 }
 
 // ---------------------------------------------------------------------------

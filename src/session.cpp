@@ -1,7 +1,12 @@
+// Session, and the Context's session settings.
 #include <sslpp/session.hpp>
+
+#include <sslpp/context.hpp>
 
 #include <openssl/ssl.h>
 
+#include "internal/context_state.hpp"
+#include "internal/error_queue.hpp"
 #include "internal/handle.hpp"
 
 namespace sslpp {
@@ -24,5 +29,73 @@ long Session::time() const noexcept { return ::SSL_SESSION_get_time(session_.get
 bool Session::has_ticket() const noexcept { return ::SSL_SESSION_has_ticket(session_.get()) == 1; }
 
 bool Session::is_resumable() const noexcept { return ::SSL_SESSION_is_resumable(session_.get()) == 1; }
+
+// ---------------------------------------------------------------------------
+// The Context's session settings
+
+void Context::set_session_id(std::span<const std::byte> id) {
+  if (id.size() > SSL_MAX_SID_CTX_LENGTH) {
+    detail::throw_value_error("session id context is " + std::to_string(id.size()) + " bytes; at most " +
+                              std::to_string(SSL_MAX_SID_CTX_LENGTH) + " are allowed");
+  }
+  detail::clear_stale_errors();
+  if (::SSL_CTX_set_session_id_context(state_->ctx.get(), reinterpret_cast<const unsigned char*>(id.data()),
+                                       static_cast<unsigned int>(id.size())) != 1) {
+    detail::throw_openssl_error("set_session_id");
+  }
+}
+
+std::chrono::seconds Context::get_timeout() const noexcept {
+  return std::chrono::seconds(::SSL_CTX_get_timeout(state_->ctx.get()));
+}
+
+std::chrono::seconds Context::set_timeout(std::chrono::seconds timeout) {
+  if (timeout.count() < 0) {
+    detail::throw_value_error("session timeout cannot be negative");
+  }
+  return std::chrono::seconds(::SSL_CTX_set_timeout(state_->ctx.get(), static_cast<long>(timeout.count())));
+}
+
+std::size_t Context::num_tickets() const noexcept { return ::SSL_CTX_get_num_tickets(state_->ctx.get()); }
+
+void Context::set_num_tickets(std::size_t n) {
+  if (state_->protocol == PROTOCOL_TLS_CLIENT) {
+    detail::throw_value_error("SSLContext is not a server context.");
+  }
+  if (::SSL_CTX_set_num_tickets(state_->ctx.get(), n) != 1) {
+    detail::throw_value_error("failed to set num tickets.");
+  }
+}
+
+namespace {
+constexpr std::size_t kTicketKeysSize = 80;  // name, HMAC and AES keys
+}
+
+std::vector<std::byte> Context::session_ticket_keys() const {
+  std::vector<std::byte> keys(kTicketKeysSize);
+  if (SSL_CTX_get_tlsext_ticket_keys(state_->ctx.get(), keys.data(), static_cast<long>(keys.size())) != 1) {
+    detail::throw_openssl_error("session_ticket_keys");
+  }
+  return keys;
+}
+
+void Context::set_session_ticket_keys(std::span<const std::byte> keys) {
+  if (keys.size() != kTicketKeysSize) {
+    detail::throw_value_error("session ticket keys must be 80 bytes, not " + std::to_string(keys.size()));
+  }
+  // OpenSSL's macro takes a non-const pointer but only reads it.
+  auto* data = const_cast<std::byte*>(keys.data());
+  if (SSL_CTX_set_tlsext_ticket_keys(state_->ctx.get(), data, static_cast<long>(keys.size())) != 1) {
+    detail::throw_openssl_error("set_session_ticket_keys");
+  }
+}
+
+SessionStats Context::session_stats() const noexcept {
+  SSL_CTX* ctx = state_->ctx.get();
+  return {SSL_CTX_sess_number(ctx),      SSL_CTX_sess_connect(ctx),   SSL_CTX_sess_connect_good(ctx),
+          SSL_CTX_sess_connect_renegotiate(ctx), SSL_CTX_sess_accept(ctx), SSL_CTX_sess_accept_good(ctx),
+          SSL_CTX_sess_accept_renegotiate(ctx),  SSL_CTX_sess_hits(ctx),   SSL_CTX_sess_misses(ctx),
+          SSL_CTX_sess_timeouts(ctx),    SSL_CTX_sess_cache_full(ctx)};
+}
 
 }  // namespace sslpp

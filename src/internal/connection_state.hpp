@@ -24,6 +24,9 @@ struct connection_state {
   // Declared before `ssl` so it is destroyed after it: callbacks that run
   // inside SSL_free still find the context state alive.
   std::shared_ptr<context_state> context;
+  // After set_context, the context the connection was made with: OpenSSL
+  // keeps using it for the session cache and its hooks, so it must live on.
+  std::shared_ptr<context_state> original_context;
   unique_handle<SSL> ssl;
   BIO* rbio = nullptr;  // network -> TLS; owned by `ssl`
   BIO* wbio = nullptr;  // TLS -> network; owned by `ssl`

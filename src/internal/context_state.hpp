@@ -21,6 +21,12 @@ struct context_state {
   bool check_hostname = false;
 
   VerifyCallback verify_callback;
+  InfoCallback info_callback;
+  // One OpenSSL hook serves both: pyOpenSSL's and Python's form.
+  ServernameCallback servername_callback;
+  SNICallback sni_callback;
+  AlpnSelectCallback alpn_select_callback;
+  bool post_handshake_auth = false;
   PasswordCallback password_callback;
   std::any password_userdata;
 
@@ -39,5 +45,12 @@ struct context_state {
   static context_state* from(const SSL_CTX* ctx) noexcept;
   static int ex_index() noexcept;
 };
+
+// The trampolines OpenSSL calls, which hand over to the C++ callbacks
+// (context_callbacks.cpp). Each catches what the callback throws and keeps
+// it on the connection for the caller of the I/O call.
+int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept;
+int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                           unsigned int inlen, void* arg) noexcept;
 
 }  // namespace sslpp::detail

@@ -1,0 +1,214 @@
+// The Context's callbacks: the C++ callables users set, and the trampolines
+// through which OpenSSL reaches them. An exception never crosses OpenSSL's C
+// frames: each trampoline keeps it on the connection, fails the step it was
+// asked about, and the connection's I/O call rethrows it to its caller.
+#include <sslpp/connection.hpp>
+#include <sslpp/context.hpp>
+
+#include <openssl/ssl.h>
+
+#include "internal/connection_state.hpp"
+#include "internal/context_state.hpp"
+
+namespace sslpp {
+
+namespace {
+
+using detail::connection_state;
+using detail::context_state;
+
+// connection_of finds the Connection an SSL belongs to; nullptr when it has
+// none (an SSL sslpp did not make, or one being destroyed).
+connection_state* connection_of(const SSL* ssl) noexcept {
+  connection_state* conn = ssl != nullptr ? connection_state::from(ssl) : nullptr;
+  return conn != nullptr && conn->owner != nullptr ? conn : nullptr;
+}
+
+// guarded runs `f`; if it throws, the exception is kept for the caller of
+// the I/O call (the first one only: later ones are consequences) and false
+// is returned.
+template <typename F>
+bool guarded(connection_state& conn, F&& f) noexcept {
+  try {
+    f();
+    return true;
+  } catch (...) {
+    if (!conn.callback_exception) {
+      conn.callback_exception = std::current_exception();
+    }
+    return false;
+  }
+}
+
+void info_trampoline(const SSL* ssl, int where, int ret) noexcept {
+  const context_state* ctx = context_state::from(::SSL_get_SSL_CTX(ssl));
+  connection_state* conn = connection_of(ssl);
+  if (ctx == nullptr || !ctx->info_callback || conn == nullptr) {
+    return;
+  }
+  guarded(*conn, [&] { ctx->info_callback(*conn->owner, static_cast<InfoWhere>(where), ret); });
+}
+
+// servername_trampoline runs on the server when the ClientHello has been
+// read. `arg` is the state of the context the hook was set on (which may no
+// longer be the connection's after a set_context).
+int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept {
+  const auto* ctx = static_cast<const context_state*>(arg);
+  connection_state* conn = connection_of(ssl);
+  if (conn == nullptr) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  std::optional<AlertDescription> refusal;
+  const bool ok = guarded(*conn, [&] {
+    if (ctx->servername_callback) {
+      ctx->servername_callback(*conn->owner);
+    } else if (ctx->sni_callback) {
+      const char* name = ::SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+      const std::optional<std::string_view> server_name =
+          name != nullptr ? std::optional<std::string_view>(name) : std::nullopt;
+      refusal = ctx->sni_callback(*conn->owner, server_name, conn->owner->get_context());
+    }
+  });
+  if (!ok) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  if (refusal) {
+    *alert = to_underlying(*refusal);
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// alpn_offered splits the client's wire-format list.
+std::vector<std::string> alpn_offered(const unsigned char* in, unsigned int inlen) {
+  std::vector<std::string> names;
+  for (unsigned int i = 0; i < inlen;) {
+    const unsigned int len = in[i];
+    if (len == 0 || i + 1 + len > inlen) {
+      break;  // OpenSSL validated the list; stop rather than overrun regardless
+    }
+    names.emplace_back(reinterpret_cast<const char*>(in + i + 1), len);
+    i += 1 + len;
+  }
+  return names;
+}
+
+}  // namespace
+
+namespace detail {
+
+int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
+  auto* ssl = static_cast<SSL*>(::X509_STORE_CTX_get_ex_data(store, ::SSL_get_ex_data_X509_STORE_CTX_idx()));
+  const context_state* ctx = ssl != nullptr ? context_state::from(::SSL_get_SSL_CTX(ssl)) : nullptr;
+  if (ctx == nullptr || !ctx->verify_callback) {
+    return ok;
+  }
+  X509* current = ::X509_STORE_CTX_get_current_cert(store);
+  connection_state* conn = connection_of(ssl);
+  if (conn == nullptr || current == nullptr) {
+    return 0;  // a callback is set but cannot be asked: fail closed
+  }
+  const int err = ::X509_STORE_CTX_get_error(store);
+  // With check_hostname on, a name mismatch stays fatal whatever the callback
+  // says: hostname checking cannot be undone by a permissive callback.
+  const bool name_mismatch =
+      conn->check_hostname && (err == X509_V_ERR_HOSTNAME_MISMATCH || err == X509_V_ERR_IP_ADDRESS_MISMATCH);
+  bool accept = false;
+  if (!guarded(*conn, [&] {
+        const Certificate cert = Certificate::from_native(current);
+        accept = ctx->verify_callback(*conn->owner, cert, err, ::X509_STORE_CTX_get_error_depth(store), ok != 0);
+      })) {
+    ::X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  if (accept && !name_mismatch) {
+    // As pyOpenSSL does: an accepted certificate leaves no error behind.
+    ::X509_STORE_CTX_set_error(store, X509_V_OK);
+    return 1;
+  }
+  if (::X509_STORE_CTX_get_error(store) == X509_V_OK) {
+    ::X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+  }
+  return 0;
+}
+
+int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                           unsigned int inlen, void* arg) noexcept {
+  auto* state = static_cast<context_state*>(arg);
+  if (state->alpn_select_callback) {
+    connection_state* conn = connection_of(ssl);
+    if (conn == nullptr) {
+      return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    std::optional<std::string> choice;
+    if (!guarded(*conn, [&] { choice = state->alpn_select_callback(*conn->owner, alpn_offered(in, inlen)); })) {
+      return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    if (!choice) {
+      return SSL_TLSEXT_ERR_NOACK;
+    }
+    // Point into the client's own list, which outlives this call: OpenSSL
+    // copies the selection before `in` goes away.
+    for (unsigned int i = 0; i < inlen; i += 1 + in[i]) {
+      if (in[i] == choice->size() && i + 1 + in[i] <= inlen &&
+          std::string_view(reinterpret_cast<const char*>(in + i + 1), in[i]) == *choice) {
+        *out = in + i + 1;
+        *outlen = in[i];
+        return SSL_TLSEXT_ERR_OK;
+      }
+      if (in[i] == 0) {
+        break;
+      }
+    }
+    return SSL_TLSEXT_ERR_ALERT_FATAL;  // not offered: no_application_protocol
+  }
+  if (state->alpn_wire.empty()) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  unsigned char* selected = nullptr;
+  // Our list first: the server's preference decides.
+  if (::SSL_select_next_proto(&selected, outlen, state->alpn_wire.data(),
+                              static_cast<unsigned int>(state->alpn_wire.size()), in,
+                              inlen) != OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+}  // namespace detail
+
+void Context::set_info_callback(InfoCallback callback) {
+  state_->info_callback = std::move(callback);
+  // No hook at all when there is no callback: nothing to pay per state change.
+  ::SSL_CTX_set_info_callback(state_->ctx.get(), state_->info_callback ? &info_trampoline : nullptr);
+}
+
+namespace {
+void install_servername_hook(context_state& state) {
+  const bool any = state.servername_callback || state.sni_callback;
+  int (*hook)(SSL*, int*, void*) = any ? &servername_trampoline : nullptr;
+  ::SSL_CTX_set_tlsext_servername_callback(state.ctx.get(), hook);
+  ::SSL_CTX_set_tlsext_servername_arg(state.ctx.get(), any ? &state : nullptr);
+}
+}  // namespace
+
+void Context::set_tlsext_servername_callback(ServernameCallback callback) {
+  state_->servername_callback = std::move(callback);
+  state_->sni_callback = nullptr;
+  install_servername_hook(*state_);
+}
+
+void Context::set_sni_callback(SNICallback callback) {
+  state_->sni_callback = std::move(callback);
+  state_->servername_callback = nullptr;
+  install_servername_hook(*state_);
+}
+
+void Context::set_alpn_select_callback(AlpnSelectCallback callback) {
+  state_->alpn_select_callback = std::move(callback);
+}
+
+}  // namespace sslpp
