@@ -48,7 +48,7 @@ struct VerifyOptions {
   VerifyFlags flags = VERIFY_DEFAULT;
   /// security_level is OpenSSL's: keys and signature digests weaker than the
   /// level allows fail the chain (codes 66 to 68). 2, the default, is what
-  /// sslpp's and Python's contexts use (112-bit security: RSA and DH of 2048
+  /// sslpp's and Python's contexts use (112-bit security: RSA keys of 2048
   /// bits or more, no SHA-1 signatures); 0 turns the check off.
   int security_level = 2;
 };
@@ -86,6 +86,9 @@ class SSLPP_API CertStore {
   /// failed: ...". Bad options throw ValueError.
   ///
   /// The store itself is not changed: the options apply to this call only.
+  /// On a context's store (Context::get_cert_store), note that the
+  /// context's verify_flags belong to the context, not to its store: pass
+  /// them in `options.flags` to have them apply here.
   /// Safe to call from several threads at once on one store, as long as no
   /// thread adds to it meanwhile. Underneath: X509_STORE_CTX_init and
   /// X509_verify_cert, with the options set on the X509_STORE_CTX's own

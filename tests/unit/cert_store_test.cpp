@@ -313,6 +313,16 @@ TEST(CertStoreVerify, RevocationFlagsPerCall) {
   EXPECT_EQ(verify_code(store, pki().client.credential.certificate, {.flags = VERIFY_CRL_CHECK_LEAF}), 0);
 }
 
+TEST(CertStoreVerify, AContextsVerifyFlagsStayWithTheContext) {
+  // As documented: verify_flags live on the SSL_CTX, not on its store.
+  Context ctx = test::client_context();
+  ctx.set_verify_flags(ctx.verify_flags() | VERIFY_CRL_CHECK_LEAF);
+  const CertStore store = ctx.get_cert_store();
+  const Certificate& server = pki().server.credential.certificate;
+  EXPECT_EQ(verify_code(store, server), 0);
+  EXPECT_EQ(verify_code(store, server, {.flags = ctx.verify_flags()}), X509_V_ERR_UNABLE_TO_GET_CRL);
+}
+
 TEST(CertStoreVerify, AnEmptyStoreTrustsNothing) {
   EXPECT_EQ(verify_code(CertStore{}, pki().server.credential.certificate), 20);
   EXPECT_EQ(verify_code(CertStore{}, pki().ca.certificate()), X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
