@@ -123,6 +123,9 @@ int connect(const ParsedArgs& args) {
   });
   const Context ctx = as_bad_input([&] { return client_context(args); });
   const std::string server_hostname = args.value("--servername").value_or(target.host);
+  // The library checks the name when the connection is made, after the TCP
+  // connect; a bad --servername is bad input, so ask it first.
+  as_bad_input([&] { static_cast<void>(ctx.wrap_bio(false, server_hostname)); });
 
   SSLSocket tls = ctx.wrap_socket(create_connection(target.host, target.port, timeout), false, true, true,
                                   server_hostname);

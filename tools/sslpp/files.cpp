@@ -1,10 +1,10 @@
 #include "files.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
-#include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
 #include <sslpp/error.hpp>
 
@@ -12,49 +12,73 @@ namespace sslpp::cli {
 
 namespace {
 
+// POSIX calls rather than iostreams: they give the errno that the report
+// needs ("Is a directory"), where a filebuf throws its own text or none.
+
 [[noreturn]] void file_error(const std::string& path) {
-  // errno 0 would read "[Errno 0] Success": say EIO then.
   throw OSError(os_error_info(errno != 0 ? errno : EIO, "'" + path + "'"));
 }
+
+// Fd closes a descriptor this file opened.
+class Fd {
+ public:
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ > STDERR_FILENO) {
+      ::close(fd_);
+    }
+  }
+  [[nodiscard]] int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
 
 }  // namespace
 
 std::string read_input(const std::string& path) {
-  if (path == "-") {
-    std::ostringstream all;
-    all << std::cin.rdbuf();
-    if (std::cin.bad()) {
-      file_error("<stdin>");
+  const Fd fd(path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  const std::string name = path == "-" ? "<stdin>" : path;
+  if (fd.get() < 0) {
+    file_error(name);
+  }
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n == 0) {
+      return data;
     }
-    return std::move(all).str();
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      file_error(name);
+    }
+    data.append(buf, static_cast<std::size_t>(n));
   }
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    file_error(path);
-  }
-  std::string data{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) {
-    file_error(path);  // e.g. a directory: opens, but cannot be read
-  }
-  return data;
 }
 
 void write_output(const std::string& path, std::string_view data) {
   if (path == "-") {
-    std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));
-    std::cout.flush();
-    if (!std::cout) {
-      file_error("<stdout>");
-    }
-    return;
+    std::cout.flush();  // keep the order of anything printed before
   }
-  errno = 0;
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  out.close();
-  if (!out) {
-    file_error(path);
+  const Fd fd(path == "-" ? STDOUT_FILENO : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  const std::string name = path == "-" ? "<stdout>" : path;
+  if (fd.get() < 0) {
+    file_error(name);
+  }
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd.get(), data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      file_error(name);
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
   }
 }
 

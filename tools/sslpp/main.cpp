@@ -60,8 +60,8 @@ int report(const ErrorReport& r, bool json) {
 
 int run(const std::vector<std::string>& args) {
   if (args.empty()) {
-    std::cerr << overview();
-    return report(describe_exception(std::make_exception_ptr(UsageError("no subcommand given"))), false);
+    return report(describe_exception(std::make_exception_ptr(UsageError("no subcommand given (see: sslpp --help)"))),
+                  false);
   }
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << overview();
