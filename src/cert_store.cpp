@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 
+#include <chrono>
+#include <ctime>
+
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -128,7 +131,8 @@ std::vector<Certificate> CertStore::verify(const Certificate& leaf, const Verify
     ::X509_VERIFY_PARAM_set_depth(param, *options.depth);
   }
   if (options.time) {
-    ::X509_VERIFY_PARAM_set_time(param, std::chrono::floor<std::chrono::seconds>(*options.time).time_since_epoch().count());
+    const auto seconds = std::chrono::floor<std::chrono::seconds>(*options.time).time_since_epoch();
+    ::X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(seconds.count()));
   }
   std::optional<std::string> checked_name;
   if (!hostname.empty()) {

@@ -178,8 +178,8 @@ Certificate with_server_only_eku(const Certificate& cert) {
 
 TEST(CertStoreVerify, ReturnsTheChainLeafFirstAnchorLast) {
   const CertStore store = trusting_ca();
-  const std::vector<Certificate> got =
-      store.verify(chain().leaf.certificate, {.untrusted = {chain().intermediate.certificate}, .hostname = "leaf.example"});
+  const std::vector<Certificate> got = store.verify(
+      chain().leaf.certificate, {.untrusted = {chain().intermediate.certificate}, .hostname = "leaf.example"});
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].der(), chain().leaf.certificate.der());
   EXPECT_EQ(got[1].der(), chain().intermediate.certificate.der());
