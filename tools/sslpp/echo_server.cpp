@@ -33,8 +33,7 @@ std::string handshake_event(const SSLSocket& tls) {
       .optional_string("version", tls.version())
       .raw("cipher", json_cipher(tls.cipher()))
       .optional_string("alpn", tls.selected_alpn_protocol())
-      // TODO(sslpp): the SNI name the client sent needs Connection::get_servername (issue 5).
-      .raw("servername", "null")
+      .optional_string("servername", tls.connection().get_servername())
       .raw("peercert", peercert ? peercert->to_json() : "null")
       .str();
 }

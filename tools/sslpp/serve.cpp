@@ -18,6 +18,15 @@ struct SniEntry {
   Context context;
 };
 
+std::string ascii_lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return s;
+}
+
 // throwaway_credential is the default certificate: made in memory for
 // localhost, 127.0.0.1 and ::1 by a CA that exists only in this process, so
 // a client must use --verify none (or trust nothing it can check).
@@ -30,28 +39,10 @@ Credential throwaway_credential() {
   return ca.issue(request);
 }
 
-// parse_sni reads NAME=CERTFILE,KEYFILE and loads that certificate into a
-// context of its own, with the same protocol settings as the main one.
-SniEntry parse_sni(const ParsedArgs& args, const std::string& text) {
-  const std::size_t eq = text.find('=');
-  const std::size_t comma = text.find(',', eq == std::string::npos ? 0 : eq);
-  if (eq == 0 || eq == std::string::npos || comma == std::string::npos || comma == eq + 1 ||
-      comma + 1 == text.size()) {
-    throw ValueError("--sni: '" + text + "' is not NAME=CERTFILE,KEYFILE");
-  }
-  Context ctx(PROTOCOL_TLS_SERVER);
-  ctx.load_cert_chain(text.substr(eq + 1, comma - eq - 1), text.substr(comma + 1));
-  apply_protocol_options(args, ctx);
-  return {text.substr(0, eq), ctx};
-}
-
-Context server_context(const ParsedArgs& args) {
-  Context ctx(PROTOCOL_TLS_SERVER);
-  if (!load_credential(args, ctx)) {
-    const Credential cred = throwaway_credential();
-    ctx.use_certificate(cred.certificate);
-    ctx.use_privatekey(cred.key);
-  }
+// apply_client_auth applies --cafile and --verify. Every context of the
+// server gets them, SNI ones too: a connection switched to another context
+// must not lose the client-certificate policy.
+void apply_client_auth(const ParsedArgs& args, Context& ctx) {
   const VerifyMode mode = parse_verify_mode("--verify", args.value("--verify").value_or("none"));
   const auto cafile = args.value("--cafile");
   if (mode != CERT_NONE && !cafile) {
@@ -61,6 +52,32 @@ Context server_context(const ParsedArgs& args) {
     ctx.load_verify_locations(*cafile);
   }
   ctx.set_verify_mode(mode);
+}
+
+// parse_sni reads NAME=CERTFILE,KEYFILE and loads that certificate into a
+// context of its own, with the same settings as the main one.
+SniEntry parse_sni(const ParsedArgs& args, const std::string& text) {
+  const std::size_t eq = text.find('=');
+  const std::size_t comma = text.find(',', eq == std::string::npos ? 0 : eq);
+  if (eq == 0 || eq == std::string::npos || comma == std::string::npos || comma == eq + 1 ||
+      comma + 1 == text.size()) {
+    throw ValueError("--sni: '" + text + "' is not NAME=CERTFILE,KEYFILE");
+  }
+  Context ctx(PROTOCOL_TLS_SERVER);
+  ctx.load_cert_chain(text.substr(eq + 1, comma - eq - 1), text.substr(comma + 1), args.value("--password"));
+  apply_client_auth(args, ctx);
+  apply_protocol_options(args, ctx);
+  return {ascii_lower(text.substr(0, eq)), ctx};
+}
+
+Context server_context(const ParsedArgs& args) {
+  Context ctx(PROTOCOL_TLS_SERVER);
+  if (!load_credential(args, ctx)) {
+    const Credential cred = throwaway_credential();
+    ctx.use_certificate(cred.certificate);
+    ctx.use_privatekey(cred.key);
+  }
+  apply_client_auth(args, ctx);
   apply_protocol_options(args, ctx);
 
   std::vector<SniEntry> sni;
@@ -68,10 +85,22 @@ Context server_context(const ParsedArgs& args) {
     sni.push_back(parse_sni(args, text));
   }
   if (!sni.empty()) {
-    // TODO(sslpp): switch contexts in a servername callback once the
-    // library has one (issue 5: Context::set_tlsext_servername_callback).
-    throw NotSupportedError(
-        error_info(errc::not_supported, "--sni needs a server-name callback, which this sslpp library lacks"));
+    // Runs on the connection's thread during its handshake; `sni` is only
+    // read there, so connections may share it.
+    ctx.set_tlsext_servername_callback([sni = std::move(sni)](Connection& conn) {
+      const auto name = conn.get_servername();
+      if (!name) {
+        return;
+      }
+      // DNS names compare without regard to ASCII case.
+      const std::string wanted = ascii_lower(*name);
+      for (const SniEntry& entry : sni) {
+        if (entry.name == wanted) {
+          conn.set_context(entry.context);
+          return;
+        }
+      }
+    });
   }
   return ctx;
 }
@@ -107,7 +136,8 @@ const CommandSpec& serve_spec() {
           {
               {"--cafile", "FILE", "CAs that issue client certificates"},
               {"--verify", "MODE", "client certificates: none (default), optional or required"},
-              {"--sni", "NAME=CERTFILE,KEYFILE", "serve that certificate to clients asking for NAME", true},
+              {"--sni", "NAME=CERTFILE,KEYFILE",
+               "serve that certificate to clients asking for NAME (other names get --cert)", true},
           },
           protocol_options(),
           {

@@ -6,7 +6,7 @@ std::vector<OptionSpec> credential_options(std::string_view cert_help) {
   return {
       {"--cert", "FILE", cert_help},
       {"--key", "FILE", "its private key (PEM; default: read from --cert)"},
-      {"--password", "PASS", "the passphrase of an encrypted --key"},
+      {"--password", "PASS", "the passphrase of an encrypted --key (and of --sni keys)"},
   };
 }
 
