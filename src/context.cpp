@@ -54,6 +54,8 @@ constexpr Options kDefaultOptions =
 // refuses such resumptions when no session id context is set.
 constexpr unsigned char kSessionIdContext[] = "sslpp";
 
+constexpr long kSessionTimeoutSeconds = 300;
+
 void check(int ok, const char* what) {
   if (ok != 1) {
     detail::throw_openssl_error(what);
@@ -150,6 +152,9 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
   check(::SSL_CTX_set_cipher_list(ctx, kDefaultCiphers), "SSL_CTX_set_cipher_list");
   check(::SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1),
         "SSL_CTX_set_session_id_context");
+  // Sessions live 300 s, as the seed documents (OpenSSL 3 would keep them
+  // two hours): a stolen ticket is useful for minutes, not hours.
+  ::SSL_CTX_set_timeout(ctx, kSessionTimeoutSeconds);
   // Python's verification parameters: no partial wildcards ("f*.example"),
   // and trusted certificates first when building the chain.
   ::X509_VERIFY_PARAM_set_hostflags(::SSL_CTX_get0_param(ctx), detail::hostname_check_flags);
