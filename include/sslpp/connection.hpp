@@ -216,26 +216,33 @@ class SSLPP_API Connection {
   /// before they exist.
   [[nodiscard]] std::optional<std::vector<std::byte>> client_random() const;
   [[nodiscard]] std::optional<std::vector<std::byte>> server_random() const;
-  /// master_key is the TLS 1.2 master secret, nullopt before the handshake.
-  /// Throws NotSupportedError on TLS 1.3, which has no master secret (use
-  /// export_keying_material).
+  /// master_key is the TLS 1.2 master secret, nullopt until the handshake
+  /// completes (and while a renegotiation runs). Throws NotSupportedError on
+  /// TLS 1.3, which has no master secret (use export_keying_material).
   [[nodiscard]] std::optional<std::vector<std::byte>> master_key() const;
   /// get_finished / get_peer_finished are the Finished messages sent and
   /// received, nullopt before they exist.
   [[nodiscard]] std::optional<std::vector<std::byte>> get_finished() const;
   [[nodiscard]] std::optional<std::vector<std::byte>> get_peer_finished() const;
   /// export_keying_material is RFC 5705 / RFC 8446 7.5: `length` bytes
-  /// derived from the session for `label` and the optional `context`.
-  /// Throws ValueError before the handshake.
+  /// derived from the session for `label` and the optional `context`. On
+  /// TLS 1.2 no context and an empty one give different bytes; TLS 1.3
+  /// defines them as the same. Throws ValueError before the handshake
+  /// completes (or while a renegotiation runs) and for a zero length;
+  /// SSLError for a label TLS 1.2 reserves ("master secret", ...).
   [[nodiscard]] std::vector<std::byte> export_keying_material(
       std::string_view label, std::size_t length,
       std::optional<std::span<const std::byte>> context = std::nullopt) const;
   /// get_cipher_list is the names of the ciphers this connection would
-  /// offer or accept, in preference order.
+  /// offer or accept, in preference order: the TLS 1.3 suites
+  /// (set_ciphersuites) first, then the set_ciphers list.
   [[nodiscard]] std::vector<std::string> get_cipher_list() const;
   /// renegotiate asks for a new handshake on TLS 1.2 (it then runs on the
   /// next do_handshake/read/write). Throws SSLError when refused: on TLS
-  /// 1.3, with OP_NO_RENEGOTIATION, or before the first handshake.
+  /// 1.3, with OP_NO_RENEGOTIATION, or before the first handshake has
+  /// completed; the connection stays usable. A peer may still refuse: an
+  /// OpenSSL 3 server rejects client-initiated renegotiation by default,
+  /// which ends the connection with an SSLError from the next I/O call.
   void renegotiate();
   /// renegotiate_pending is true while a renegotiation is in progress.
   [[nodiscard]] bool renegotiate_pending() const noexcept;
@@ -243,11 +250,17 @@ class SSLPP_API Connection {
   [[nodiscard]] long total_renegotiations() const noexcept;
   /// verify_client_post_handshake asks a TLS 1.3 client for its certificate
   /// after the handshake (the client must have offered post-handshake
-  /// authentication); the request goes out with the next write or read.
-  /// Throws SSLError when it cannot be asked.
+  /// authentication, and the server's verify mode include VERIFY_PEER);
+  /// the request goes out with the next write or read, and the answer is
+  /// taken in by a later read. Throws SSLError, saying which condition
+  /// failed, when it cannot be asked; the connection stays usable.
   void verify_client_post_handshake();
   /// set_tlsext_host_name is pyOpenSSL's: the SNI name a client sends,
-  /// without verifying it (set_server_hostname does both).
+  /// without verifying it (set_server_hostname does both); it replaces an
+  /// earlier name. Throws ValueError on a server connection, after the
+  /// handshake has started, and for a name SNI cannot carry: empty,
+  /// starting with '.', with a NUL byte, over 255 bytes, or an IP address
+  /// (RFC 6066 section 3; send no name instead).
   void set_tlsext_host_name(std::string_view name);
   /// get_servername is the SNI name: what a client sends, or what a server
   /// received; nullopt when none.
