@@ -67,12 +67,9 @@ const bool HAS_ECDH =
     true;
 #endif
 const bool HAS_ALPN = true;
-const bool HAS_NPN =
-#ifdef OPENSSL_NO_NEXTPROTONEG
-    false;
-#else
-    true;
-#endif
+// As Python 3.10+: NPN (superseded by ALPN) is not offered, whatever
+// OpenSSL still has.
+const bool HAS_NPN = false;
 const bool HAS_NEVER_CHECK_COMMON_NAME = true;
 const bool HAS_SSLv2 = false;
 const bool HAS_SSLv3 =

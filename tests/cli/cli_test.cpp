@@ -421,13 +421,11 @@ TEST(CliRand, PrintsFreshHexBytes) {
 TEST(CliVersion, AgreesWithPythonAndTheOpensslCommand) {
   const Outcome r = sslpp({"version"});
   ASSERT_EQ(r.status, 0) << r.describe();
-  // Python's ssl links the same libssl on this machine. HAS_NPN is left
-  // out: Python 3.10+ says False (it dropped NPN), the library says whether
-  // OpenSSL has it (True here); reported as a library question.
+  // Python's ssl links the same libssl on this machine.
   const std::string expected = python(
       "import ssl\n"
       "for n in ['OPENSSL_VERSION', 'OPENSSL_VERSION_INFO', 'OPENSSL_VERSION_NUMBER', 'HAS_SNI', 'HAS_ECDH',\n"
-      "          'HAS_ALPN', 'HAS_NEVER_CHECK_COMMON_NAME', 'HAS_SSLv2', 'HAS_SSLv3', 'HAS_TLSv1',\n"
+      "          'HAS_ALPN', 'HAS_NPN', 'HAS_NEVER_CHECK_COMMON_NAME', 'HAS_SSLv2', 'HAS_SSLv3', 'HAS_TLSv1',\n"
       "          'HAS_TLSv1_1', 'HAS_TLSv1_2', 'HAS_TLSv1_3']:\n"
       "    print(f'{n}: {getattr(ssl, n)}')\n");
   std::size_t pos = 0;
