@@ -103,13 +103,15 @@ std::vector<std::byte> Connection::export_keying_material(std::string_view label
     throw ValueError("export_keying_material: handshake not done yet", make_error_code(errc::handshake_required));
   }
   if (length == 0) {
-    // OpenSSL's KDFs reject an empty output with an opaque error.
+    // Zero bytes of keying material is always a mistake of the caller's;
+    // say so plainly instead of handing it to the KDF.
     detail::throw_value_error("export_keying_material: length must be at least 1");
   }
   // RFC 5705 section 4 tells "no context" from "empty context" (TLS 1.2
-  // hashes a zero length in for the latter); OpenSSL wants a pointer either
-  // way, so an empty context still points somewhere.
+  // hashes a zero length in for the latter); OpenSSL copies from the
+  // pointers it is given, so empty inputs still point somewhere.
   static constexpr unsigned char no_bytes = 0;
+  const char* label_data = label.empty() ? "" : label.data();
   const unsigned char* context_data = &no_bytes;
   std::size_t context_len = 0;
   if (context && !context->empty()) {
@@ -118,7 +120,7 @@ std::vector<std::byte> Connection::export_keying_material(std::string_view label
   }
   std::vector<std::byte> out(length);
   detail::clear_stale_errors();
-  if (::SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(out.data()), out.size(), label.data(),
+  if (::SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(out.data()), out.size(), label_data,
                                    label.size(), context_data, context_len, context ? 1 : 0) != 1) {
     detail::throw_openssl_error("export_keying_material");
   }

@@ -289,6 +289,8 @@ TEST(ConnectionInfo, ExportKeyingMaterialAgreesAndDependsOnItsInputs) {
     }
 
     EXPECT_THROW(static_cast<void>(p.client.export_keying_material("EXPERIMENTAL-sslpp", 0)), ValueError);
+    // An empty label is allowed and still agreed.
+    EXPECT_EQ(p.client.export_keying_material("", 16), p.server.export_keying_material("", 16));
     // Labels the TLS 1.2 key schedule uses itself are refused (RFC 5705 4).
     if (tls12) {
       EXPECT_THROW(static_cast<void>(p.client.export_keying_material("master secret", 32)), SSLError);
