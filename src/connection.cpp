@@ -202,7 +202,12 @@ Connection& Connection::operator=(Connection&& other) noexcept {
   return *this;
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  // Callbacks that OpenSSL runs while the SSL is freed find no owner.
+  if (impl_) {
+    impl_->owner = nullptr;
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Transport
@@ -577,10 +582,55 @@ std::optional<std::vector<std::byte>> Connection::get_channel_binding(std::strin
   return std::vector<std::byte>(buf, buf + len);
 }
 
+namespace {
+
+// session_origin is what a client session remembers of where it was made:
+// the context (by serial) and the server name. OpenSSL keeps it in the
+// session's ex_data, copies it when it copies the session and frees it with
+// the session.
+struct session_origin {
+  std::uint64_t context_serial = 0;
+  std::optional<std::string> hostname;
+};
+
+void free_origin(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) noexcept {
+  delete static_cast<session_origin*>(ptr);
+}
+
+int dup_origin(CRYPTO_EX_DATA*, const CRYPTO_EX_DATA*, void** from_d, int, long, void*) noexcept {
+  if (*from_d == nullptr) {
+    return 1;
+  }
+  try {
+    *from_d = new session_origin(*static_cast<session_origin*>(*from_d));
+    return 1;
+  } catch (...) {
+    *from_d = nullptr;
+    return 0;
+  }
+}
+
+int session_origin_index() noexcept {
+  static const int index = ::SSL_SESSION_get_ex_new_index(0, nullptr, nullptr, &dup_origin, &free_origin);
+  return index;
+}
+
+const session_origin* origin_of(SSL_SESSION* s) noexcept {
+  return static_cast<const session_origin*>(::SSL_SESSION_get_ex_data(s, session_origin_index()));
+}
+
+}  // namespace
+
 std::optional<Session> Connection::session() const {
   SSL_SESSION* s = ::SSL_get_session(impl_->ssl.get());
   if (s == nullptr) {
     return std::nullopt;
+  }
+  if (!server_side() && origin_of(s) == nullptr) {
+    auto origin = std::make_unique<session_origin>(session_origin{impl_->context->serial, impl_->hostname});
+    if (::SSL_SESSION_set_ex_data(s, session_origin_index(), origin.get()) == 1) {
+      origin.release();  // the session owns it now
+    }
   }
   return Session::from_native(s);
 }
@@ -591,6 +641,21 @@ void Connection::set_session(const Session& session) {
   }
   if (::SSL_in_before(impl_->ssl.get()) != 1) {
     detail::throw_value_error("Cannot set session after handshake.");
+  }
+  // A resumed session is not verified again (OpenSSL keeps its old verdict),
+  // so it must come from a context with the same verification policy and
+  // have been made for the same server name. Python checks the first.
+  if (const session_origin* origin = origin_of(session.native_handle())) {
+    if (origin->context_serial != impl_->context->serial) {
+      detail::throw_value_error("Session refers to a different SSLContext.");
+    }
+    // (A name set later, pyOpenSSL-style, is not compared: the check guards
+    // against mix-ups in the usual order, wrap_bio/wrap_socket's.)
+    if (origin->hostname && impl_->hostname &&
+        ::OPENSSL_strcasecmp(origin->hostname->c_str(), impl_->hostname->c_str()) != 0) {
+      detail::throw_value_error("Session was made for server_hostname '" + origin->hostname.value_or("") +
+                                "', not '" + impl_->hostname.value_or("") + "'.");
+    }
   }
   detail::clear_stale_errors();
   if (::SSL_set_session(impl_->ssl.get(), session.native_handle()) != 1) {
@@ -608,13 +673,28 @@ long Connection::verify_result() const noexcept { return ::SSL_get_verify_result
 Context Connection::get_context() const noexcept { return Context(impl_->context); }
 
 void Connection::set_context(const Context& context) {
+  if (!context.state_) {
+    detail::throw_value_error("set_context: the Context is empty (moved from)");
+  }
+  // A client's trust must not change under it; serving another certificate
+  // is a server's business.
+  if (!impl_->accept_state && ::SSL_is_server(impl_->ssl.get()) != 1) {
+    detail::throw_value_error("set_context is for server connections (from a servername callback)");
+  }
+  SSL* ssl = impl_->ssl.get();
+  const std::shared_ptr<detail::context_state> original = impl_->original_context ? impl_->original_context
+                                                                                  : impl_->context;
   detail::clear_stale_errors();
-  if (::SSL_set_SSL_CTX(impl_->ssl.get(), context.native_handle()) == nullptr) {
+  if (::SSL_set_SSL_CTX(ssl, context.native_handle()) == nullptr) {
     detail::throw_openssl_error("set_context");
   }
-  if (!impl_->original_context) {
-    impl_->original_context = impl_->context;
+  // OpenSSL would verify the peer with the new context's trust store under
+  // the old context's verify mode; keep the whole verification policy with
+  // the context the connection was made with.
+  if (::SSL_set1_verify_cert_store(ssl, ::SSL_CTX_get_cert_store(original->ctx.get())) != 1) {
+    detail::throw_openssl_error("set_context");
   }
+  impl_->original_context = original;
   impl_->context = context.state_;
 }
 

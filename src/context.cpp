@@ -7,6 +7,7 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -49,10 +50,6 @@ constexpr const char* kDefaultCiphers =
 constexpr Options kDefaultOptions =
     OP_ALL | OP_NO_SSLv2 | OP_NO_SSLv3 | OP_NO_COMPRESSION | OP_CIPHER_SERVER_PREFERENCE | OP_SINGLE_DH_USE |
     OP_SINGLE_ECDH_USE | OP_ENABLE_MIDDLEBOX_COMPAT;
-
-// Lets servers resume sessions of clients that sent certificates; OpenSSL
-// refuses such resumptions when no session id context is set.
-constexpr unsigned char kSessionIdContext[] = "sslpp";
 
 constexpr long kSessionTimeoutSeconds = 300;
 
@@ -150,8 +147,14 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
   // come from a different address holding the same bytes.
   ::SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
   check(::SSL_CTX_set_cipher_list(ctx, kDefaultCiphers), "SSL_CTX_set_cipher_list");
-  check(::SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1),
-        "SSL_CTX_set_session_id_context");
+  // A session id context of its own for every context: a session resumes
+  // only where it was made unless contexts are given the same one
+  // (set_session_id) on purpose. A shared default would let a session from
+  // a context that asks for no client certificate resume on one that
+  // requires it, once ticket keys are shared.
+  unsigned char sid_ctx[16];
+  check(::RAND_bytes(sid_ctx, sizeof sid_ctx), "RAND_bytes");
+  check(::SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx), "SSL_CTX_set_session_id_context");
   // Sessions live 300 s, as the seed documents (OpenSSL 3 would keep them
   // two hours): a stolen ticket is useful for minutes, not hours.
   ::SSL_CTX_set_timeout(ctx, kSessionTimeoutSeconds);

@@ -40,6 +40,14 @@ bool guarded(connection_state& conn, F&& f) noexcept {
   }
 }
 
+// same_host compares two optional DNS names without regard to case.
+bool same_host(const char* a, const char* b) noexcept {
+  if (a == nullptr || b == nullptr) {
+    return a == b;
+  }
+  return ::OPENSSL_strcasecmp(a, b) == 0;
+}
+
 void info_trampoline(const SSL* ssl, int where, int ret) noexcept {
   const context_state* ctx = context_state::from(::SSL_get_SSL_CTX(ssl));
   connection_state* conn = connection_of(ssl);
@@ -53,10 +61,24 @@ void info_trampoline(const SSL* ssl, int where, int ret) noexcept {
 // read. `arg` is the state of the context the hook was set on (which may no
 // longer be the connection's after a set_context).
 int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept {
+  // OpenSSL also calls the hook on a client reading the server's answer;
+  // switching a client's context there would swap its trust mid-handshake.
+  if (::SSL_is_server(ssl) != 1) {
+    return SSL_TLSEXT_ERR_OK;
+  }
   const auto* ctx = static_cast<const context_state*>(arg);
   connection_state* conn = connection_of(ssl);
-  if (conn == nullptr) {
+  if (ctx == nullptr || conn == nullptr) {
     *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  const char* name = ::SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  // OpenSSL decides on resumption before this hook runs, and TLS 1.3 does
+  // not bind a session to its server name: refuse a session made for
+  // another virtual host rather than let it (and a client certificate
+  // verified for that host) carry over.
+  if (::SSL_session_reused(ssl) == 1 && !same_host(::SSL_SESSION_get0_hostname(::SSL_get0_session(ssl)), name)) {
+    *alert = SSL_AD_HANDSHAKE_FAILURE;
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   }
   std::optional<AlertDescription> refusal;
@@ -64,7 +86,6 @@ int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept {
     if (ctx->servername_callback) {
       ctx->servername_callback(*conn->owner);
     } else if (ctx->sni_callback) {
-      const char* name = ::SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
       const std::optional<std::string_view> server_name =
           name != nullptr ? std::optional<std::string_view>(name) : std::nullopt;
       refusal = ctx->sni_callback(*conn->owner, server_name, conn->owner->get_context());
@@ -101,12 +122,14 @@ namespace detail {
 
 int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
   auto* ssl = static_cast<SSL*>(::X509_STORE_CTX_get_ex_data(store, ::SSL_get_ex_data_X509_STORE_CTX_idx()));
-  const context_state* ctx = ssl != nullptr ? context_state::from(::SSL_get_SSL_CTX(ssl)) : nullptr;
+  connection_state* conn = connection_of(ssl);
+  const context_state* ctx = conn != nullptr ? &conn->verify_context()
+                             : ssl != nullptr ? context_state::from(::SSL_get_SSL_CTX(ssl))
+                                              : nullptr;
   if (ctx == nullptr || !ctx->verify_callback) {
     return ok;
   }
   X509* current = ::X509_STORE_CTX_get_current_cert(store);
-  connection_state* conn = connection_of(ssl);
   if (conn == nullptr || current == nullptr) {
     return 0;  // a callback is set but cannot be asked: fail closed
   }
@@ -190,8 +213,9 @@ namespace {
 void install_servername_hook(context_state& state) {
   const bool any = state.servername_callback || state.sni_callback;
   int (*hook)(SSL*, int*, void*) = any ? &servername_trampoline : nullptr;
-  ::SSL_CTX_set_tlsext_servername_callback(state.ctx.get(), hook);
+  // The argument first: a hook must never find a stale or null one.
   ::SSL_CTX_set_tlsext_servername_arg(state.ctx.get(), any ? &state : nullptr);
+  ::SSL_CTX_set_tlsext_servername_callback(state.ctx.get(), hook);
 }
 }  // namespace
 

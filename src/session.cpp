@@ -50,8 +50,10 @@ std::chrono::seconds Context::get_timeout() const noexcept {
 }
 
 std::chrono::seconds Context::set_timeout(std::chrono::seconds timeout) {
-  if (timeout.count() < 0) {
-    detail::throw_value_error("session timeout cannot be negative");
+  // OpenSSL reads 0 as "the default" (two hours), not "never resume".
+  if (timeout.count() <= 0 || timeout > std::chrono::hours(24 * 7)) {
+    detail::throw_value_error("session timeout must be between 1 second and 7 days, not " +
+                              std::to_string(timeout.count()) + " s");
   }
   return std::chrono::seconds(::SSL_CTX_set_timeout(state_->ctx.get(), static_cast<long>(timeout.count())));
 }

@@ -201,6 +201,9 @@ class SSLPP_API Connection {
   /// without a clean close.
   [[nodiscard]] std::optional<Session> session() const;
   /// set_session offers `session` for resumption; before the handshake only.
+  /// A resumed session is not verified again, so a session from another
+  /// client context, or made for another server_hostname, is refused with
+  /// ValueError.
   void set_session(const Session& session);
   /// session_reused is true when the handshake resumed a session.
   [[nodiscard]] bool session_reused() const noexcept;
@@ -268,9 +271,12 @@ class SSLPP_API Connection {
   /// get_client_ca_list is the CA names a server sends in its certificate
   /// request; on a client, those it received (empty until then).
   [[nodiscard]] std::vector<Name> get_client_ca_list() const;
-  /// set_context switches to another Context's certificate, key and
-  /// settings: from a servername callback (to serve the certificate the
-  /// client asked for) or before the handshake.
+  /// set_context switches a server connection to another Context's
+  /// certificate, key and chain: from a servername callback (to serve the
+  /// certificate the client asked for) or before the handshake. The
+  /// verification of client certificates (mode, callback, trust store)
+  /// stays the original context's. Throws ValueError on a client
+  /// connection or an empty Context.
   void set_context(const Context& context);
 
   // -- Context, errors, application data -----------------------------------------

@@ -37,12 +37,12 @@ struct context_state;
 /// any of a file, a c_rehash'ed directory, PEM text and DER bytes (as
 /// Python's cafile, capath and cadata). Empty members are not used.
 struct VerifyLocations {
-  std::filesystem::path cafile;
-  std::filesystem::path capath;
+  std::filesystem::path cafile{};
+  std::filesystem::path capath{};
   /// One or more PEM certificates as text (CRLs are read from cafile).
-  std::string_view cadata_pem;
+  std::string_view cadata_pem{};
   /// One or more concatenated DER certificates.
-  std::span<const std::byte> cadata_der;
+  std::span<const std::byte> cadata_der{};
 };
 
 /// CipherDescription describes one cipher (Python's get_ciphers() entries,
@@ -80,11 +80,13 @@ using PasswordCallback = std::function<std::string(int maxlen, bool verify, cons
 using InfoCallback = std::function<void(Connection& connection, InfoWhere where, int ret)>;
 
 /// ServernameCallback is pyOpenSSL's set_tlsext_servername_callback
-/// callback: called on a server when the client's hello arrives (whether it
-/// sent SNI or not; Connection::get_servername() tells). It may switch the
-/// connection to another Context with Connection::set_context, which is how
-/// one server serves several certificates. An exception aborts the
-/// handshake and is rethrown to the caller of do_handshake.
+/// callback: called on a server (never on a client) when the client's hello
+/// arrives, whether it sent SNI or not (Connection::get_servername()
+/// tells). It may switch the connection to another Context with
+/// Connection::set_context, which is how one server serves several
+/// certificates. An exception aborts the handshake and is rethrown to the
+/// caller of do_handshake. A resumed session made for another server name
+/// is refused (handshake_failure) before the callback runs.
 using ServernameCallback = std::function<void(Connection& connection)>;
 
 /// SNICallback is Python's SSLContext.sni_callback: gets the connection, the
@@ -293,20 +295,27 @@ class SSLPP_API Context {
   void add_client_ca(const Certificate& certificate);
   /// post_handshake_auth is Python's: a client offers to send a certificate
   /// after the handshake (TLS 1.3); a server may then ask for one with
-  /// Connection::verify_client_post_handshake.
+  /// Connection::verify_client_post_handshake. On a server that verifies
+  /// clients, TLS 1.3 handshakes then ask for no certificate during the
+  /// handshake, so CERT_REQUIRED is only enforced once
+  /// verify_client_post_handshake has been answered (as in Python).
   [[nodiscard]] bool post_handshake_auth() const noexcept;
   void set_post_handshake_auth(bool on);
 
   // -- Sessions ----------------------------------------------------------------
 
   /// set_session_id sets the session id context (at most 32 bytes): a
-  /// server resumes only sessions made under the same one. sslpp sets
-  /// "sslpp" by default. Throws ValueError when longer.
+  /// server resumes only sessions made under the same one. Every Context
+  /// starts with a random one of its own, so sessions resume only where
+  /// they were made; give contexts the same id (and the same ticket keys)
+  /// only when they apply the same verification policy. Throws ValueError
+  /// when longer.
   void set_session_id(std::span<const std::byte> id);
   void set_session_id(std::string_view id) { set_session_id(std::as_bytes(std::span(id))); }
   /// get_timeout / set_timeout are the session lifetime: 300 s by default,
   /// as the seed documents (OpenSSL 3 alone would use 7200 s). set_timeout
-  /// returns the previous one.
+  /// returns the previous one; ValueError outside 1 s .. 7 days (OpenSSL
+  /// would read 0 as two hours).
   [[nodiscard]] std::chrono::seconds get_timeout() const noexcept;
   std::chrono::seconds set_timeout(std::chrono::seconds timeout);
   /// num_tickets is how many TLS 1.3 session tickets a server sends after

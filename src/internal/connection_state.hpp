@@ -43,6 +43,11 @@ struct connection_state {
   bool memory_bios = true;      // false: the SSL reads and writes a socket
   std::any app_data;
 
+  // verify_context is the context whose verification policy applies: the
+  // one the connection was made with, even after set_context (OpenSSL keeps
+  // its verify mode, so its callback and trust store must stay too).
+  const context_state& verify_context() const noexcept { return original_context ? *original_context : *context; }
+
   static connection_state* from(const SSL* ssl) noexcept;
   static int ex_index() noexcept;
 };

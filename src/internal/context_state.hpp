@@ -3,6 +3,8 @@
 #pragma once
 
 #include <any>
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -17,6 +19,9 @@ namespace sslpp::detail {
 
 struct context_state {
   unique_handle<SSL_CTX> ctx;
+  // Tells contexts apart for the life of the process (unlike addresses,
+  // which are reused): a client session remembers which context made it.
+  const std::uint64_t serial = next_serial();
   Protocol protocol = PROTOCOL_TLS;
   bool check_hostname = false;
 
@@ -43,6 +48,10 @@ struct context_state {
   // through a private ex_data index: never through app data, which users can
   // reach with native_handle().
   static context_state* from(const SSL_CTX* ctx) noexcept;
+  static std::uint64_t next_serial() noexcept {
+    static std::atomic<std::uint64_t> counter{0};
+    return ++counter;
+  }
   static int ex_index() noexcept;
 };
 

@@ -415,3 +415,77 @@ TEST(Callbacks, EcdhCurveChoosesTheGroup) {
 
 }  // namespace
 }  // namespace sslpp
+
+namespace sslpp {
+namespace {
+
+TEST(Callbacks, SetContextKeepsTheOriginalClientVerification) {
+  // A verifies client certificates against the test CA, with a callback; B
+  // (the certificate for the name asked) trusts another CA and has none.
+  Context a = test::server_context();
+  a.load_verify_locations(pki().ca_file);
+  a.set_verify_mode(CERT_REQUIRED);
+  int a_callback_calls = 0;
+  a.set_verify(VERIFY_PEER | VERIFY_FAIL_IF_NO_PEER_CERT, [&](Connection&, const Certificate&, int, int, bool ok) {
+    ++a_callback_calls;
+    return ok;
+  });
+  Context b = server_context_for(issue("alpha.test"));
+  b.load_verify_locations(VerifyLocations{.cadata_pem = pki().other_ca.certificate().pem()});
+  a.set_tlsext_servername_callback([&](Connection& conn) { conn.set_context(b); });
+  Context client = test::client_context();
+  client.load_cert_chain(pki().client.cert, pki().client.key);
+  Connection c = client.wrap_bio(false, "alpha.test");
+  Connection s = a.wrap_bio(true);
+  ASSERT_TRUE(test::handshake(c, s).ok());
+  EXPECT_GT(a_callback_calls, 0);
+  ASSERT_TRUE(s.get_peer_certificate());
+  EXPECT_EQ(s.get_peer_certificate()->subject().get("CN"), "client");
+  EXPECT_EQ(c.get_peer_certificate()->subject().get("CN"), "alpha.test");
+  // set_context is a server's: never on a client, never with an empty Context.
+  Connection other = client.wrap_bio(false, "localhost");
+  EXPECT_THROW(other.set_context(b), ValueError);
+  Context moved = std::move(b);
+  EXPECT_THROW(s.set_context(b), ValueError);  // NOLINT(bugprone-use-after-move): on purpose
+}
+
+TEST(Callbacks, ServernameHookRefusesASessionMadeForAnotherName) {
+  Context server = test::server_context();
+  server.set_session_id("both names");
+  server.set_tlsext_servername_callback([](Connection&) {});
+  Context client(PROTOCOL_TLS_CLIENT);  // no name checks: the server is what is tested
+  client.set_check_hostname(false);
+  client.set_verify_mode(CERT_NONE);
+  const auto connect = [&](const char* name, const std::optional<Session>& offer) {
+    Connection c(client);
+    if (offer) {
+      c.set_session(*offer);
+    }
+    c.set_tlsext_host_name(name);
+    c.set_connect_state();
+    Connection s = server.wrap_bio(true);
+    const bool ok = test::handshake(c, s).ok();
+    std::optional<Session> session;
+    if (ok) {
+      s.write("t");
+      test::transfer(s, c);
+      (void)c.read(1);
+      session = c.session();
+      c.shutdown();
+      test::transfer(c, s);
+    }
+    return std::make_tuple(ok, ok && s.session_reused(), session);
+  };
+  const auto [ok1, reused1, session] = connect("a.test", std::nullopt);
+  ASSERT_TRUE(ok1);
+  ASSERT_TRUE(session);
+  const auto [ok2, reused2, unused2] = connect("a.test", session);
+  EXPECT_TRUE(ok2);
+  EXPECT_TRUE(reused2);
+  const auto [ok3, reused3, unused3] = connect("b.test", session);
+  EXPECT_FALSE(ok3);
+  EXPECT_FALSE(reused3);
+}
+
+}  // namespace
+}  // namespace sslpp

@@ -76,20 +76,43 @@ TEST(Session, Tls12SessionIdResumesFromTheCache) {
 TEST(Session, ResumesAcrossContextsThatShareIdAndTicketKeys) {
   Context client = test::client_context();
   Context a = test::server_context();
+  a.set_session_id("one service");
   Context b = test::server_context();
+  b.set_session_id("one service");
   const Outcome first = connect_once(client, a, std::nullopt);
   ASSERT_TRUE(first.session);
   // Different ticket keys: b cannot open a's ticket.
   EXPECT_FALSE(connect_once(client, b, first.session).server_reused);
   b.set_session_ticket_keys(a.session_ticket_keys());
   EXPECT_TRUE(connect_once(client, b, first.session).server_reused);
-  // Same keys but another session id context: refused.
-  Context c = test::server_context();
-  c.set_session_ticket_keys(a.session_ticket_keys());
-  c.set_session_id("another service");
-  const Outcome refused = connect_once(client, c, first.session);
-  EXPECT_FALSE(refused.server_reused);
-  EXPECT_FALSE(refused.client_reused);
+  // Same keys but another session id context: refused. Every context has
+  // its own unless told otherwise.
+  for (const char* id : {"another service", ""}) {
+    Context c = test::server_context();
+    c.set_session_ticket_keys(a.session_ticket_keys());
+    if (*id != '\0') {
+      c.set_session_id(id);
+    }
+    const Outcome refused = connect_once(client, c, first.session);
+    EXPECT_FALSE(refused.server_reused) << id;
+    EXPECT_FALSE(refused.client_reused) << id;
+  }
+}
+
+TEST(Session, ClientSessionsStayWithTheirContextAndServerName) {
+  Context client = test::client_context();
+  Context server = test::server_context();
+  const Outcome first = connect_once(client, server, std::nullopt);
+  ASSERT_TRUE(first.session);
+  // Offered from a context with another verification policy: refused, as
+  // Python refuses, since a resumed session is not verified again.
+  Context lax(PROTOCOL_TLS_CLIENT);
+  lax.set_check_hostname(false);
+  lax.set_verify_mode(CERT_NONE);
+  EXPECT_THROW((void)lax.wrap_bio(false, "localhost", &*first.session), ValueError);
+  // Offered for another server name: refused.
+  EXPECT_THROW((void)client.wrap_bio(false, "other.example", &*first.session), ValueError);
+  EXPECT_NO_THROW((void)client.wrap_bio(false, "LOCALHOST", &*first.session));
 }
 
 TEST(Session, SettingsAndTheirBounds) {
@@ -98,6 +121,8 @@ TEST(Session, SettingsAndTheirBounds) {
   EXPECT_EQ(server.set_timeout(60s), 300s);
   EXPECT_EQ(server.get_timeout(), 60s);
   EXPECT_THROW(server.set_timeout(-1s), ValueError);
+  EXPECT_THROW(server.set_timeout(0s), ValueError);  // OpenSSL would read it as two hours
+  EXPECT_THROW(server.set_timeout(std::chrono::hours(24 * 8)), ValueError);
   EXPECT_EQ(server.num_tickets(), 2u);
   server.set_num_tickets(0);
   EXPECT_EQ(server.num_tickets(), 0u);
