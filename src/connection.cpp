@@ -351,6 +351,11 @@ io_result Connection::shutdown(std::error_code& ec) noexcept {
   detail::clear_stale_errors();
   errno = 0;
   const int ret = ::SSL_shutdown(st.ssl.get());
+  // A callback that threw (an info callback, say) fails the call, as in
+  // every other I/O call, even when OpenSSL carried on.
+  if (st.callback_exception) {
+    return classify(st, ret > 0 ? -1 : ret, errno, ec);
+  }
   if (ret == 1) {
     ec.clear();
     return {io_status::ok, 0};

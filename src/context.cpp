@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -650,10 +651,15 @@ void Context::load_tmp_dh(const std::filesystem::path& dhfile) {
 }
 
 void Context::set_ecdh_curve(std::string_view curve_name) {
+  // One named group, looked up as Python does: not OpenSSL's group-list
+  // syntax, whose "DEFAULT" or "?name" would mean something else.
   const std::string name(curve_name);
+  int nid = ::OBJ_sn2nid(name.c_str());
+  if (nid == NID_undef) {
+    nid = ::EC_curve_nist2nid(name.c_str());
+  }
   detail::clear_stale_errors();
-  if (name.empty() || name.find(':') != std::string::npos ||
-      ::SSL_CTX_set1_groups_list(state_->ctx.get(), name.c_str()) != 1) {
+  if (nid == NID_undef || ::SSL_CTX_set1_groups(state_->ctx.get(), &nid, 1) != 1) {
     ::ERR_clear_error();
     detail::throw_value_error("unknown elliptic curve name '" + name + "'");
   }

@@ -314,6 +314,22 @@ TEST(CallbacksInterop, AlpnSelectCallbackChoosesFromWhatPythonOffers) {
   EXPECT_EQ(echo.errors(), std::vector<std::string>{});
 }
 
+TEST(Callbacks, InfoCallbackThatThrowsDuringShutdownFailsIt) {
+  Context client = test::client_context();
+  bool armed = false;
+  client.set_info_callback([&armed](Connection&, InfoWhere where, int) {
+    if (armed && has_all(where, InfoWhere::write_alert)) {
+      throw std::logic_error("at close_notify");
+    }
+  });
+  Context server = test::server_context();
+  Connection c = client.wrap_bio(false, "localhost");
+  Connection s = server.wrap_bio(true);
+  ASSERT_TRUE(test::handshake(c, s).ok());
+  armed = true;
+  EXPECT_THROW(c.shutdown(), std::logic_error);
+}
+
 TEST(Callbacks, AlpnSelectCallbackNoneAndUnofferedAnswers) {
   const auto run = [](std::optional<std::string> answer) {
     Context server = test::server_context();
@@ -411,6 +427,10 @@ TEST(Callbacks, EcdhCurveChoosesTheGroup) {
   EXPECT_EQ(::SSL_get_negotiated_group(s.native_handle()), NID_secp384r1);
   EXPECT_THROW(server.set_ecdh_curve("no-such-curve"), ValueError);
   EXPECT_THROW(server.set_ecdh_curve(""), ValueError);
+  EXPECT_THROW(server.set_ecdh_curve("DEFAULT"), ValueError);        // group-list syntax is not a curve
+  EXPECT_THROW(server.set_ecdh_curve("?secp384r1"), ValueError);
+  EXPECT_NO_THROW(server.set_ecdh_curve("P-256"));                   // NIST names, as Python accepts
+  EXPECT_NO_THROW(server.set_ecdh_curve("X25519"));
 }
 
 }  // namespace
