@@ -17,6 +17,7 @@
 #include <sslpp/connection.hpp>
 #include <sslpp/context.hpp>
 
+#include "support/oracle.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"
 
@@ -52,15 +53,10 @@ TEST(CertStore, CaCertsAndStatsMatchPython) {
   ASSERT_EQ(cas.size(), 1u);
   EXPECT_EQ(ctx.get_ca_certs_der(), std::vector<std::vector<std::byte>>{pki().ca.certificate().der()});
   // Python's SSLContext.get_ca_certs() on the same file is the oracle.
-  const std::string cmd = std::string(SSLPP_PYTHON3) +
-                          " -c 'import ssl, json, sys; c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); "
-                          "c.load_verify_locations(sys.argv[1]); print(json.dumps(c.get_ca_certs()[0]))' " +
-                          pki().ca_file.string();
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), &::pclose);
-  char buf[8192] = {};
-  ASSERT_NE(std::fgets(buf, sizeof buf, pipe.get()), nullptr);
-  std::string python = buf;
-  python.pop_back();
+  const std::string python = test::python_ssl(
+      "c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.load_verify_locations(sys.argv[1]); "
+      "print(json.dumps(c.get_ca_certs()[0]))",
+      pki().ca_file.string());
   EXPECT_EQ(cas[0].to_json(), python);
 }
 

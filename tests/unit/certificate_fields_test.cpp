@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "support/oracle.hpp"
 #include "support/pki.hpp"
 
 namespace sslpp {
@@ -24,26 +25,12 @@ namespace {
 using namespace std::chrono_literals;
 using test::pki;
 
-std::string run(const std::string& cmd) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), &::pclose);
-  std::string out;
-  char buf[4096];
-  while (pipe && std::fgets(buf, sizeof buf, pipe.get()) != nullptr) {
-    out += buf;
-  }
-  while (!out.empty() && out.back() == '\n') {
-    out.pop_back();
-  }
-  return out;
-}
+using test::command_output;
 
 std::string python_decode_json(const Certificate& cert, const std::string& name) {
   const auto path = pki().dir / (name + ".pem");
   test::write_text(path, cert.pem());
-  return run(std::string(SSLPP_PYTHON3) +
-             " -c 'import ssl, json, sys; print(json.dumps(ssl._ssl._test_decode_cert(sys.argv[1]), "
-             "ensure_ascii=False))' " +
-             path.string());
+  return test::python_decode_json(path);
 }
 
 // RawCert builds a certificate field by field with OpenSSL, for shapes no
@@ -135,7 +122,7 @@ TEST(Certificate, AccessorsAgreeWithTheDecodedForm) {
   EXPECT_TRUE(Certificate::load(pki().expired.cert).has_expired());
   // The validity Python prints and the one we return are the same instant.
   EXPECT_EQ(cert.not_before().time_since_epoch().count(),
-            std::stol(run(std::string(SSLPP_PYTHON3) + " -c 'import ssl, sys; print(ssl.cert_time_to_seconds(sys.argv[1]))' '" +
+            std::stol(command_output(std::string(SSLPP_PYTHON3) + " -c 'import ssl, sys; print(ssl.cert_time_to_seconds(sys.argv[1]))' '" +
                           info.notBefore + "'")));
   EXPECT_EQ(cert.signature_algorithm(), "ecdsa-with-SHA256");
 }

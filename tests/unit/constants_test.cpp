@@ -6,23 +6,13 @@
 #include <memory>
 #include <string>
 
+#include "support/oracle.hpp"
+
 namespace sslpp {
 namespace {
 
 // python3 answers one expression, as the oracle for values Python exposes.
-std::string python(const std::string& expr) {
-  const std::string cmd = std::string(SSLPP_PYTHON3) + " -c 'import ssl; print(" + expr + ")'";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), &::pclose);
-  std::string out;
-  char buf[256];
-  while (pipe && std::fgets(buf, sizeof buf, pipe.get()) != nullptr) {
-    out += buf;
-  }
-  while (!out.empty() && out.back() == '\n') {
-    out.pop_back();
-  }
-  return out;
-}
+std::string python(const std::string& expr) { return test::python_ssl("print(" + expr + ")"); }
 
 TEST(Constants, FlagSetsCombineAndTest) {
   const Options o = OP_NO_TLSv1 | OP_NO_TLSv1_1;

@@ -14,6 +14,7 @@
 
 #include <sslpp/connection.hpp>
 
+#include "support/oracle.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"
 
@@ -674,16 +675,7 @@ TEST(Context, DefaultVerifyPathsMatchPython) {
   const std::string ours = (p.cafile.empty() ? "None" : p.cafile) + "|" + (p.capath.empty() ? "None" : p.capath) +
                            "|" + p.openssl_cafile_env + "|" + p.openssl_cafile + "|" + p.openssl_capath_env + "|" +
                            p.openssl_capath;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(
-      ::popen((std::string(SSLPP_PYTHON3) + " -c 'import ssl; print(\"|\".join(str(x) for x in "
-                                            "ssl.get_default_verify_paths()))'")
-                  .c_str(),
-              "r"),
-      &::pclose);
-  char buf[4096] = {};
-  ASSERT_NE(std::fgets(buf, sizeof buf, pipe.get()), nullptr);
-  std::string python = buf;
-  python.pop_back();
+  const std::string python = test::python_ssl("print(\"|\".join(str(x) for x in ssl.get_default_verify_paths()))");
   EXPECT_EQ(ours, python);
 }
 
