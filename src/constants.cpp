@@ -27,6 +27,7 @@ static_assert(to_underlying(OP_ENABLE_MIDDLEBOX_COMPAT) == SSL_OP_ENABLE_MIDDLEB
 static_assert(to_underlying(OP_IGNORE_UNEXPECTED_EOF) == SSL_OP_IGNORE_UNEXPECTED_EOF);
 static_assert(to_underlying(OP_ENABLE_KTLS) == SSL_OP_ENABLE_KTLS);
 static_assert(to_underlying(OP_LEGACY_SERVER_CONNECT) == SSL_OP_LEGACY_SERVER_CONNECT);
+static_assert(to_underlying(OP_ALLOW_CLIENT_RENEGOTIATION) == SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
 static_assert(to_underlying(Options::OP_NO_EXTENDED_MASTER_SECRET) == SSL_OP_NO_EXTENDED_MASTER_SECRET);
 static_assert(to_underlying(Options::OP_TLSEXT_PADDING) == SSL_OP_TLSEXT_PADDING);
 static_assert(to_underlying(Options::OP_SAFARI_ECDHE_ECDSA_BUG) == SSL_OP_SAFARI_ECDHE_ECDSA_BUG);

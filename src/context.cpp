@@ -1,5 +1,6 @@
 #include <sslpp/context.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -593,14 +594,22 @@ void Context::set_keylog_filename(const std::filesystem::path& file) {
 // Client certificate requests
 
 void Context::load_client_ca(const std::filesystem::path& cafile) {
-  // Read with our own reader so a missing file is an OSError naming it.
+  // Replaces the list, as pyOpenSSL's does, and only once the whole file
+  // has been read: a bad file leaves the list as it was. Read with our own
+  // reader so a missing file is an OSError naming it.
   const auto certs = detail::parse_certificates(detail::read_file(cafile), FILETYPE_PEM);
+  std::vector<Name> names;
   for (const auto& cert : certs) {
-    add_client_ca(Certificate::from_native(cert.get()));
+    Name name = Name::from_native(::X509_get_subject_name(cert.get()));
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(std::move(name));
+    }
   }
+  set_client_ca_list(names);
 }
 
 void Context::set_client_ca_list(const std::vector<Name>& names) {
+  detail::clear_stale_errors();
   STACK_OF(X509_NAME)* list = sk_X509_NAME_new_null();
   const auto fail = [&list] {
     sk_X509_NAME_pop_free(list, ::X509_NAME_free);

@@ -143,6 +143,10 @@ enum class Options : std::uint64_t {
   /// Treat EOF without close_notify as a clean close. Never set by sslpp:
   /// it makes truncation attacks invisible. Setting it is the caller's choice.
   OP_IGNORE_UNEXPECTED_EOF = 1ULL << 7,
+  /// Let a server follow a renegotiation the client starts (TLS 1.2). Off
+  /// by default in OpenSSL 3: client-initiated renegotiation costs the
+  /// server a handshake per request (a denial-of-service lever).
+  OP_ALLOW_CLIENT_RENEGOTIATION = 1ULL << 8,
   OP_DONT_INSERT_EMPTY_FRAGMENTS = 1ULL << 11,
   OP_NO_TICKET = 1ULL << 14,
   OP_NO_COMPRESSION = 1ULL << 17,
@@ -186,6 +190,7 @@ inline constexpr Options OP_ENABLE_MIDDLEBOX_COMPAT = Options::OP_ENABLE_MIDDLEB
 inline constexpr Options OP_IGNORE_UNEXPECTED_EOF = Options::OP_IGNORE_UNEXPECTED_EOF;
 inline constexpr Options OP_ENABLE_KTLS = Options::OP_ENABLE_KTLS;
 inline constexpr Options OP_LEGACY_SERVER_CONNECT = Options::OP_LEGACY_SERVER_CONNECT;
+inline constexpr Options OP_ALLOW_CLIENT_RENEGOTIATION = Options::OP_ALLOW_CLIENT_RENEGOTIATION;
 
 // ---------------------------------------------------------------------------
 // Files, shutdown state

@@ -285,9 +285,10 @@ class SSLPP_API Context {
 
   // -- Client certificate requests --------------------------------------------
 
-  /// load_client_ca names, in the server's certificate request, the CAs
-  /// whose certificates are in `cafile` (PEM): clients pick a certificate
-  /// issued by one of them. It does not make them trusted.
+  /// load_client_ca sets the CA names the server's certificate request
+  /// carries to the subjects of the certificates in `cafile` (PEM), once
+  /// each, replacing the list: clients pick a certificate issued by one of
+  /// them. It does not make them trusted. On error the list is unchanged.
   void load_client_ca(const std::filesystem::path& cafile);
   /// set_client_ca_list replaces the list of CA names sent.
   void set_client_ca_list(const std::vector<Name>& names);

@@ -391,6 +391,13 @@ TEST(CallbacksInterop, ClientCaListReachesOpensslClient) {
   Connection s = server.wrap_bio(true);
   EXPECT_EQ(s.get_client_ca_list(), (std::vector<Name>{pki().other_ca.certificate().subject()}));
   EXPECT_THROW(server.load_client_ca("/nonexistent/ca.pem"), OSError);
+  EXPECT_THROW(server.load_client_ca(pki().server.key), SSLError);  // no certificate in it
+  EXPECT_EQ(server.wrap_bio(true).get_client_ca_list().size(), 1u);  // unchanged by the failures
+  // load_client_ca replaces the list, one name per CA however often listed.
+  const auto twice = pki().dir / "ca-twice.pem";
+  test::write_text(twice, pki().ca.certificate().pem() + pki().ca.certificate().pem());
+  server.load_client_ca(twice);
+  EXPECT_EQ(server.wrap_bio(true).get_client_ca_list(), (std::vector<Name>{pki().ca.certificate().subject()}));
 }
 
 TEST(Callbacks, DhParametersEnableDheSuites) {

@@ -364,6 +364,27 @@ TEST(ConnectionInfo, ServerRenegotiatesTls12InMemory) {
   expect_data_flows(p.client, p.server, "after renegotiation");
 }
 
+TEST(ConnectionInfo, ServerFollowsAClientRenegotiationWhenAllowed) {
+  Context client_ctx = test::client_context();
+  Context server_ctx = test::server_context();
+  server_ctx.set_maximum_version(TLSVersion::TLSv1_2);
+  server_ctx.set_options(OP_ALLOW_CLIENT_RENEGOTIATION);
+  Connection client = client_ctx.wrap_bio(false, "localhost");
+  Connection server = server_ctx.wrap_bio(true);
+  ASSERT_TRUE(handshake(client, server).ok());
+  const auto first_random = client.client_random();
+  client.renegotiate();
+  std::error_code ec;
+  EXPECT_EQ(client.do_handshake(ec).status, io_status::want_read);  // the new ClientHello is out
+  (void)exchange(client, server);
+  EXPECT_TRUE(client.is_handshake_done());
+  EXPECT_EQ(client.total_renegotiations(), 1);
+  EXPECT_FALSE(client.renegotiate_pending());
+  EXPECT_NE(client.client_random(), first_random);  // a new handshake ran
+  EXPECT_EQ(server.get_peer_finished(), client.get_finished());
+  expect_data_flows(client, server, "after a client renegotiation");
+}
+
 TEST(ConnectionInfo, RenegotiateIsRefusedOnTls13) {
   Pair p;
   ASSERT_TRUE(handshake(p.client, p.server).ok());
