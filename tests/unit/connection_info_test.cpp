@@ -122,6 +122,19 @@ void expect_data_flows(Connection& client, Connection& server, const std::string
   EXPECT_EQ(got.at_client, "pong " + tag);
 }
 
+// expect_ssl_error runs `f`, which must throw SSLError with OpenSSL reason
+// `reason` and a message that contains `hint` (what the caller should do).
+template <typename F>
+void expect_ssl_error(F&& f, std::string_view reason, std::string_view hint) {
+  try {
+    f();
+    ADD_FAILURE() << "no SSLError thrown";
+  } catch (const SSLError& e) {
+    EXPECT_EQ(e.reason(), reason) << e.what();
+    EXPECT_NE(std::string_view(e.what()).find(hint), std::string_view::npos) << e.what();
+  }
+}
+
 std::string test_name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 // ---------------------------------------------------------------------------
@@ -389,13 +402,7 @@ TEST(ConnectionInfo, RenegotiateIsRefusedOnTls13) {
   Pair p;
   ASSERT_TRUE(handshake(p.client, p.server).ok());
   for (Connection* c : {&p.client, &p.server}) {
-    try {
-      c->renegotiate();
-      ADD_FAILURE() << "renegotiate did not throw on TLS 1.3";
-    } catch (const SSLError& e) {
-      EXPECT_EQ(e.reason(), "WRONG_SSL_VERSION") << e.what();
-      EXPECT_NE(std::string(e.what()).find("TLS 1.3 has no renegotiation"), std::string::npos) << e.what();
-    }
+    expect_ssl_error([&] { c->renegotiate(); }, "WRONG_SSL_VERSION", "TLS 1.3 has no renegotiation");
     EXPECT_FALSE(c->renegotiate_pending());
     EXPECT_EQ(c->total_renegotiations(), 0);
   }
@@ -408,13 +415,7 @@ TEST(ConnectionInfo, RenegotiateIsRefusedWithOpNoRenegotiation) {
   p.server = p.server_ctx.wrap_bio(true);  // options are copied at SSL_new
   ASSERT_TRUE(handshake(p.client, p.server).ok());
   ASSERT_EQ(p.server.version(), "TLSv1.2");
-  try {
-    p.server.renegotiate();
-    ADD_FAILURE() << "renegotiate did not throw with OP_NO_RENEGOTIATION";
-  } catch (const SSLError& e) {
-    EXPECT_EQ(e.reason(), "NO_RENEGOTIATION") << e.what();
-    EXPECT_NE(std::string(e.what()).find("OP_NO_RENEGOTIATION"), std::string::npos) << e.what();
-  }
+  expect_ssl_error([&] { p.server.renegotiate(); }, "NO_RENEGOTIATION", "OP_NO_RENEGOTIATION");
   EXPECT_FALSE(p.server.renegotiate_pending());
   expect_data_flows(p.client, p.server, "after refusal");
   EXPECT_EQ(p.server.total_renegotiations(), 0);
@@ -467,23 +468,11 @@ TEST(ConnectionInfo, VerifyClientPostHandshakeFetchesTheCertificate) {
   p.server.verify_client_post_handshake();
   // A second request is refused while the first is queued, then while it
   // awaits the client's answer.
-  try {
-    p.server.verify_client_post_handshake();
-    ADD_FAILURE() << "a second request before the first went out did not throw";
-  } catch (const SSLError& e) {
-    EXPECT_EQ(e.reason(), "STILL_IN_INIT") << e.what();
-    EXPECT_NE(std::string(e.what()).find("still in progress"), std::string::npos) << e.what();
-  }
+  expect_ssl_error([&] { p.server.verify_client_post_handshake(); }, "STILL_IN_INIT", "still in progress");
   // The CertificateRequest goes out with the next write; the client answers
   // inside its read, and the server takes the answer inside its read.
   p.server.sendall("request");
-  try {
-    p.server.verify_client_post_handshake();
-    ADD_FAILURE() << "a second request before the answer did not throw";
-  } catch (const SSLError& e) {
-    EXPECT_EQ(e.reason(), "REQUEST_SENT") << e.what();
-    EXPECT_NE(std::string(e.what()).find("already outstanding"), std::string::npos) << e.what();
-  }
+  expect_ssl_error([&] { p.server.verify_client_post_handshake(); }, "REQUEST_SENT", "already outstanding");
   const Exchanged got = exchange(p.client, p.server);
   EXPECT_EQ(got.at_client, "request");
   const auto peer = p.server.get_peer_certificate();
@@ -503,13 +492,8 @@ TEST(ConnectionInfo, VerifyClientPostHandshakeRefusals) {
     request_client_certs_later(p.server_ctx);
     p.server = p.server_ctx.wrap_bio(true);
     ASSERT_TRUE(handshake(p.client, p.server).ok());
-    try {
-      p.server.verify_client_post_handshake();
-      ADD_FAILURE() << "no throw";
-    } catch (const SSLError& e) {
-      EXPECT_EQ(e.reason(), "EXTENSION_NOT_RECEIVED") << e.what();
-      EXPECT_NE(std::string(e.what()).find("set_post_handshake_auth"), std::string::npos) << e.what();
-    }
+    expect_ssl_error([&] { p.server.verify_client_post_handshake(); }, "EXTENSION_NOT_RECEIVED",
+                     "set_post_handshake_auth");
     expect_data_flows(p.client, p.server, "after refusal");
     EXPECT_EQ(p.server.get_peer_certificate(), std::nullopt);
   }
@@ -524,13 +508,7 @@ TEST(ConnectionInfo, VerifyClientPostHandshakeRefusals) {
     p.client = p.client_ctx.wrap_bio(false, "localhost");
     p.server = p.server_ctx.wrap_bio(true);
     ASSERT_TRUE(handshake(p.client, p.server).ok());
-    try {
-      p.server.verify_client_post_handshake();
-      ADD_FAILURE() << "no throw";
-    } catch (const SSLError& e) {
-      EXPECT_EQ(e.reason(), "WRONG_SSL_VERSION") << e.what();
-      EXPECT_NE(std::string(e.what()).find("only in TLS 1.3"), std::string::npos) << e.what();
-    }
+    expect_ssl_error([&] { p.server.verify_client_post_handshake(); }, "WRONG_SSL_VERSION", "only in TLS 1.3");
     expect_data_flows(p.client, p.server, "after refusal");
   }
   {
