@@ -102,18 +102,22 @@ int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept {
   return SSL_TLSEXT_ERR_OK;
 }
 
-// alpn_offered splits the client's wire-format list.
-std::vector<std::string> alpn_offered(const unsigned char* in, unsigned int inlen) {
-  std::vector<std::string> names;
+// alpn_names calls `f(name)` for each name of a wire-format ALPN list (each
+// prefixed by its length), stopping early when `f` returns true. Returns
+// whether it did.
+template <typename F>
+bool alpn_names(const unsigned char* in, unsigned int inlen, F&& f) {
   for (unsigned int i = 0; i < inlen;) {
     const unsigned int len = in[i];
     if (len == 0 || i + 1 + len > inlen) {
-      break;  // OpenSSL validated the list; stop rather than overrun regardless
+      return false;  // OpenSSL validated the list; stop rather than overrun regardless
     }
-    names.emplace_back(reinterpret_cast<const char*>(in + i + 1), len);
+    if (f(std::string_view(reinterpret_cast<const char*>(in + i + 1), len))) {
+      return true;
+    }
     i += 1 + len;
   }
-  return names;
+  return false;
 }
 
 }  // namespace
@@ -166,7 +170,14 @@ int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* o
       return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
     std::optional<std::string> choice;
-    if (!guarded(*conn, [&] { choice = state->alpn_select_callback(*conn->owner, alpn_offered(in, inlen)); })) {
+    if (!guarded(*conn, [&] {
+          std::vector<std::string> offered;
+          alpn_names(in, inlen, [&offered](std::string_view name) {
+            offered.emplace_back(name);
+            return false;
+          });
+          choice = state->alpn_select_callback(*conn->owner, offered);
+        })) {
       return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
     if (!choice) {
@@ -174,18 +185,15 @@ int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* o
     }
     // Point into the client's own list, which outlives this call: OpenSSL
     // copies the selection before `in` goes away.
-    for (unsigned int i = 0; i < inlen; i += 1 + in[i]) {
-      if (in[i] == choice->size() && i + 1 + in[i] <= inlen &&
-          std::string_view(reinterpret_cast<const char*>(in + i + 1), in[i]) == *choice) {
-        *out = in + i + 1;
-        *outlen = in[i];
-        return SSL_TLSEXT_ERR_OK;
+    const bool offered = alpn_names(in, inlen, [&](std::string_view name) {
+      if (name != *choice) {
+        return false;
       }
-      if (in[i] == 0) {
-        break;
-      }
-    }
-    return SSL_TLSEXT_ERR_ALERT_FATAL;  // not offered: no_application_protocol
+      *out = reinterpret_cast<const unsigned char*>(name.data());
+      *outlen = static_cast<unsigned char>(name.size());
+      return true;
+    });
+    return offered ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_ALERT_FATAL;  // not offered: no_application_protocol
   }
   if (state->alpn_wire.empty()) {
     return SSL_TLSEXT_ERR_NOACK;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/openssl_peer.hpp"
 #include "support/pki.hpp"
 #include "support/socket_driver.hpp"
 #include "support/subprocess.hpp"
@@ -24,36 +25,12 @@ using test::CredentialFiles;
 using test::DriveResult;
 using test::Fd;
 using test::pki;
+using test::SServer;
+using test::start_s_server;
 using test::SocketDriver;
 using test::Subprocess;
 
 std::string path(const std::filesystem::path& p) { return p.string(); }
-
-// SServer is a running `openssl s_server` serving one connection.
-struct SServer {
-  std::unique_ptr<Subprocess> proc;
-  std::uint16_t port = 0;
-};
-
-// start_s_server runs s_server with `creds` on 127.0.0.1 and a port the
-// kernel picks (s_server prints "ACCEPT 127.0.0.1:PORT" once listening), for
-// one connection only (-naccept 1) so it exits by itself afterwards.
-SServer start_s_server(const CredentialFiles& creds, const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {SSLPP_OPENSSL, "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
-                                   "-cert",       path(creds.cert), "-key", path(creds.key)};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  SServer s{std::make_unique<Subprocess>(argv), 0};
-  const auto line = s.proc->wait_for_line("ACCEPT");
-  if (!line) {
-    throw std::runtime_error("s_server did not start: " + s.proc->describe());
-  }
-  const std::size_t colon = line->rfind(':');
-  if (colon == std::string::npos) {
-    throw std::runtime_error("s_server printed no port: " + *line);
-  }
-  s.port = static_cast<std::uint16_t>(std::stoi(line->substr(colon + 1)));
-  return s;
-}
 
 // ClientSide is an sslpp client connected to a peer server.
 struct ClientSide {

@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/openssl_peer.hpp"
 #include "support/pki.hpp"
 #include "support/subprocess.hpp"
 
@@ -42,6 +43,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::pki;
+using test::port_from;
 using test::Subprocess;
 using Clock = std::chrono::steady_clock;
 
@@ -59,16 +61,6 @@ std::string path(const std::filesystem::path& p) { return p.string(); }
 
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
-}
-
-// port_from reads the port at the end of a peer's "... PORT" line.
-std::uint16_t port_from(const std::string& line) {
-  const std::size_t pos = line.find_last_of(" :");
-  const int port = std::stoi(line.substr(pos + 1));
-  if (port <= 0 || port > 65535) {
-    throw std::runtime_error("no port in: " + line);
-  }
-  return static_cast<std::uint16_t>(port);
 }
 
 // free_port asks the kernel for a port nobody uses right now, for peers
@@ -644,33 +636,19 @@ INSTANTIATE_TEST_SUITE_P(SocketInterop, SocketInteropPythonClient, kVersions, ve
 // ===========================================================================
 // OpenSSL peers
 
-// OpenSSLServer runs `openssl s_server -rev` for one connection (-naccept 1)
-// on a port the kernel picks, answering each line reversed.
+// OpenSSLServer runs `openssl s_server -rev` for one connection on a port
+// the kernel picks, answering each line reversed.
 struct OpenSSLServer {
-  explicit OpenSSLServer(std::vector<std::string> extra) : proc(argv(std::move(extra))) {
-    const auto line = proc.wait_for_line("ACCEPT");
-    if (!line) {
-      throw std::runtime_error("s_server did not start: " + proc.describe());
-    }
-    port = port_from(*line);
+  explicit OpenSSLServer(std::vector<std::string> extra)
+      : server(test::start_s_server(pki().server, with_rev(std::move(extra)))), proc(*server.proc),
+        port(server.port) {}
+  static std::vector<std::string> with_rev(std::vector<std::string> extra) {
+    extra.insert(extra.begin(), "-rev");
+    return extra;
   }
-  static std::vector<std::string> argv(std::vector<std::string> extra) {
-    std::vector<std::string> a{SSLPP_OPENSSL,
-                               "s_server",
-                               "-accept",
-                               "127.0.0.1:0",
-                               "-naccept",
-                               "1",
-                               "-rev",
-                               "-cert",
-                               path(pki().server.cert),
-                               "-key",
-                               path(pki().server.key)};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  }
-  Subprocess proc;
-  std::uint16_t port = 0;
+  test::SServer server;
+  Subprocess& proc;
+  std::uint16_t port;
 };
 
 class SocketInteropOpenSSLServer : public ::testing::TestWithParam<VersionCase> {};

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "support/echo_server.hpp"
+#include "support/openssl_peer.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"
 #include "support/subprocess.hpp"
@@ -121,27 +122,8 @@ TEST(CallbacksInterop, ServernameCallbackThatThrowsReachesTheServer) {
   EXPECT_EQ(errors[0], "no such tenant");
 }
 
-// An openssl s_server for the client-side tests.
-struct SServer {
-  std::unique_ptr<Subprocess> proc;
-  std::uint16_t port = 0;
-};
-
-SServer start_s_server(const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {SSLPP_OPENSSL, "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
-                                   "-cert", pki().server.cert.string(), "-key", pki().server.key.string(), "-rev"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  SServer s{std::make_unique<Subprocess>(argv)};
-  const auto line = s.proc->wait_for_line("ACCEPT");
-  if (!line) {
-    throw std::runtime_error("s_server did not start: " + s.proc->describe());
-  }
-  s.port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
-  return s;
-}
-
 TEST(CallbacksInterop, VerifyCallbackOverridesAFailureAgainstSServer) {
-  SServer peer = start_s_server({});
+  test::SServer peer = test::start_s_server(pki().server, {"-rev"});
   Context ctx(PROTOCOL_TLS_CLIENT);  // trusts nothing: verification fails
   struct Call {
     int errnum;
@@ -204,7 +186,7 @@ TEST(CallbacksInterop, VerifyCallbackRejectsAValidChainFromPython) {
 }
 
 TEST(CallbacksInterop, InfoCallbackSeesTheHandshakeStatesInOrder) {
-  SServer peer = start_s_server({"-tls1_2"});
+  test::SServer peer = test::start_s_server(pki().server, {"-tls1_2", "-rev"});
   Context ctx = test::client_context();
   std::vector<std::pair<InfoWhere, std::string>> events;
   ctx.set_info_callback([&](Connection& conn, InfoWhere where, int) { events.emplace_back(where, conn.state_string()); });

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "support/openssl_peer.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"
 #include "support/socket_driver.hpp"
@@ -637,23 +638,9 @@ TEST(ConnectionInfo, NoCertificateRequestMeansNoCaNames) {
 // ---------------------------------------------------------------------------
 // Independent peers
 
-// SServer is `openssl s_server` on 127.0.0.1 for one connection.
-struct SServer {
-  std::unique_ptr<Subprocess> proc;
-  std::uint16_t port = 0;
-};
-
-SServer start_s_server(const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {SSLPP_OPENSSL, "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
-                                   "-cert", path(pki().server.cert), "-key", path(pki().server.key)};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  SServer s{std::make_unique<Subprocess>(argv), 0};
-  const auto line = s.proc->wait_for_line("ACCEPT");
-  if (!line || line->rfind(':') == std::string::npos) {
-    throw std::runtime_error("s_server did not start: " + s.proc->describe());
-  }
-  s.port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
-  return s;
+// start_s_server runs s_server with the test server's certificate.
+test::SServer start_s_server(const std::vector<std::string>& extra) {
+  return test::start_s_server(pki().server, extra);
 }
 
 // ClientSide is an sslpp client connected to a peer server.
@@ -718,7 +705,7 @@ TEST(ConnectionInfoInterop, ExportedKeyingMaterialMatchesOpenSSLClient) {
 
 TEST(ConnectionInfoInterop, ClientRenegotiatesWithOpenSSLServer) {
   // OpenSSL 3 servers refuse client-initiated renegotiation unless told.
-  SServer s = start_s_server({"-tls1_2", "-client_renegotiation", "-rev"});
+  test::SServer s = start_s_server({"-tls1_2", "-client_renegotiation", "-rev"});
   ClientSide c(test::client_context(), s.port, localhost_client);
   ASSERT_TRUE(c.driver.handshake().ok());
   ASSERT_TRUE(c.driver.write_all("one\n").ok());
@@ -742,7 +729,7 @@ TEST(ConnectionInfoInterop, OpenSSLServerRefusingRenegotiationEndsTheConnection)
   // Without -client_renegotiation an OpenSSL 3 server answers the new
   // ClientHello with a no_renegotiation alert, which OpenSSL's client
   // treats as fatal: our side must report it, not hang.
-  SServer s = start_s_server({"-tls1_2", "-rev"});
+  test::SServer s = start_s_server({"-tls1_2", "-rev"});
   ClientSide c(test::client_context(), s.port, localhost_client);
   ASSERT_TRUE(c.driver.handshake().ok());
   c.conn.renegotiate();
@@ -800,7 +787,7 @@ TEST(ConnectionInfoInterop, PythonClientFollowsOurRenegotiation) {
 TEST(ConnectionInfoInterop, OpenSSLServerSeesOurSniName) {
   // s_server with a second certificate runs a servername callback that
   // prints the name the client sent.
-  SServer s = start_s_server({"-servername", "sni.example", "-cert2", path(pki().server_rsa.cert), "-key2",
+  test::SServer s = start_s_server({"-servername", "sni.example", "-cert2", path(pki().server_rsa.cert), "-key2",
                               path(pki().server_rsa.key), "-rev"});
   ClientSide c(test::client_context(), s.port, sni_client);
   c.conn.set_tlsext_host_name("sni.example");
@@ -838,7 +825,7 @@ TEST(ConnectionInfoInterop, CaNamesFromOpenSSLServer) {
   // s_server names the CAs of its -CAfile in its certificate request.
   for (const char* version : {"-tls1_3", "-tls1_2"}) {
     SCOPED_TRACE(version);
-    SServer s = start_s_server({version, "-Verify", "1", "-CAfile", path(pki().ca_file), "-rev"});
+    test::SServer s = start_s_server({version, "-Verify", "1", "-CAfile", path(pki().ca_file), "-rev"});
     Context ctx = test::client_context();
     ctx.load_cert_chain(pki().client.cert, pki().client.key);
     ClientSide c(ctx, s.port, localhost_client);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/echo_server.hpp"
+#include "support/openssl_peer.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"
 #include "support/subprocess.hpp"
@@ -187,11 +188,8 @@ TEST(SessionInterop, PythonClientIsRefusedWhenTheSessionIdContextChanges) {
 }
 
 TEST(SessionInterop, SslppClientResumesAgainstSServer) {
-  test::Subprocess peer({SSLPP_OPENSSL, "s_server", "-accept", "127.0.0.1:0", "-naccept", "2", "-cert",
-                         pki().server.cert.string(), "-key", pki().server.key.string(), "-rev"});
-  const auto line = peer.wait_for_line("ACCEPT");
-  ASSERT_TRUE(line) << peer.describe();
-  const auto port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+  const test::SServer peer = test::start_s_server(pki().server, {"-rev"}, 2);
+  const std::uint16_t port = peer.port;
   Context ctx = test::client_context();
   std::optional<Session> session;
   for (const bool expect_reused : {false, true}) {
@@ -203,7 +201,7 @@ TEST(SessionInterop, SslppClientResumesAgainstSServer) {
     session = s.session();
     (void)s.unwrap();  // a clean close keeps the session resumable
   }
-  EXPECT_EQ(peer.wait(10s), 0) << peer.describe();
+  EXPECT_EQ(peer.proc->wait(10s), 0) << peer.proc->describe();
 }
 
 }  // namespace

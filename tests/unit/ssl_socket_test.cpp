@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "support/openssl_peer.hpp"
 #include "support/pki.hpp"
 #include "support/subprocess.hpp"
 
@@ -255,12 +256,8 @@ TEST(SSLSocket, ConnectAfterWrapAndVerificationFailure) {
 }
 
 TEST(SSLSocket, TalksToOpenSSLServer) {
-  test::Subprocess s_server({SSLPP_OPENSSL, "s_server", "-accept", "127.0.0.1:0", "-naccept", "1", "-rev", "-cert",
-                             pki().server.cert.string(), "-key", pki().server.key.string()});
-  const auto line = s_server.wait_for_line("ACCEPT");
-  ASSERT_TRUE(line) << s_server.describe();
-  const auto port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
-  SSLSocket client = connect_client(port);
+  const test::SServer s_server = test::start_s_server(pki().server, {"-rev"});
+  SSLSocket client = connect_client(s_server.port);
   client.sendall(std::string_view("abc\n"));
   std::string got;
   while (got.find('\n') == std::string::npos) {
