@@ -59,4 +59,19 @@ inline std::string negotiated(SSL* ssl) {
   return out;
 }
 
+// check_sides fails the run unless the sslpp and raw sides are configured
+// alike and a handshake on each (`probe`, which returns negotiated())
+// agrees; returns what they negotiated.
+template <typename SslppSide, typename RawSide, typename Probe>
+std::string check_sides(const SslppSide& sslpp, const RawSide& raw, Probe&& probe) {
+  check_same_context(sslpp.client_native(), raw.client_native(), "client");
+  check_same_context(sslpp.server_native(), raw.server_native(), "server");
+  const std::string a = probe(sslpp);
+  const std::string b = probe(raw);
+  if (a != b) {
+    throw std::runtime_error("sslpp negotiated " + a + " but raw OpenSSL " + b);
+  }
+  return a;
+}
+
 }  // namespace sslpp_bench

@@ -658,7 +658,7 @@ void bm_heap(benchmark::State& state, const Side& side) {
 // ===========================================================================
 // Start-up checks: the two sides really are configured alike.
 
-using sslpp_bench::check_same_context;
+using sslpp_bench::check_sides;
 using sslpp_bench::negotiated;
 
 template <class Side>
@@ -674,16 +674,8 @@ std::string probe(const Side& side) {
 // check_settings fails the run unless both sides are configured alike and
 // negotiate the same thing; returns what they negotiated.
 std::string check_settings() {
-  const SslppSide sslpp(pki().ecdsa);
-  const RawSide raw(pki().ecdsa, RawMode::release_buffers);
-  check_same_context(sslpp.client_native(), raw.client_native(), "client");
-  check_same_context(sslpp.server_native(), raw.server_native(), "server");
-  const std::string a = probe(sslpp);
-  const std::string b = probe(raw);
-  if (a != b) {
-    throw std::runtime_error("sslpp negotiated " + a + " but raw OpenSSL " + b);
-  }
-  return a;
+  return check_sides(SslppSide(pki().ecdsa), RawSide(pki().ecdsa, RawMode::release_buffers),
+                     [](const auto& side) { return probe(side); });
 }
 
 // ===========================================================================
