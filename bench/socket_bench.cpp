@@ -233,7 +233,7 @@ class SslppSide {
   }
 
   [[nodiscard]] Listener listen() const {
-    Listener l = server_ctx_.wrap_socket(sslpp::Socket(AF_INET, SOCK_STREAM), true);
+    Listener l = server_ctx_.wrap_socket(sslpp::Socket(AF_INET, SOCK_STREAM), {.server_side = true});
     l.bind(kAddress, 0);
     l.listen();
     return l;
@@ -245,7 +245,7 @@ class SslppSide {
   [[nodiscard]] Conn accept(Listener& l) const { return l.accept().first; }
   // connect returns a client connection whose handshake is done.
   [[nodiscard]] Conn connect(std::uint16_t port) const {
-    return client_ctx_.wrap_socket(sslpp::create_connection(kAddress, port), false, true, true, kHost);
+    return client_ctx_.wrap_socket(sslpp::create_connection(kAddress, port), {.server_hostname = kHost});
   }
 
   static std::size_t read(Conn& c, std::span<std::byte> out) { return c.read(out); }

@@ -26,7 +26,7 @@ int main(int argc, char** argv) try {
   context.load_verify_locations(argv[3]);
   sslpp::Socket sock(AF_INET, SOCK_STREAM, 0);
   sock.settimeout(std::chrono::seconds(10));
-  sslpp::SSLSocket ssock = context.wrap_socket(std::move(sock), false, true, true, hostname);
+  sslpp::SSLSocket ssock = context.wrap_socket(std::move(sock), {.server_hostname = hostname});
   ssock.connect(hostname, static_cast<std::uint16_t>(std::atoi(argv[2])));
   std::cout << ssock.version().value_or("?") << "\n";
   return 0;

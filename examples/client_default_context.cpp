@@ -27,7 +27,7 @@ int main(int argc, char** argv) try {
   }
   sslpp::Context context = sslpp::create_default_context(sslpp::Purpose::SERVER_AUTH, cas);
   sslpp::Socket sock = sslpp::create_connection(hostname, port, std::chrono::seconds(10));
-  sslpp::SSLSocket ssock = context.wrap_socket(std::move(sock), false, true, true, hostname);
+  sslpp::SSLSocket ssock = context.wrap_socket(std::move(sock), {.server_hostname = hostname});
   std::cout << ssock.version().value_or("?") << "\n";
   return 0;
 } catch (const sslpp::OSError& e) {

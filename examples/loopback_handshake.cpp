@@ -115,7 +115,7 @@ int main() try {
   std::thread server([&] {
     try {
       Socket sock(::accept(listener.fd, nullptr, nullptr));
-      sslpp::Connection conn = server_ctx.wrap_bio(true);
+      sslpp::Connection conn = server_ctx.wrap_bio({.server_side = true});
       std::error_code ec;
       expect_ok(drive(conn, sock.fd, [&](std::error_code& e) { return conn.do_handshake(e); }, ec), conn, "server handshake");
       std::array<std::byte, 1024> buf{};
@@ -134,7 +134,7 @@ int main() try {
   if (::connect(sock.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     throw std::runtime_error("cannot connect to 127.0.0.1");
   }
-  sslpp::Connection conn = client_ctx.wrap_bio(false, "localhost");
+  sslpp::Connection conn = client_ctx.wrap_bio({.server_hostname = "localhost"});
   std::error_code ec;
   expect_ok(drive(conn, sock.fd, [&](std::error_code& e) { return conn.do_handshake(e); }, ec), conn, "client handshake");
   const std::string message = "sslpp";

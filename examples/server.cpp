@@ -30,7 +30,7 @@ int main(int argc, char** argv) try {
   sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
   sock.bind("127.0.0.1", static_cast<std::uint16_t>(argc > 3 ? std::atoi(argv[3]) : 8443));
   sock.listen(5);
-  sslpp::SSLSocket ssock = context.wrap_socket(std::move(sock), true);
+  sslpp::SSLSocket ssock = context.wrap_socket(std::move(sock), {.server_side = true});
   std::cout << "listening on 127.0.0.1:" << ssock.getsockname().port << std::endl;
   const int connections = argc > 4 ? std::atoi(argv[4]) : 1;
   for (int i = 0; i < connections; ++i) {

@@ -5,7 +5,7 @@
 
 #include <openssl/ssl.h>
 
-#include "internal/context_state.hpp"
+#include "context/context_state.hpp"
 #include "internal/error_queue.hpp"
 #include "internal/handle.hpp"
 
@@ -39,14 +39,14 @@ void Context::set_session_id(std::span<const std::byte> id) {
                               std::to_string(SSL_MAX_SID_CTX_LENGTH) + " are allowed");
   }
   detail::clear_stale_errors();
-  if (::SSL_CTX_set_session_id_context(state_->ctx.get(), reinterpret_cast<const unsigned char*>(id.data()),
+  if (::SSL_CTX_set_session_id_context(state().ctx.get(), reinterpret_cast<const unsigned char*>(id.data()),
                                        static_cast<unsigned int>(id.size())) != 1) {
     detail::throw_openssl_error("set_session_id");
   }
 }
 
-std::chrono::seconds Context::get_timeout() const noexcept {
-  return std::chrono::seconds(::SSL_CTX_get_timeout(state_->ctx.get()));
+std::chrono::seconds Context::get_timeout() const {
+  return std::chrono::seconds(::SSL_CTX_get_timeout(state().ctx.get()));
 }
 
 std::chrono::seconds Context::set_timeout(std::chrono::seconds timeout) {
@@ -55,16 +55,16 @@ std::chrono::seconds Context::set_timeout(std::chrono::seconds timeout) {
     detail::throw_value_error("session timeout must be between 1 second and 7 days, not " +
                               std::to_string(timeout.count()) + " s");
   }
-  return std::chrono::seconds(::SSL_CTX_set_timeout(state_->ctx.get(), static_cast<long>(timeout.count())));
+  return std::chrono::seconds(::SSL_CTX_set_timeout(state().ctx.get(), static_cast<long>(timeout.count())));
 }
 
-std::size_t Context::num_tickets() const noexcept { return ::SSL_CTX_get_num_tickets(state_->ctx.get()); }
+std::size_t Context::num_tickets() const { return ::SSL_CTX_get_num_tickets(state().ctx.get()); }
 
 void Context::set_num_tickets(std::size_t n) {
-  if (state_->protocol == PROTOCOL_TLS_CLIENT) {
+  if (state().protocol == PROTOCOL_TLS_CLIENT) {
     detail::throw_value_error("SSLContext is not a server context.");
   }
-  if (::SSL_CTX_set_num_tickets(state_->ctx.get(), n) != 1) {
+  if (::SSL_CTX_set_num_tickets(state().ctx.get(), n) != 1) {
     detail::throw_value_error("failed to set num tickets.");
   }
 }
@@ -75,7 +75,7 @@ constexpr std::size_t kTicketKeysSize = 80;  // name, HMAC and AES keys
 
 std::vector<std::byte> Context::session_ticket_keys() const {
   std::vector<std::byte> keys(kTicketKeysSize);
-  if (SSL_CTX_get_tlsext_ticket_keys(state_->ctx.get(), keys.data(), static_cast<long>(keys.size())) != 1) {
+  if (SSL_CTX_get_tlsext_ticket_keys(state().ctx.get(), keys.data(), static_cast<long>(keys.size())) != 1) {
     detail::throw_openssl_error("session_ticket_keys");
   }
   return keys;
@@ -87,13 +87,13 @@ void Context::set_session_ticket_keys(std::span<const std::byte> keys) {
   }
   // OpenSSL's macro takes a non-const pointer but only reads it.
   auto* data = const_cast<std::byte*>(keys.data());
-  if (SSL_CTX_set_tlsext_ticket_keys(state_->ctx.get(), data, static_cast<long>(keys.size())) != 1) {
+  if (SSL_CTX_set_tlsext_ticket_keys(state().ctx.get(), data, static_cast<long>(keys.size())) != 1) {
     detail::throw_openssl_error("set_session_ticket_keys");
   }
 }
 
-SessionStats Context::session_stats() const noexcept {
-  SSL_CTX* ctx = state_->ctx.get();
+SessionStats Context::session_stats() const {
+  SSL_CTX* ctx = state().ctx.get();
   return {SSL_CTX_sess_number(ctx),      SSL_CTX_sess_connect(ctx),   SSL_CTX_sess_connect_good(ctx),
           SSL_CTX_sess_connect_renegotiate(ctx), SSL_CTX_sess_accept(ctx), SSL_CTX_sess_accept_good(ctx),
           SSL_CTX_sess_accept_renegotiate(ctx),  SSL_CTX_sess_hits(ctx),   SSL_CTX_sess_misses(ctx),

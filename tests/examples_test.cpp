@@ -67,7 +67,7 @@ TEST(Examples, EpollServerServesManyClientsAtOnce) {
   // All clients connect before any sends, so the server holds them at once.
   std::vector<SSLSocket> clients;
   for (int i = 0; i < kClients; ++i) {
-    clients.push_back(ctx.wrap_socket(create_connection("127.0.0.1", port, 5s), false, true, true, "localhost"));
+    clients.push_back(ctx.wrap_socket(create_connection("127.0.0.1", port, 5s), {.server_hostname = "localhost"}));
   }
   for (int i = 0; i < kClients; ++i) {
     const std::string msg = "client " + std::to_string(i) + std::string(static_cast<std::size_t>(i) * 1000, 'x');

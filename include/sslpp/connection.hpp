@@ -5,6 +5,7 @@
 
 #include <any>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -27,7 +28,7 @@
 namespace sslpp {
 
 namespace detail {
-struct connection_state;
+struct engine;
 }
 
 /// CipherInfo is Python's cipher() triple.
@@ -57,12 +58,12 @@ struct CipherInfo {
 /// Thread safety: one thread at a time per connection; different
 /// connections (from one Context) may run on different threads.
 ///
-///     sslpp::Connection client = ctx.wrap_bio(false, "localhost");
+///     sslpp::Connection client = ctx.wrap_bio({.server_hostname = "localhost"});
 ///     std::error_code ec;
 ///     auto r = client.do_handshake(ec);   // io_status::want_read
 ///     std::byte out[16384];
 ///     std::size_t n = client.bio_read(out);  // ClientHello, for the peer
-class SSLPP_API Connection {
+class SSLPP_API Connection : public compat::ConnectionNames {
  public:
   /// Connection makes a connection over memory buffers with no role yet
   /// (pyOpenSSL's Connection(ctx, None)); call set_connect_state or
@@ -75,8 +76,9 @@ class SSLPP_API Connection {
   // -- Transport (the sans-IO side) ------------------------------------------
 
   /// bio_write hands ciphertext received from the peer to the connection and
-  /// returns how many bytes it took (all of them). Garbage is accepted here
-  /// and fails the next read/handshake with SSLError.
+  /// returns how many bytes it took: all of them, unless an input limit is
+  /// set (set_transport_limits) and reached. Garbage is accepted here and
+  /// fails the next read/handshake with SSLError.
   std::size_t bio_write(std::span<const std::byte> data) noexcept;
   std::size_t bio_write(std::string_view data) noexcept { return bio_write(std::as_bytes(std::span(data))); }
   /// bio_read moves up to `out.size()` bytes of ciphertext for the peer into
@@ -89,6 +91,29 @@ class SSLPP_API Connection {
   /// bio_shutdown marks end of input: the peer's transport has closed. A
   /// later read then reports closed (after close_notify) or truncated.
   void bio_shutdown() noexcept;
+
+  /// peek_output is the pending ciphertext, in place: send some of it, then
+  /// consume_output(n) what was sent. No copy is made. The span stays valid
+  /// until the next call on this connection.
+  [[nodiscard]] std::span<const std::byte> peek_output() const noexcept;
+  /// consume_output drops the first `n` bytes of pending ciphertext.
+  void consume_output(std::size_t n) noexcept;
+  /// input_space is room for up to `n` bytes of the peer's ciphertext, to
+  /// receive into directly (e.g. with recv(2)); commit_input(k) then hands
+  /// the first k bytes to the connection. Empty when the input limit is
+  /// reached. Throws std::bad_alloc.
+  [[nodiscard]] std::span<std::byte> input_space(std::size_t n);
+  void commit_input(std::size_t n) noexcept;
+  /// TransportLimits bound the ciphertext a connection buffers. With an
+  /// input limit, bio_write takes no more than fits: stop reading the
+  /// socket until the connection has consumed some. With an output limit,
+  /// write and do_handshake report want_write when the pending output is
+  /// full: drain it, then repeat the call. Unbounded by default.
+  struct TransportLimits {
+    std::size_t input = SIZE_MAX;
+    std::size_t output = SIZE_MAX;
+  };
+  void set_transport_limits(TransportLimits limits) noexcept;
 
   // -- Role and peer name --------------------------------------------------
 
@@ -113,9 +138,14 @@ class SSLPP_API Connection {
   /// when more ciphertext is needed, closed after close_notify, truncated
   /// when the input ended without one, error otherwise.
   io_result read(std::span<std::byte> out, std::error_code& ec) noexcept;
-  /// write encrypts all of `data` (memory buffers never fill up) and
-  /// reports the plaintext bytes taken.
+  /// write encrypts all of `data` and reports the plaintext bytes taken;
+  /// want_write when an output limit is set and reached (drain, then repeat
+  /// with the same data).
   io_result write(std::span<const std::byte> data, std::error_code& ec) noexcept;
+  /// write (gather) encrypts the buffers in order, one call for all:
+  /// reports the bytes taken. When a limit stops it after some buffers were
+  /// taken it reports ok with that count; repeat with the rest.
+  io_result write(std::span<const std::span<const std::byte>> buffers, std::error_code& ec) noexcept;
   /// shutdown sends close_notify: ok once both ends' close_notify have
   /// passed, want_read while the peer's is still awaited. It never waits.
   io_result shutdown(std::error_code& ec) noexcept;
@@ -132,15 +162,9 @@ class SSLPP_API Connection {
   std::size_t read(std::span<std::byte> out);
   /// read returns up to `len` bytes (Python's SSLObject.read(len)).
   std::string read(std::size_t len = 1024);
-  /// recv / recv_into are pyOpenSSL's and Python socket names for read.
-  std::string recv(std::size_t bufsize) { return read(bufsize); }
-  std::size_t recv_into(std::span<std::byte> buffer) { return read(buffer); }
   /// write returns the plaintext bytes taken (all of them on memory buffers).
   std::size_t write(std::span<const std::byte> data);
   std::size_t write(std::string_view data) { return write(std::as_bytes(std::span(data))); }
-  /// send is pyOpenSSL's name for write.
-  std::size_t send(std::string_view data) { return write(data); }
-  std::size_t send(std::span<const std::byte> data) { return write(data); }
   /// sendall writes all of `data` or throws.
   void sendall(std::span<const std::byte> data);
   void sendall(std::string_view data) { sendall(std::as_bytes(std::span(data))); }
@@ -203,7 +227,7 @@ class SSLPP_API Connection {
   /// set_session offers `session` for resumption; before the handshake only.
   /// A resumed session is not verified again, so a session from another
   /// client context, or made for another server_hostname, is refused with
-  /// ValueError.
+  /// ValueError (here, or by a later set_server_hostname).
   void set_session(const Session& session);
   /// session_reused is true when the handshake resumed a session.
   [[nodiscard]] bool session_reused() const noexcept;
@@ -258,13 +282,6 @@ class SSLPP_API Connection {
   /// taken in by a later read. Throws SSLError, saying which condition
   /// failed, when it cannot be asked; the connection stays usable.
   void verify_client_post_handshake();
-  /// set_tlsext_host_name is pyOpenSSL's: the SNI name a client sends,
-  /// without verifying it (set_server_hostname does both); it replaces an
-  /// earlier name. Throws ValueError on a server connection, after the
-  /// handshake has started, and for a name SNI cannot carry: empty,
-  /// starting with '.', with a NUL byte, over 255 bytes, or an IP address
-  /// (RFC 6066 section 3; send no name instead).
-  void set_tlsext_host_name(std::string_view name);
   /// get_servername is the SNI name: what a client sends, or what a server
   /// received; nullopt when none.
   [[nodiscard]] std::optional<std::string> get_servername() const;
@@ -281,7 +298,8 @@ class SSLPP_API Connection {
 
   // -- Context, errors, application data -----------------------------------------
 
-  /// get_context is the Context this connection uses.
+  /// get_context is another handle to the Context this connection uses
+  /// (see Context::share).
   [[nodiscard]] Context get_context() const noexcept;
   /// last_error is the failure the last call reported (its ErrorInfo).
   [[nodiscard]] const ErrorInfo& last_error() const noexcept;
@@ -297,13 +315,14 @@ class SSLPP_API Connection {
  private:
   friend class Context;
   friend class SSLSocket;
-  friend struct detail::connection_state;
+  friend class compat::ConnectionNames;
+  friend struct detail::engine;
   // Connection over a connected socket descriptor (not owned); fd < 0
   // means memory buffers.
   Connection(const Context& context, int fd);
   [[noreturn]] void raise(io_status status) const;
 
-  std::unique_ptr<detail::connection_state> impl_;
+  std::unique_ptr<detail::engine> impl_;
 };
 
 }  // namespace sslpp

@@ -18,8 +18,10 @@
 
 #include <sslpp/cert_store.hpp>
 #include <sslpp/certificate.hpp>
+#include <sslpp/compat.hpp>
 #include <sslpp/constants.hpp>
 #include <sslpp/export.hpp>
+#include <sslpp/session.hpp>
 
 namespace sslpp {
 
@@ -104,6 +106,33 @@ using SNICallback = std::function<std::optional<AlertDescription>(
 using AlpnSelectCallback =
     std::function<std::optional<std::string>(Connection& connection, const std::vector<std::string>& offered)>;
 
+/// ConnectionOptions are Python's wrap_bio keyword arguments, for
+/// designated initialisers: `ctx.wrap_bio({.server_hostname = "example.com"})`.
+struct ConnectionOptions {
+  /// server_side makes a server connection; a client by default.
+  bool server_side = false;
+  /// server_hostname is what a client sends as SNI (unless it is an IP
+  /// address) and, with check_hostname, the name or address the server's
+  /// certificate must match.
+  std::optional<std::string_view> server_hostname = std::nullopt;
+  /// session is offered for resumption (clients only).
+  std::optional<Session> session = std::nullopt;
+};
+
+/// SSLSocketOptions are Python's wrap_socket keyword arguments:
+/// `ctx.wrap_socket(std::move(sock), {.server_hostname = "example.com"})`.
+struct SSLSocketOptions {
+  bool server_side = false;
+  std::optional<std::string_view> server_hostname = std::nullopt;
+  std::optional<Session> session = std::nullopt;
+  /// do_handshake_on_connect runs the handshake in wrap_socket (a connected
+  /// socket) or connect(); otherwise call do_handshake yourself.
+  bool do_handshake_on_connect = true;
+  /// suppress_ragged_eofs makes a close without close_notify read as end of
+  /// stream (Python's default); off, it is SSLEOFError.
+  bool suppress_ragged_eofs = true;
+};
+
 /// SessionStats are Python's SSLContext.session_stats() counters.
 struct SessionStats {
   long number = 0;
@@ -121,29 +150,58 @@ struct SessionStats {
 };
 
 /// Context holds certificates, keys, trust anchors and settings for many
-/// connections. It is a shared handle: copies refer to the same context (as a
-/// Python object does), and every Connection keeps its context alive.
+/// connections.
+///
+/// Move-only. A copy that shared its settings would let `Context b = a;
+/// b.set_verify_mode(CERT_NONE)` weaken every connection `a` makes, and one
+/// that copied them cannot be made (OpenSSL cannot duplicate an SSL_CTX). So
+/// sharing is explicit: share() (and Connection::get_context) return another
+/// handle to the same context, as a Python reference does. Every Connection
+/// keeps its context alive. A moved-from Context throws ValueError from
+/// every call.
+///
+/// Settings and connections: the verification policy (verify mode and
+/// depth, check_hostname, verify flags, post-handshake auth) is applied to
+/// each connection when its handshake starts, so a change made before that
+/// governs it; a handshake under way keeps the policy it started with.
+/// Callbacks, the ALPN list, the key log file and the trust store are read
+/// during each handshake, so a change reaches live connections too; a
+/// callback may replace itself or any other while it runs. Options,
+/// versions, ciphers, certificate and key are copied into each connection
+/// when it is made.
 ///
 /// Thread safety: configure a Context on one thread. Once configured, any
-/// number of threads may make and run connections from it concurrently
-/// (wrap_bio, Connection(ctx), every Connection call); callbacks then run on
-/// those threads, possibly at the same time. Setters must not run while
-/// another thread makes or runs a connection from the context. Settings that
-/// OpenSSL copies into each connection (verify mode and depth, options,
-/// versions, ciphers, certificate and key) affect later connections only;
-/// the verify callback, the ALPN list, the key log file and the trust store
-/// are read during each handshake and so also affect live connections.
+/// number of threads may make and run connections from it concurrently;
+/// callbacks then run on those threads, possibly at the same time. Replacing
+/// a callback is safe at any time; other setters must not run while another
+/// thread makes or runs a connection from the context.
 ///
-///     sslpp::Context ctx = sslpp::create_default_context();
-///     sslpp::Connection conn = ctx.wrap_bio(false, "example.com");
-class SSLPP_API Context {
+///     sslpp::Context ctx;   // a verifying client: CERT_REQUIRED, check_hostname
+///     ctx.load_verify_locations("ca.pem");
+///     sslpp::Connection conn = ctx.wrap_bio({.server_hostname = "example.com"});
+class SSLPP_API Context : public compat::ContextNames {
  public:
+  /// Context makes the secure client context: PROTOCOL_TLS_CLIENT, with
+  /// CERT_REQUIRED and check_hostname on. It trusts nothing yet: load CAs
+  /// (load_verify_locations, load_default_certs), or use
+  /// create_default_context, which trusts the system's store.
+  Context();
   /// Context makes a context for `protocol`. PROTOCOL_TLS_CLIENT turns on
-  /// CERT_REQUIRED and check_hostname. Every context starts with TLS 1.2 as
-  /// its minimum version, OP_ALL, OP_NO_COMPRESSION,
-  /// OP_CIPHER_SERVER_PREFERENCE and Python's strong cipher list.
-  /// Throws NotSupportedError for SSLv2_METHOD and SSLv3_METHOD.
-  explicit Context(Protocol protocol = PROTOCOL_TLS);
+  /// CERT_REQUIRED and check_hostname; every other protocol starts with
+  /// CERT_NONE, as Python's do. Every context starts with TLS 1.2 as its
+  /// minimum version, OP_ALL, OP_NO_COMPRESSION, OP_CIPHER_SERVER_PREFERENCE
+  /// and Python's strong cipher list. Throws NotSupportedError for
+  /// SSLv2_METHOD and SSLv3_METHOD.
+  explicit Context(Protocol protocol);
+  Context(Context&&) noexcept = default;
+  Context& operator=(Context&&) noexcept = default;
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  ~Context() = default;
+
+  /// share returns another handle to this same context: a change through
+  /// either is a change to both (Python's `b = a`).
+  [[nodiscard]] Context share() const { return Context(shared_state()); }
 
   /// protocol is what this context was made with.
   [[nodiscard]] Protocol protocol() const noexcept;
@@ -151,27 +209,27 @@ class SSLPP_API Context {
   // -- Verification ---------------------------------------------------------
 
   /// verify_mode is Python's SSLContext.verify_mode.
-  [[nodiscard]] VerifyMode verify_mode() const noexcept;
+  [[nodiscard]] VerifyMode verify_mode() const;
   /// set_verify_mode sets it. Throws ValueError for CERT_NONE while
   /// check_hostname is on (as Python does).
   void set_verify_mode(VerifyMode mode);
   /// check_hostname says whether client connections verify the server's
   /// name against server_hostname during the handshake (in OpenSSL).
-  [[nodiscard]] bool check_hostname() const noexcept;
+  [[nodiscard]] bool check_hostname() const;
   /// set_check_hostname turns it on or off; turning it on while verify_mode
   /// is CERT_NONE raises verify_mode to CERT_REQUIRED, as Python does.
   void set_check_hostname(bool on);
   /// verify_flags is Python's SSLContext.verify_flags (X509_V_FLAG_*).
-  [[nodiscard]] VerifyFlags verify_flags() const noexcept;
+  [[nodiscard]] VerifyFlags verify_flags() const;
   void set_verify_flags(VerifyFlags flags);
 
   /// set_verify is pyOpenSSL's: sets the SSL_VERIFY_* mode and an optional
   /// callback that can override each verdict.
   void set_verify(VerifyPeer mode, VerifyCallback callback = {});
   /// get_verify_mode is pyOpenSSL's view of the mode (SSL_VERIFY_* bits).
-  [[nodiscard]] VerifyPeer get_verify_mode() const noexcept;
+  [[nodiscard]] VerifyPeer get_verify_mode() const;
   void set_verify_depth(int depth);
-  [[nodiscard]] int get_verify_depth() const noexcept;
+  [[nodiscard]] int get_verify_depth() const;
 
   /// load_verify_locations adds trusted CAs (and CRLs) from any of a file, a
   /// directory, PEM text and DER bytes. Throws ValueError when all are empty,
@@ -197,8 +255,6 @@ class SSLPP_API Context {
   [[nodiscard]] CertStoreStats cert_store_stats() const;
   /// load_default_certs trusts the system's default CA store (Python's).
   void load_default_certs(Purpose purpose = Purpose::SERVER_AUTH);
-  /// set_default_verify_paths is pyOpenSSL's name for the same thing.
-  void set_default_verify_paths();
 
   // -- Own certificate and key ---------------------------------------------
 
@@ -226,17 +282,17 @@ class SSLPP_API Context {
   // -- Protocol settings ----------------------------------------------------
 
   /// options is the current SSL_OP_* set.
-  [[nodiscard]] Options options() const noexcept;
+  [[nodiscard]] Options options() const;
   /// set_options adds `options` (pyOpenSSL's semantics; nothing is cleared)
   /// and returns the new set.
-  Options set_options(Options options) noexcept;
+  Options set_options(Options options);
   /// clear_options removes `options` and returns the new set. Python's
   /// `ctx.options &= ~X` is clear_options(X).
-  Options clear_options(Options options) noexcept;
+  Options clear_options(Options options);
   /// minimum_version / maximum_version are Python's properties;
   /// MINIMUM_SUPPORTED / MAXIMUM_SUPPORTED mean no bound.
-  [[nodiscard]] TLSVersion minimum_version() const noexcept;
-  [[nodiscard]] TLSVersion maximum_version() const noexcept;
+  [[nodiscard]] TLSVersion minimum_version() const;
+  [[nodiscard]] TLSVersion maximum_version() const;
   /// set_minimum_version / set_maximum_version throw NotSupportedError for a
   /// version this OpenSSL lacks (SSLv3) and ValueError for a magic value
   /// on the wrong side.
@@ -245,8 +301,6 @@ class SSLPP_API Context {
   /// set_ciphers sets the TLS 1.2-and-below cipher list (OpenSSL syntax).
   /// Throws SSLError ("No cipher can be selected") when nothing matches.
   void set_ciphers(std::string_view ciphers);
-  /// set_cipher_list is pyOpenSSL's name for set_ciphers.
-  void set_cipher_list(std::string_view ciphers) { set_ciphers(ciphers); }
   /// set_ciphersuites sets the TLS 1.3 suites (OpenSSL syntax).
   void set_ciphersuites(std::string_view suites);
   /// get_ciphers lists the enabled ciphers in preference order.
@@ -259,10 +313,10 @@ class SSLPP_API Context {
   /// back to the heap (SSL_MODE_RELEASE_BUFFERS). On by default: an idle
   /// connection then holds about 34 KB less, at the price of OpenSSL
   /// allocating a record buffer again for each burst of traffic.
-  [[nodiscard]] bool release_buffers() const noexcept;
+  [[nodiscard]] bool release_buffers() const;
   /// set_release_buffers turns it off (buffers stay allocated: no allocation
   /// per burst) or back on. Affects connections made afterwards.
-  void set_release_buffers(bool on) noexcept;
+  void set_release_buffers(bool on);
   /// keylog_filename is the NSS key log file, empty when off.
   [[nodiscard]] std::filesystem::path keylog_filename() const;
   /// set_keylog_filename appends key log lines to `file` (empty: off).
@@ -300,7 +354,7 @@ class SSLPP_API Context {
   /// clients, TLS 1.3 handshakes then ask for no certificate during the
   /// handshake, so CERT_REQUIRED is only enforced once
   /// verify_client_post_handshake has been answered (as in Python).
-  [[nodiscard]] bool post_handshake_auth() const noexcept;
+  [[nodiscard]] bool post_handshake_auth() const;
   void set_post_handshake_auth(bool on);
 
   // -- Sessions ----------------------------------------------------------------
@@ -317,11 +371,11 @@ class SSLPP_API Context {
   /// as the seed documents (OpenSSL 3 alone would use 7200 s). set_timeout
   /// returns the previous one; ValueError outside 1 s .. 7 days (OpenSSL
   /// would read 0 as two hours).
-  [[nodiscard]] std::chrono::seconds get_timeout() const noexcept;
+  [[nodiscard]] std::chrono::seconds get_timeout() const;
   std::chrono::seconds set_timeout(std::chrono::seconds timeout);
   /// num_tickets is how many TLS 1.3 session tickets a server sends after
   /// the handshake (default 2). Throws ValueError on a client-only context.
-  [[nodiscard]] std::size_t num_tickets() const noexcept;
+  [[nodiscard]] std::size_t num_tickets() const;
   void set_num_tickets(std::size_t n);
   /// session_ticket_keys are the 80 bytes of key material that seal
   /// session tickets. Servers (or contexts) that share them resume each
@@ -330,7 +384,7 @@ class SSLPP_API Context {
   /// set_session_ticket_keys throws ValueError unless `keys` is 80 bytes.
   void set_session_ticket_keys(std::span<const std::byte> keys);
   /// session_stats are the context's session cache counters.
-  [[nodiscard]] SessionStats session_stats() const noexcept;
+  [[nodiscard]] SessionStats session_stats() const;
 
   // -- Key exchange --------------------------------------------------------------
 
@@ -339,8 +393,6 @@ class SSLPP_API Context {
   /// server does not negotiate DHE. Throws OSError for an unreadable file,
   /// SSLError when it holds no parameters.
   void load_tmp_dh(const std::filesystem::path& dhfile);
-  /// load_dh_params is Python's name for load_tmp_dh.
-  void load_dh_params(const std::filesystem::path& dhfile) { load_tmp_dh(dhfile); }
   /// set_ecdh_curve restricts key exchange to the named group ("prime256v1",
   /// "secp384r1", "X25519", ...). Throws ValueError for an unknown name.
   void set_ecdh_curve(std::string_view curve_name);
@@ -348,47 +400,44 @@ class SSLPP_API Context {
   // -- Application data -----------------------------------------------------
 
   void set_app_data(std::any data);
-  [[nodiscard]] const std::any& get_app_data() const noexcept;
+  [[nodiscard]] const std::any& get_app_data() const;
 
   // -- Connections ------------------------------------------------------------
 
   /// wrap_bio makes a sans-IO connection over memory buffers (Python's
-  /// wrap_bio / SSLObject). For a client, `server_hostname` is sent as SNI
-  /// (unless it is an IP address) and, with check_hostname, verified.
-  /// `session` is offered for resumption. Throws ValueError for a server
-  /// connection from a PROTOCOL_TLS_CLIENT context (and the reverse), an
-  /// empty hostname or one starting with '.', or check_hostname without a
-  /// server_hostname.
-  [[nodiscard]] Connection wrap_bio(bool server_side = false,
-                                    std::optional<std::string_view> server_hostname = std::nullopt,
-                                    const Session* session = nullptr) const;
+  /// wrap_bio / SSLObject). Throws ValueError, before any I/O: for a server
+  /// connection from a PROTOCOL_TLS_CLIENT context (and the reverse); for a
+  /// server_hostname on a server, or one that is empty or starts with '.';
+  /// for check_hostname without a server_hostname; for a session made by
+  /// another context or for another server name.
+  [[nodiscard]] Connection wrap_bio(const ConnectionOptions& options = {}) const;
 
   /// wrap_socket is Python's: TLS over `sock`, which the SSLSocket then
-  /// owns. A client sends `server_hostname` as SNI and, with
-  /// check_hostname, verifies it. If the socket is connected and
-  /// do_handshake_on_connect is true the handshake runs now (per the
-  /// socket's timeout); for an unconnected socket it runs after connect().
-  /// With suppress_ragged_eofs, an abrupt close reads as end of stream;
-  /// without, as SSLEOFError. Throws what wrap_bio throws, ValueError for
-  /// a handshake-on-connect on a non-blocking socket, and the handshake's
-  /// errors. Defined in ssl_socket.hpp's source; include <sslpp/ssl_socket.hpp>.
-  [[nodiscard]] SSLSocket wrap_socket(Socket sock, bool server_side = false, bool do_handshake_on_connect = true,
-                                      bool suppress_ragged_eofs = true,
-                                      std::optional<std::string_view> server_hostname = std::nullopt,
-                                      const Session* session = nullptr) const;
+  /// owns. If the socket is connected and do_handshake_on_connect is set,
+  /// the handshake runs now (per the socket's timeout); for an unconnected
+  /// socket it runs after connect(). Throws what wrap_bio throws, ValueError
+  /// for a handshake-on-connect on a non-blocking socket, and the
+  /// handshake's errors. Defined beside SSLSocket: include
+  /// <sslpp/ssl_socket.hpp>.
+  [[nodiscard]] SSLSocket wrap_socket(Socket sock, const SSLSocketOptions& options = {}) const;
 
   /// native_handle is the borrowed SSL_CTX*, an escape hatch.
   [[nodiscard]] SSL_CTX* native_handle() const noexcept;
 
+  /// Two handles are equal when they refer to the same context.
   friend bool operator==(const Context& a, const Context& b) noexcept { return a.state_ == b.state_; }
 
  private:
   friend class Connection;
+  friend class compat::ContextNames;
   explicit Context(std::shared_ptr<detail::context_state> state) noexcept : state_(std::move(state)) {}
+  // state is the context's state; ValueError on a moved-from Context.
+  [[nodiscard]] detail::context_state& state() const;
+  [[nodiscard]] const std::shared_ptr<detail::context_state>& shared_state() const;
   // configure gives a new connection its role, peer name and session, with
   // the checks wrap_bio and wrap_socket share.
   void configure(Connection& conn, bool server_side, std::optional<std::string_view> server_hostname,
-                 const Session* session) const;
+                 const std::optional<Session>& session) const;
   std::shared_ptr<detail::context_state> state_;
 };
 

@@ -220,13 +220,6 @@ class SSLPP_API ValueError : public std::invalid_argument {
   std::error_code code_;
 };
 
-// pyOpenSSL's names for the same types.
-using Error = SSLError;
-using ZeroReturnError = SSLZeroReturnError;
-using WantReadError = SSLWantReadError;
-using WantWriteError = SSLWantWriteError;
-using SysCallError = SSLSyscallError;
-
 /// throw_error throws the exception type that Python would raise for `info`.
 [[noreturn]] SSLPP_API void throw_error(ErrorInfo info);
 

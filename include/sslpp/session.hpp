@@ -16,6 +16,10 @@ typedef struct ssl_session_st SSL_SESSION;
 
 namespace sslpp {
 
+namespace detail {
+struct session_origin;
+}
+
 /// Session is a TLS session a client can offer on a later connection to
 /// resume it (Python's SSLSession). It holds the OpenSSL session by reference:
 /// passing it on never re-encodes it. Copies share the same session.
@@ -41,8 +45,13 @@ class SSLPP_API Session {
   struct free_session {
     void operator()(SSL_SESSION* p) const noexcept;
   };
+  friend class Connection;
   explicit Session(SSL_SESSION* owned) noexcept : session_(owned, free_session{}) {}
   std::shared_ptr<SSL_SESSION> session_;
+  // Where a client connection made it (Connection::session), so that
+  // set_session can refuse it elsewhere. Kept in the handle, not in the
+  // shared SSL_SESSION: a getter never writes to what other threads read.
+  std::shared_ptr<const detail::session_origin> origin_;
 };
 
 }  // namespace sslpp

@@ -38,14 +38,14 @@ namespace sslpp {
 /// mean the same here; connection() reaches the rest.
 ///
 ///     sslpp::Context ctx = sslpp::create_default_context();
-///     sslpp::SSLSocket s = ctx.wrap_socket(sslpp::create_connection("example.com", 443),
-///                                          false, true, true, "example.com");
+///     sslpp::SSLSocket s = sslpp::connect(ctx, "example.com", 443, std::chrono::seconds(10));
 ///     std::cout << *s.version();
 ///
-/// Move-only. One thread at a time.
+/// Move-only. One thread at a time. A process using it need not ignore
+/// SIGPIPE: no write raises it, kernel TLS included.
 class SSLStream;
 
-class SSLPP_API SSLSocket {
+class SSLPP_API SSLSocket : public compat::SSLSocketNames {
  public:
   SSLSocket(SSLSocket&&) noexcept = default;
   SSLSocket& operator=(SSLSocket&&) noexcept = default;
@@ -78,9 +78,8 @@ class SSLPP_API SSLSocket {
   void settimeout(Timeout timeout) { sock_.settimeout(timeout); }
   void setblocking(bool blocking) { sock_.setblocking(blocking); }
   /// shutdown shuts down the TCP socket (Python's SSLSocket.shutdown(how));
-  /// no close_notify is sent. sock_shutdown is pyOpenSSL's name.
+  /// no close_notify is sent.
   void shutdown(int how) { sock_.shutdown(how); }
-  void sock_shutdown(int how) { sock_.shutdown(how); }
 
   // -- TLS: exception-free forms -------------------------------------------
 
@@ -105,12 +104,8 @@ class SSLPP_API SSLSocket {
   /// is on (otherwise SSLEOFError).
   std::size_t read(std::span<std::byte> out);
   std::string read(std::size_t len = 1024);
-  std::string recv(std::size_t bufsize) { return read(bufsize); }
-  std::size_t recv_into(std::span<std::byte> buffer) { return read(buffer); }
   std::size_t write(std::span<const std::byte> data);
   std::size_t write(std::string_view data) { return write(std::as_bytes(std::span(data))); }
-  std::size_t send(std::span<const std::byte> data) { return write(data); }
-  std::size_t send(std::string_view data) { return write(data); }
   void sendall(std::span<const std::byte> data);
   void sendall(std::string_view data) { sendall(std::as_bytes(std::span(data))); }
   /// sendfile sends `count` bytes (all when nullopt) of `file` from
@@ -124,9 +119,12 @@ class SSLPP_API SSLSocket {
   /// ktls_send is true when the kernel encrypts what this socket sends.
   [[nodiscard]] bool ktls_send() const noexcept;
   /// unwrap performs the close_notify exchange, waiting for the peer's as
-  /// the timeout says (TimeoutError when it does not come in time), and
-  /// returns the plain socket (this SSLSocket is left closed).
+  /// the timeout says, and on a blocking socket at most
+  /// unwrap_blocking_limit (a peer may never send one): TimeoutError when
+  /// it does not come in time. Returns the plain socket (this SSLSocket is
+  /// left closed).
   Socket unwrap();
+  static constexpr std::chrono::seconds unwrap_blocking_limit{30};
 
   // -- TLS state (Connection's, see there) ------------------------------------
 
@@ -159,10 +157,14 @@ class SSLPP_API SSLSocket {
 
  private:
   friend class Context;
-  SSLSocket(const Context& context, Socket sock, bool server_side, bool do_handshake_on_connect,
-            bool suppress_ragged_eofs);
+  friend class compat::SSLSocketNames;
+  SSLSocket(const Context& context, Socket sock, const SSLSocketOptions& options);
   template <typename Op>
-  io_result drive(std::error_code& ec, Op&& op) noexcept;
+  io_result drive(std::error_code& ec, Op&& op, Timeout timeout) noexcept;
+  template <typename Op>
+  io_result drive(std::error_code& ec, Op&& op) noexcept {
+    return drive(ec, static_cast<Op&&>(op), sock_.gettimeout());
+  }
   [[noreturn]] void raise(io_result r, const std::error_code& ec, const char* operation) const;
   void end_tls() noexcept;
 
@@ -172,6 +174,20 @@ class SSLPP_API SSLSocket {
   bool do_handshake_on_connect_ = true;
   bool suppress_ragged_eofs_ = true;
 };
+
+/// connect is the verified client in one call: connects to (host, port)
+/// within `timeout` (nullopt: no limit), wraps the socket with `context`,
+/// sending and checking `host` as the server's name, and completes the
+/// handshake. The socket keeps `timeout` for later calls. Throws ValueError
+/// for a context that would not verify the server (not CERT_REQUIRED, or
+/// check_hostname off: use wrap_socket for that, by name), and what
+/// create_connection and the handshake throw (gaierror, TimeoutError,
+/// SSLCertVerificationError, ...).
+///
+///     sslpp::Context ctx = sslpp::create_default_context();
+///     sslpp::SSLSocket s = sslpp::connect(ctx, "example.com", 443, std::chrono::seconds(10));
+SSLPP_API SSLSocket connect(const Context& context, std::string_view host, std::uint16_t port,
+                            Timeout timeout = std::nullopt);
 
 /// get_server_certificate is Python's: connects to (host, port), and
 /// returns the certificate the server presents, as PEM. Without `ca_certs`

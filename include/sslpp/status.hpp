@@ -31,6 +31,10 @@ enum class io_status {
 struct io_result {
   io_status status = io_status::ok;
   std::size_t bytes = 0;
+  /// output_pending is true when ciphertext waits for the driver to send it
+  /// (Connection over memory buffers: take it with bio_read or
+  /// peek_output/consume_output). Set by every call, so a driver never polls.
+  bool output_pending = false;
 
   /// ok() is true when status is io_status::ok.
   [[nodiscard]] constexpr bool ok() const noexcept { return status == io_status::ok; }

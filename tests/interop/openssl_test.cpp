@@ -41,7 +41,7 @@ struct ClientSide {
 
   ClientSide(Context context, std::uint16_t port, std::string_view hostname = "localhost")
       : ctx(std::move(context)),
-        conn(ctx.wrap_bio(false, hostname)),
+        conn(ctx.wrap_bio({.server_hostname = hostname})),
         fd(connect_or_throw(port)),
         driver(conn, fd.get()) {}
 
@@ -104,7 +104,7 @@ TEST(OpenSSLServer, Tls12ByOurMaximumVersionWithAnRsaKey) {
   SServer s = start_s_server(pki().server_rsa, {"-rev"});
   Context ctx = test::client_context();
   ctx.set_maximum_version(TLSVersion::TLSv1_2);
-  ClientSide c(ctx, s.port);
+  ClientSide c(ctx.share(), s.port);
   const DriveResult hs = c.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *s.proc);
   EXPECT_EQ(c.conn.version(), "TLSv1.2");
@@ -180,7 +180,7 @@ TEST(OpenSSLServer, PresentsAClientCertificateToVerifyingServer) {
                                             "-rev"});
   Context ctx = test::client_context();
   ctx.load_cert_chain(pki().client.cert, pki().client.key);
-  ClientSide c(ctx, s.port);
+  ClientSide c(ctx.share(), s.port);
   const DriveResult hs = c.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *s.proc);
   // In TLS 1.3 the server judges our certificate after our handshake ends;
@@ -225,7 +225,7 @@ TEST(OpenSSLServer, AlpnFollowsTheServersPreference) {
   SServer s = start_s_server(pki().server, {"-alpn", "h2,http/1.1", "-rev"});
   Context ctx = test::client_context();
   ctx.set_alpn_protocols({"http/1.1", "h2"});
-  ClientSide c(ctx, s.port);
+  ClientSide c(ctx.share(), s.port);
   const DriveResult hs = c.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *s.proc);
   EXPECT_EQ(c.conn.selected_alpn_protocol(), "h2");
@@ -237,7 +237,7 @@ TEST(OpenSSLServer, AlpnWithoutOverlapIsAFatalAlert) {
   SServer s = start_s_server(pki().server, {"-alpn", "h2", "-rev"});
   Context ctx = test::client_context();
   ctx.set_alpn_protocols({"spdy/3"});
-  ClientSide c(ctx, s.port);
+  ClientSide c(ctx.share(), s.port);
   const DriveResult hs = c.driver.handshake();
   ASSERT_EQ(hs.status, io_status::error) << explain(hs, c.conn, *s.proc);
   EXPECT_EQ(c.conn.last_error().reason, "TLSV1_ALERT_NO_APPLICATION_PROTOCOL") << c.conn.last_error().message;
@@ -306,7 +306,7 @@ struct SClient {
   Fd fd;
   std::unique_ptr<SocketDriver> driver;
 
-  SClient(Context context, const std::vector<std::string>& extra) : ctx(std::move(context)), conn(ctx.wrap_bio(true)) {
+  SClient(Context context, const std::vector<std::string>& extra) : ctx(std::move(context)), conn(ctx.wrap_bio({.server_side = true})) {
     std::vector<std::string> argv = {SSLPP_OPENSSL, "s_client", "-connect",
                                      "127.0.0.1:" + std::to_string(listener.port)};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -362,7 +362,7 @@ TEST(OpenSSLClient, Tls13ClientVerifiesUsAndDataFlowsBothWays) {
 TEST(OpenSSLClient, Tls12ByOurMaximumVersion) {
   Context ctx = test::server_context();
   ctx.set_maximum_version(TLSVersion::TLSv1_2);
-  SClient c(ctx, verifying_s_client_args());
+  SClient c(ctx.share(), verifying_s_client_args());
   const DriveResult hs = c.driver->handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *c.proc);
   EXPECT_EQ(c.conn.version(), "TLSv1.2");
@@ -425,7 +425,7 @@ TEST(OpenSSLClient, AlpnIsChosenByUs) {
   ctx.set_alpn_protocols({"h2", "http/1.1"});
   std::vector<std::string> args = verifying_s_client_args();
   args.insert(args.end(), {"-alpn", "http/1.1,spdy/3"});
-  SClient c(ctx, args);
+  SClient c(ctx.share(), args);
   const DriveResult hs = c.driver->handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *c.proc);
   EXPECT_EQ(c.conn.selected_alpn_protocol(), "http/1.1");

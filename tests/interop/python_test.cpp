@@ -237,7 +237,7 @@ struct Client {
   SocketDriver driver;
 
   Client(Context context, std::uint16_t port)
-      : ctx(std::move(context)), conn(ctx.wrap_bio(false, "localhost")), fd(test::tcp_connect(port)),
+      : ctx(std::move(context)), conn(ctx.wrap_bio({.server_hostname = "localhost"})), fd(test::tcp_connect(port)),
         driver(conn, fd.get()) {}
 };
 
@@ -291,7 +291,7 @@ TEST(PythonServer, AlpnAgreesWithPython) {
   PythonServer py("1.3", "h2,http/1.1", "clean");
   Context ctx = test::client_context();
   ctx.set_alpn_protocols({"spdy/3", "http/1.1"});
-  Client c(ctx, py.port);
+  Client c(ctx.share(), py.port);
   const DriveResult hs = c.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *py.proc);
   EXPECT_EQ(c.conn.selected_alpn_protocol(), "http/1.1");
@@ -364,7 +364,7 @@ struct PythonClient {
   std::unique_ptr<SocketDriver> driver;
 
   PythonClient(Context context, const test::CredentialFiles* cert, const std::string& alpn, const std::string& mode)
-      : ctx(std::move(context)), conn(ctx.wrap_bio(true)) {
+      : ctx(std::move(context)), conn(ctx.wrap_bio({.server_side = true})) {
     proc = std::make_unique<Subprocess>(std::vector<std::string>{
         SSLPP_PYTHON3, "-c", python_client, std::to_string(listener.port), path(pki().ca_file),
         cert != nullptr ? path(cert->cert) : "", cert != nullptr ? path(cert->key) : "", alpn, mode});
@@ -411,7 +411,7 @@ TEST_P(PythonClientVersions, PythonSeesWhatWeNegotiated) {
   if (std::string(vc.python_version) == "1.2") {
     ctx.set_maximum_version(TLSVersion::TLSv1_2);
   }
-  PythonClient py(ctx, nullptr, "", "clean");
+  PythonClient py(ctx.share(), nullptr, "", "clean");
   const DriveResult hs = py.driver->handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, py.conn, *py.proc);
   py.serve();
@@ -465,7 +465,7 @@ TEST(PythonClient, ClientWithoutCertificateIsRefused) {
 TEST(PythonClient, AlpnIsChosenByUs) {
   Context ctx = test::server_context();
   ctx.set_alpn_protocols({"h2", "http/1.1"});
-  PythonClient py(ctx, nullptr, "spdy/3,http/1.1", "clean");
+  PythonClient py(ctx.share(), nullptr, "spdy/3,http/1.1", "clean");
   const DriveResult hs = py.driver->handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, py.conn, *py.proc);
   EXPECT_EQ(py.conn.selected_alpn_protocol(), "http/1.1");
@@ -634,7 +634,7 @@ struct PipePeer {
 
 void sans_io_exchange(Context server_ctx, const std::string& expected_version) {
   Subprocess proc({SSLPP_PYTHON3, "-c", python_sans_io, path(pki().ca_file), "clean"});
-  Connection server = server_ctx.wrap_bio(true);
+  Connection server = server_ctx.wrap_bio({.server_side = true});
   PipePeer peer{server, proc, {}};
   std::error_code ec;
 
@@ -677,13 +677,13 @@ TEST(PythonSansIO, SSLObjectTalksToConnectionTls13) { sans_io_exchange(test::ser
 TEST(PythonSansIO, SSLObjectTalksToConnectionTls12) {
   Context ctx = test::server_context();
   ctx.set_maximum_version(TLSVersion::TLSv1_2);
-  sans_io_exchange(ctx, "TLSv1.2");
+  sans_io_exchange(ctx.share(), "TLSv1.2");
 }
 
 TEST(PythonSansIO, SSLObjectEndingWithoutCloseNotifyIsTruncation) {
   Subprocess proc({SSLPP_PYTHON3, "-c", python_sans_io, path(pki().ca_file), "abort"});
   Context ctx = test::server_context();
-  Connection server = ctx.wrap_bio(true);
+  Connection server = ctx.wrap_bio({.server_side = true});
   PipePeer peer{server, proc, {}};
   std::error_code ec;
   ASSERT_TRUE(peer.drive([&](std::error_code& e) { return server.do_handshake(e); }, ec).ok()) << proc.describe();

@@ -103,8 +103,8 @@ TEST(CallbacksInterop, ServernameCallbackThatThrowsReachesTheServer) {
   front.set_tlsext_servername_callback([](Connection&) { throw std::runtime_error("no such tenant"); });
   // Through the sans-IO form, the exception itself comes back.
   Context client = test::client_context();
-  Connection c = client.wrap_bio(false, "default.test");
-  Connection s = front.wrap_bio(true);
+  Connection c = client.wrap_bio({.server_hostname = "default.test"});
+  Connection s = front.wrap_bio({.server_side = true});
   try {
     (void)test::handshake(c, s);
     s.do_handshake();
@@ -136,8 +136,7 @@ TEST(CallbacksInterop, VerifyCallbackOverridesAFailureAgainstSServer) {
     calls.push_back({errnum, depth, ok, cert.subject_name()});
     return true;
   });
-  SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", peer.port, std::chrono::duration<double>(5)), false,
-                                true, true, "localhost");
+  SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", peer.port, std::chrono::duration<double>(5)), {.server_hostname = "localhost"});
   s.sendall("abc\n");
   EXPECT_EQ(s.read(4), "cba\n");
   ASSERT_FALSE(calls.empty());
@@ -173,8 +172,7 @@ TEST(CallbacksInterop, VerifyCallbackRejectsAValidChainFromPython) {
   });
   try {
     (void)ctx.wrap_socket(create_connection("127.0.0.1", static_cast<std::uint16_t>(std::stoi(*port_line)),
-                                            std::chrono::duration<double>(5)),
-                          false, true, true, "localhost");
+                                            std::chrono::duration<double>(5)), {.server_hostname = "localhost"});
     FAIL() << "the handshake should have failed";
   } catch (const SSLCertVerificationError& e) {
     EXPECT_EQ(e.verify_code(), X509_V_ERR_APPLICATION_VERIFICATION);
@@ -190,8 +188,7 @@ TEST(CallbacksInterop, InfoCallbackSeesTheHandshakeStatesInOrder) {
   Context ctx = test::client_context();
   std::vector<std::pair<InfoWhere, std::string>> events;
   ctx.set_info_callback([&](Connection& conn, InfoWhere where, int) { events.emplace_back(where, conn.state_string()); });
-  SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", peer.port, std::chrono::duration<double>(5)), false,
-                                true, true, "localhost");
+  SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", peer.port, std::chrono::duration<double>(5)), {.server_hostname = "localhost"});
   s.sendall("ping\n");
   EXPECT_EQ(s.read(5), "gnip\n");
   ASSERT_GE(events.size(), 4u);
@@ -222,8 +219,8 @@ TEST(Callbacks, InfoCallbackRecordsATls12Renegotiation) {
     }
   });
   Context server = test::server_context();
-  Connection c = client.wrap_bio(false, "localhost");
-  Connection s = server.wrap_bio(true);
+  Connection c = client.wrap_bio({.server_hostname = "localhost"});
+  Connection s = server.wrap_bio({.server_side = true});
   ASSERT_TRUE(test::handshake(c, s).ok());
   EXPECT_EQ(starts, 1);
   EXPECT_EQ(dones, 1);
@@ -266,8 +263,8 @@ TEST(Callbacks, InfoCallbackThatThrowsFailsTheCall) {
     }
   });
   Context client = test::client_context();
-  Connection c = client.wrap_bio(false, "localhost");
-  Connection s = server.wrap_bio(true);
+  Connection c = client.wrap_bio({.server_hostname = "localhost"});
+  Connection s = server.wrap_bio({.server_side = true});
   const auto r = test::handshake(c, s);
   EXPECT_FALSE(r.server.ok());
   EXPECT_EQ(r.server_ec, errc::callback_failed);
@@ -305,8 +302,8 @@ TEST(Callbacks, InfoCallbackThatThrowsDuringShutdownFailsIt) {
     }
   });
   Context server = test::server_context();
-  Connection c = client.wrap_bio(false, "localhost");
-  Connection s = server.wrap_bio(true);
+  Connection c = client.wrap_bio({.server_hostname = "localhost"});
+  Connection s = server.wrap_bio({.server_side = true});
   ASSERT_TRUE(test::handshake(c, s).ok());
   armed = true;
   EXPECT_THROW(c.shutdown(), std::logic_error);
@@ -318,8 +315,8 @@ TEST(Callbacks, AlpnSelectCallbackNoneAndUnofferedAnswers) {
     server.set_alpn_select_callback([answer](Connection&, const std::vector<std::string>&) { return answer; });
     Context client = test::client_context();
     client.set_alpn_protocols({"a", "b"});
-    Connection c = client.wrap_bio(false, "localhost");
-    Connection s = server.wrap_bio(true);
+    Connection c = client.wrap_bio({.server_hostname = "localhost"});
+    Connection s = server.wrap_bio({.server_side = true});
     const auto r = test::handshake(c, s);
     return std::make_pair(r.ok(), c.selected_alpn_protocol());
   };
@@ -370,16 +367,16 @@ TEST(CallbacksInterop, ClientCaListReachesOpensslClient) {
 
   // set_client_ca_list replaces the list.
   server.set_client_ca_list({pki().other_ca.certificate().subject()});
-  Connection s = server.wrap_bio(true);
+  Connection s = server.wrap_bio({.server_side = true});
   EXPECT_EQ(s.get_client_ca_list(), (std::vector<Name>{pki().other_ca.certificate().subject()}));
   EXPECT_THROW(server.load_client_ca("/nonexistent/ca.pem"), OSError);
   EXPECT_THROW(server.load_client_ca(pki().server.key), SSLError);  // no certificate in it
-  EXPECT_EQ(server.wrap_bio(true).get_client_ca_list().size(), 1u);  // unchanged by the failures
+  EXPECT_EQ(server.wrap_bio({.server_side = true}).get_client_ca_list().size(), 1u);  // unchanged by the failures
   // load_client_ca replaces the list, one name per CA however often listed.
   const auto twice = pki().dir / "ca-twice.pem";
   test::write_text(twice, pki().ca.certificate().pem() + pki().ca.certificate().pem());
   server.load_client_ca(twice);
-  EXPECT_EQ(server.wrap_bio(true).get_client_ca_list(), (std::vector<Name>{pki().ca.certificate().subject()}));
+  EXPECT_EQ(server.wrap_bio({.server_side = true}).get_client_ca_list(), (std::vector<Name>{pki().ca.certificate().subject()}));
 }
 
 TEST(Callbacks, DhParametersEnableDheSuites) {
@@ -391,8 +388,8 @@ TEST(Callbacks, DhParametersEnableDheSuites) {
     Context client = test::client_context();
     client.set_maximum_version(TLSVersion::TLSv1_2);
     client.set_ciphers("DHE-RSA-AES128-GCM-SHA256");
-    Connection c = client.wrap_bio(false, "localhost");
-    Connection s = server.wrap_bio(true);
+    Connection c = client.wrap_bio({.server_hostname = "localhost"});
+    Connection s = server.wrap_bio({.server_side = true});
     const auto r = test::handshake(c, s);
     return r.ok() ? c.cipher()->name : std::string("failed");
   };
@@ -410,8 +407,8 @@ TEST(Callbacks, EcdhCurveChoosesTheGroup) {
   Context server = test::server_context();
   server.set_ecdh_curve("secp384r1");
   Context client = test::client_context();
-  Connection c = client.wrap_bio(false, "localhost");
-  Connection s = server.wrap_bio(true);
+  Connection c = client.wrap_bio({.server_hostname = "localhost"});
+  Connection s = server.wrap_bio({.server_side = true});
   ASSERT_TRUE(test::handshake(c, s).ok());
   EXPECT_EQ(::SSL_get_negotiated_group(s.native_handle()), NID_secp384r1);
   EXPECT_THROW(server.set_ecdh_curve("no-such-curve"), ValueError);
@@ -444,15 +441,15 @@ TEST(Callbacks, SetContextKeepsTheOriginalClientVerification) {
   a.set_tlsext_servername_callback([&](Connection& conn) { conn.set_context(b); });
   Context client = test::client_context();
   client.load_cert_chain(pki().client.cert, pki().client.key);
-  Connection c = client.wrap_bio(false, "alpha.test");
-  Connection s = a.wrap_bio(true);
+  Connection c = client.wrap_bio({.server_hostname = "alpha.test"});
+  Connection s = a.wrap_bio({.server_side = true});
   ASSERT_TRUE(test::handshake(c, s).ok());
   EXPECT_GT(a_callback_calls, 0);
   ASSERT_TRUE(s.get_peer_certificate());
   EXPECT_EQ(s.get_peer_certificate()->subject().get("CN"), "client");
   EXPECT_EQ(c.get_peer_certificate()->subject().get("CN"), "alpha.test");
   // set_context is a server's: never on a client, never with an empty Context.
-  Connection other = client.wrap_bio(false, "localhost");
+  Connection other = client.wrap_bio({.server_hostname = "localhost"});
   EXPECT_THROW(other.set_context(b), ValueError);
   Context moved = std::move(b);
   EXPECT_THROW(s.set_context(b), ValueError);  // NOLINT(bugprone-use-after-move): on purpose
@@ -472,7 +469,7 @@ TEST(Callbacks, ServernameHookRefusesASessionMadeForAnotherName) {
     }
     c.set_tlsext_host_name(name);
     c.set_connect_state();
-    Connection s = server.wrap_bio(true);
+    Connection s = server.wrap_bio({.server_side = true});
     const bool ok = test::handshake(c, s).ok();
     std::optional<Session> session;
     if (ok) {

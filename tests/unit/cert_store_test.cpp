@@ -28,8 +28,8 @@ using test::pki;
 
 bool connects(Context& client) {
   Context server = test::server_context();
-  Connection c = client.wrap_bio(false, "localhost");
-  Connection s = server.wrap_bio(true);
+  Connection c = client.wrap_bio({.server_hostname = "localhost"});
+  Connection s = server.wrap_bio({.server_side = true});
   return test::handshake(c, s).ok();
 }
 
@@ -87,8 +87,8 @@ long verify_code_with(VerifyFlags flags, const std::string& crl, bool crl_in_caf
     }
   }
   Context server = test::server_context();
-  Connection c = client.wrap_bio(false, "localhost");
-  Connection s = server.wrap_bio(true);
+  Connection c = client.wrap_bio({.server_hostname = "localhost"});
+  Connection s = server.wrap_bio({.server_side = true});
   return test::handshake(c, s).ok() ? 0 : c.last_error().verify_code;
 }
 
@@ -244,8 +244,8 @@ TEST(CertStoreVerify, FailuresLookLikeTheHandshakes) {
   // The same failure through a handshake and through verify: one error.
   Context client = test::client_context();
   Context server = test::server_context(&pki().wrong_name);
-  Connection c = client.wrap_bio(false, "localhost");
-  Connection s = server.wrap_bio(true);
+  Connection c = client.wrap_bio({.server_hostname = "localhost"});
+  Connection s = server.wrap_bio({.server_side = true});
   ASSERT_FALSE(test::handshake(c, s).ok());
   const ErrorInfo& handshake = c.last_error();
   try {

@@ -70,12 +70,12 @@ struct Pair {
 
   explicit Pair(bool tls12 = false) : client(make_client(client_ctx)), server(make_server(server_ctx, tls12)) {}
 
-  static Connection make_client(const Context& ctx) { return ctx.wrap_bio(false, "localhost"); }
+  static Connection make_client(const Context& ctx) { return ctx.wrap_bio({.server_hostname = "localhost"}); }
   static Connection make_server(Context& ctx, bool tls12) {
     if (tls12) {
       ctx.set_maximum_version(TLSVersion::TLSv1_2);
     }
-    return ctx.wrap_bio(true);
+    return ctx.wrap_bio({.server_side = true});
   }
 };
 
@@ -318,12 +318,12 @@ TEST(ConnectionInfo, ExportKeyingMaterialAgreesAndDependsOnItsInputs) {
 
 TEST(ConnectionInfo, CipherListFollowsSetCiphers) {
   Context ctx = test::client_context();
-  const std::vector<std::string> defaults = ctx.wrap_bio(false, "localhost").get_cipher_list();
+  const std::vector<std::string> defaults = ctx.wrap_bio({.server_hostname = "localhost"}).get_cipher_list();
   ASSERT_FALSE(defaults.empty());
   EXPECT_NE(std::find(defaults.begin(), defaults.end(), "TLS_AES_256_GCM_SHA384"), defaults.end());
 
   ctx.set_ciphers("ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256");
-  const std::vector<std::string> list = ctx.wrap_bio(false, "localhost").get_cipher_list();
+  const std::vector<std::string> list = ctx.wrap_bio({.server_hostname = "localhost"}).get_cipher_list();
   // The TLS 1.3 suites (set_ciphersuites) come first, then our two in our order.
   std::vector<std::string> tls12;
   std::copy_if(list.begin(), list.end(), std::back_inserter(tls12),
@@ -332,7 +332,7 @@ TEST(ConnectionInfo, CipherListFollowsSetCiphers) {
   EXPECT_EQ(list.back(), "ECDHE-ECDSA-AES128-GCM-SHA256");
 
   ctx.set_ciphersuites("TLS_CHACHA20_POLY1305_SHA256");
-  EXPECT_EQ(ctx.wrap_bio(false, "localhost").get_cipher_list(),
+  EXPECT_EQ(ctx.wrap_bio({.server_hostname = "localhost"}).get_cipher_list(),
             (std::vector<std::string>{"TLS_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
                                       "ECDHE-ECDSA-AES128-GCM-SHA256"}));
 }
@@ -383,8 +383,8 @@ TEST(ConnectionInfo, ServerFollowsAClientRenegotiationWhenAllowed) {
   Context server_ctx = test::server_context();
   server_ctx.set_maximum_version(TLSVersion::TLSv1_2);
   server_ctx.set_options(OP_ALLOW_CLIENT_RENEGOTIATION);
-  Connection client = client_ctx.wrap_bio(false, "localhost");
-  Connection server = server_ctx.wrap_bio(true);
+  Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
+  Connection server = server_ctx.wrap_bio({.server_side = true});
   ASSERT_TRUE(handshake(client, server).ok());
   const auto first_random = client.client_random();
   client.renegotiate();
@@ -413,7 +413,7 @@ TEST(ConnectionInfo, RenegotiateIsRefusedOnTls13) {
 TEST(ConnectionInfo, RenegotiateIsRefusedWithOpNoRenegotiation) {
   Pair p(true);
   p.server_ctx.set_options(OP_NO_RENEGOTIATION);
-  p.server = p.server_ctx.wrap_bio(true);  // options are copied at SSL_new
+  p.server = p.server_ctx.wrap_bio({.server_side = true});  // options are copied at SSL_new
   ASSERT_TRUE(handshake(p.client, p.server).ok());
   ASSERT_EQ(p.server.version(), "TLSv1.2");
   expect_ssl_error([&] { p.server.renegotiate(); }, "NO_RENEGOTIATION", "OP_NO_RENEGOTIATION");
@@ -459,8 +459,8 @@ TEST(ConnectionInfo, VerifyClientPostHandshakeFetchesTheCertificate) {
   p.client_ctx.load_cert_chain(pki().client.cert, pki().client.key);
   offer_pha(p.client_ctx);
   request_client_certs_later(p.server_ctx);
-  p.client = p.client_ctx.wrap_bio(false, "localhost");
-  p.server = p.server_ctx.wrap_bio(true);
+  p.client = p.client_ctx.wrap_bio({.server_hostname = "localhost"});
+  p.server = p.server_ctx.wrap_bio({.server_side = true});
   ASSERT_TRUE(handshake(p.client, p.server).ok());
   ASSERT_EQ(p.server.version(), "TLSv1.3");
   // VERIFY_POST_HANDSHAKE: nothing was asked during the handshake.
@@ -491,7 +491,7 @@ TEST(ConnectionInfo, VerifyClientPostHandshakeRefusals) {
     Pair p;
     p.client_ctx.load_cert_chain(pki().client.cert, pki().client.key);
     request_client_certs_later(p.server_ctx);
-    p.server = p.server_ctx.wrap_bio(true);
+    p.server = p.server_ctx.wrap_bio({.server_side = true});
     ASSERT_TRUE(handshake(p.client, p.server).ok());
     expect_ssl_error([&] { p.server.verify_client_post_handshake(); }, "EXTENSION_NOT_RECEIVED",
                      "set_post_handshake_auth");
@@ -506,8 +506,8 @@ TEST(ConnectionInfo, VerifyClientPostHandshakeRefusals) {
     p.client_ctx.load_cert_chain(pki().client.cert, pki().client.key);
     offer_pha(p.client_ctx);
     request_client_certs_later(p.server_ctx);
-    p.client = p.client_ctx.wrap_bio(false, "localhost");
-    p.server = p.server_ctx.wrap_bio(true);
+    p.client = p.client_ctx.wrap_bio({.server_hostname = "localhost"});
+    p.server = p.server_ctx.wrap_bio({.server_side = true});
     ASSERT_TRUE(handshake(p.client, p.server).ok());
     expect_ssl_error([&] { p.server.verify_client_post_handshake(); }, "WRONG_SSL_VERSION", "only in TLS 1.3");
     expect_data_flows(p.client, p.server, "after refusal");
@@ -516,7 +516,7 @@ TEST(ConnectionInfo, VerifyClientPostHandshakeRefusals) {
     SCOPED_TRACE("on the client, and before the handshake");
     Pair p;
     offer_pha(p.client_ctx);
-    p.client = p.client_ctx.wrap_bio(false, "localhost");
+    p.client = p.client_ctx.wrap_bio({.server_hostname = "localhost"});
     try {
       p.server.verify_client_post_handshake();
       ADD_FAILURE() << "no throw";
@@ -540,7 +540,7 @@ TEST(ConnectionInfo, VerifyClientPostHandshakeRefusals) {
 // set_tlsext_host_name can send any name.
 Connection sni_client(Context& ctx) {
   ctx.set_check_hostname(false);
-  Connection c = ctx.wrap_bio(false);
+  Connection c = ctx.wrap_bio();
   return c;
 }
 
@@ -569,7 +569,7 @@ TEST(ConnectionInfo, IpAddressesSendNoServerName) {
   for (const char* ip : {"127.0.0.1", "::1"}) {
     SCOPED_TRACE(ip);
     Pair p;
-    p.client = p.client_ctx.wrap_bio(false, ip);
+    p.client = p.client_ctx.wrap_bio({.server_hostname = ip});
     ASSERT_TRUE(handshake(p.client, p.server).ok());  // verified against the IP SAN
     EXPECT_EQ(p.client.get_servername(), std::nullopt);
     EXPECT_EQ(p.server.get_servername(), std::nullopt);
@@ -608,11 +608,11 @@ TEST(ConnectionInfo, ClientReceivesTheServersCaNames) {
     SCOPED_TRACE(tls12 ? "TLS 1.2" : "TLS 1.3");
     Pair p(tls12);
     p.client_ctx.load_cert_chain(pki().client.cert, pki().client.key);
-    p.client = p.client_ctx.wrap_bio(false, "localhost");
+    p.client = p.client_ctx.wrap_bio({.server_hostname = "localhost"});
     p.server_ctx.set_verify_mode(CERT_REQUIRED);
     p.server_ctx.load_verify_locations(pki().ca_file);
     set_client_cas(p.server_ctx, {pki().ca.certificate(), pki().other_ca.certificate()});
-    p.server = p.server_ctx.wrap_bio(true);
+    p.server = p.server_ctx.wrap_bio({.server_side = true});
 
     const std::vector<Name> sent = p.server.get_client_ca_list();
     ASSERT_EQ(sent.size(), 2u);
@@ -629,7 +629,7 @@ TEST(ConnectionInfo, ClientReceivesTheServersCaNames) {
 TEST(ConnectionInfo, NoCertificateRequestMeansNoCaNames) {
   Pair p;
   p.server_ctx.load_client_ca(pki().ca_file);
-  p.server = p.server_ctx.wrap_bio(true);
+  p.server = p.server_ctx.wrap_bio({.server_side = true});
   ASSERT_TRUE(handshake(p.client, p.server).ok());
   EXPECT_EQ(p.server.get_client_ca_list(), std::vector<Name>{pki().ca.certificate().subject()});
   EXPECT_TRUE(p.client.get_client_ca_list().empty());  // CERT_NONE: no request sent
@@ -658,7 +658,7 @@ struct ClientSide {
   }
 };
 
-Connection localhost_client(Context& ctx) { return ctx.wrap_bio(false, "localhost"); }
+Connection localhost_client(Context& ctx) { return ctx.wrap_bio({.server_hostname = "localhost"}); }
 
 // SClient is an sslpp server connection accepted from `openssl s_client`.
 struct SClient {
@@ -669,7 +669,7 @@ struct SClient {
   Fd fd;
   std::unique_ptr<SocketDriver> driver;
 
-  SClient(Context context, const std::vector<std::string>& extra) : ctx(std::move(context)), conn(ctx.wrap_bio(true)) {
+  SClient(Context context, const std::vector<std::string>& extra) : ctx(std::move(context)), conn(ctx.wrap_bio({.server_side = true})) {
     std::vector<std::string> argv = {SSLPP_OPENSSL, "s_client", "-connect",
                                      "127.0.0.1:" + std::to_string(listener.port)};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -764,7 +764,7 @@ TEST(ConnectionInfoInterop, PythonClientFollowsOurRenegotiation) {
   Subprocess py({SSLPP_PYTHON3, "-c", python_line_client, std::to_string(listener.port), path(pki().ca_file)});
   const Fd fd = test::tcp_accept(listener);
   ASSERT_TRUE(fd.valid()) << py.describe();
-  Connection conn = ctx.wrap_bio(true);
+  Connection conn = ctx.wrap_bio({.server_side = true});
   SocketDriver driver(conn, fd.get());
   ASSERT_TRUE(driver.handshake().ok()) << py.describe();
   const auto first_random = conn.server_random();
@@ -828,7 +828,7 @@ TEST(ConnectionInfoInterop, CaNamesFromOpenSSLServer) {
     test::SServer s = start_s_server({version, "-Verify", "1", "-CAfile", path(pki().ca_file), "-rev"});
     Context ctx = test::client_context();
     ctx.load_cert_chain(pki().client.cert, pki().client.key);
-    ClientSide c(ctx, s.port, localhost_client);
+    ClientSide c(ctx.share(), s.port, localhost_client);
     EXPECT_TRUE(c.conn.get_client_ca_list().empty());
     const DriveResult hs = c.driver.handshake();
     ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *s.proc);
@@ -842,7 +842,7 @@ TEST(ConnectionInfoInterop, CaNamesFromOpenSSLServer) {
 TEST(ConnectionInfoInterop, OpenSSLClientAnswersPostHandshakeAuth) {
   Context ctx = test::server_context();
   request_client_certs_later(ctx);
-  SClient c(ctx, {"-tls1_3", "-enable_pha", "-cert", path(pki().client.cert), "-key", path(pki().client.key),
+  SClient c(ctx.share(), {"-tls1_3", "-enable_pha", "-cert", path(pki().client.cert), "-key", path(pki().client.key),
                   "-noservername"});
   ASSERT_TRUE(c.driver->handshake().ok());
   EXPECT_EQ(c.conn.get_peer_certificate(), std::nullopt);

@@ -21,8 +21,8 @@ using test::transfer;
 struct Pair {
   Context client_ctx = test::client_context();
   Context server_ctx = test::server_context();
-  Connection client = client_ctx.wrap_bio(false, "localhost");
-  Connection server = server_ctx.wrap_bio(true);
+  Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
+  Connection server = server_ctx.wrap_bio({.server_side = true});
 };
 
 std::string read_all(Connection& conn) {
@@ -250,8 +250,8 @@ TEST(Connection, PyOpenSSLStyleMemoryConnection) {
 TEST(Connection, SharedCiphersOnTheServerOnly) {
   Context client_ctx = test::client_context();
   Context server_ctx = test::server_context();
-  Connection client = client_ctx.wrap_bio(false, "localhost");
-  Connection server = server_ctx.wrap_bio(true);
+  Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
+  Connection server = server_ctx.wrap_bio({.server_side = true});
   EXPECT_FALSE(server.shared_ciphers());
   ASSERT_TRUE(test::handshake(client, server).ok());
   EXPECT_FALSE(client.shared_ciphers());
@@ -275,8 +275,8 @@ namespace {
 TEST(Connection, ErrorQueueNeverLeaksBetweenCalls) {
   Context client_ctx = test::client_context();
   Context server_ctx = test::server_context(&test::pki().untrusted);
-  Connection client = client_ctx.wrap_bio(false, "localhost");
-  Connection server = server_ctx.wrap_bio(true);
+  Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
+  Connection server = server_ctx.wrap_bio({.server_side = true});
   // A stale entry left by unrelated code on this thread is not blamed on sslpp.
   ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);
   std::error_code ec;
@@ -299,8 +299,8 @@ TEST(Connection, ErrorQueueNeverLeaksBetweenCalls) {
 TEST(Connection, ServerReportsTheClientsAlert) {
   Context client_ctx = test::client_context();
   Context server_ctx = test::server_context(&test::pki().wrong_name);
-  Connection client = client_ctx.wrap_bio(false, "localhost");
-  Connection server = server_ctx.wrap_bio(true);
+  Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
+  Connection server = server_ctx.wrap_bio({.server_side = true});
   const auto r = test::handshake(client, server);
   EXPECT_EQ(r.client.status, io_status::error);
   EXPECT_EQ(r.server.status, io_status::error);
@@ -328,8 +328,8 @@ TEST(Connection, StatusFormKeepsTheCallbacksException) {
     throw std::logic_error("from the callback");
   });
   Context server_ctx = test::server_context();
-  Connection client = client_ctx.wrap_bio(false, "localhost");
-  Connection server = server_ctx.wrap_bio(true);
+  Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
+  Connection server = server_ctx.wrap_bio({.server_side = true});
   const auto r = handshake(client, server);
   EXPECT_EQ(r.client.status, io_status::error);
   EXPECT_EQ(r.client_ec, make_error_code(errc::callback_failed));

@@ -32,8 +32,8 @@ struct Outcome {
 };
 
 Outcome connect(Context& client_ctx, Context& server_ctx, const std::string& hostname = "localhost") {
-  Connection client = client_ctx.wrap_bio(false, hostname);
-  Connection server = server_ctx.wrap_bio(true);
+  Connection client = client_ctx.wrap_bio({.server_hostname = hostname});
+  Connection server = server_ctx.wrap_bio({.server_side = true});
   const auto r = handshake(client, server);
   return {r.ok(), client.last_error().verify_code, client.last_error().message};
 }
@@ -180,8 +180,8 @@ TEST(Context, VerificationFailuresCarryTheirCode) {
   };
   for (const auto& c : cases) {
     Context server = test::server_context(c.creds);
-    Connection cl = client.wrap_bio(false, c.hostname);
-    Connection sv = server.wrap_bio(true);
+    Connection cl = client.wrap_bio({.server_hostname = c.hostname});
+    Connection sv = server.wrap_bio({.server_side = true});
     const auto r = handshake(cl, sv);
     EXPECT_FALSE(r.ok());
     EXPECT_EQ(cl.last_error().verify_code, c.code) << c.hostname;
@@ -240,8 +240,8 @@ TEST(Context, VerifyCallbackExceptionReachesTheCaller) {
     throw std::runtime_error("callback says no");
   });
   Context server = test::server_context();
-  Connection cl = client.wrap_bio(false, "localhost");
-  Connection sv = server.wrap_bio(true);
+  Connection cl = client.wrap_bio({.server_hostname = "localhost"});
+  Connection sv = server.wrap_bio({.server_side = true});
   std::error_code ec;
   cl.do_handshake(ec);
   test::transfer(cl, sv);
@@ -308,8 +308,8 @@ TEST(Context, ConnectionsFromOneContextRunOnManyThreads) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
-        Connection cl = client.wrap_bio(false, "localhost");
-        Connection sv = server.wrap_bio(true);
+        Connection cl = client.wrap_bio({.server_hostname = "localhost"});
+        Connection sv = server.wrap_bio({.server_side = true});
         if (handshake(cl, sv).ok() && cl.write("ping") == 4) {
           test::transfer(cl, sv);
           ok += sv.read(16) == "ping" ? 1 : 0;
@@ -448,8 +448,8 @@ TEST(Context, ChainFileAndExtraChainCert) {
   Context file(PROTOCOL_TLS_SERVER);
   file.use_certificate_chain_file(chain);
   file.use_privatekey(leaf.key);
-  Connection cl = client.wrap_bio(false, "localhost");
-  Connection sv = file.wrap_bio(true);
+  Connection cl = client.wrap_bio({.server_hostname = "localhost"});
+  Connection sv = file.wrap_bio({.server_side = true});
   ASSERT_TRUE(handshake(cl, sv).ok());
   EXPECT_EQ(cl.get_peer_cert_chain().size(), 2u);
 }
@@ -471,8 +471,8 @@ TEST(Context, VersionBounds) {
   Context server = test::server_context();
   server.set_maximum_version(TLSVersion::TLSv1_2);
   EXPECT_EQ(server.maximum_version(), TLSVersion::TLSv1_2);
-  Connection cl = client.wrap_bio(false, "localhost");
-  Connection sv = server.wrap_bio(true);
+  Connection cl = client.wrap_bio({.server_hostname = "localhost"});
+  Connection sv = server.wrap_bio({.server_side = true});
   ASSERT_TRUE(handshake(cl, sv).ok());
   EXPECT_EQ(cl.version(), "TLSv1.2");
 
@@ -511,15 +511,15 @@ TEST(Context, AlpnNegotiation) {
   Context server = test::server_context();
   client.set_alpn_protocols({"h2", "http/1.1"});
   server.set_alpn_protocols({"http/1.1", "h2"});  // the server's preference wins
-  Connection cl = client.wrap_bio(false, "localhost");
-  Connection sv = server.wrap_bio(true);
+  Connection cl = client.wrap_bio({.server_hostname = "localhost"});
+  Connection sv = server.wrap_bio({.server_side = true});
   ASSERT_TRUE(handshake(cl, sv).ok());
   EXPECT_EQ(cl.selected_alpn_protocol(), "http/1.1");
   EXPECT_EQ(sv.selected_alpn_protocol(), "http/1.1");
 
   server.set_alpn_protocols({"imap"});  // nothing in common: no ALPN, no failure
-  Connection cl2 = client.wrap_bio(false, "localhost");
-  Connection sv2 = server.wrap_bio(true);
+  Connection cl2 = client.wrap_bio({.server_hostname = "localhost"});
+  Connection sv2 = server.wrap_bio({.server_side = true});
   ASSERT_TRUE(handshake(cl2, sv2).ok());
   EXPECT_FALSE(cl2.selected_alpn_protocol());
   EXPECT_THROW(client.set_alpn_protocols({""}), ValueError);
@@ -532,15 +532,15 @@ TEST(Context, ClientCertificates) {
   server.load_verify_locations(pki().ca_file);
   Context anonymous = test::client_context();
   {
-    Connection cl = anonymous.wrap_bio(false, "localhost");
-    Connection sv = server.wrap_bio(true);
+    Connection cl = anonymous.wrap_bio({.server_hostname = "localhost"});
+    Connection sv = server.wrap_bio({.server_side = true});
     EXPECT_FALSE(handshake(cl, sv).ok());
     EXPECT_EQ(sv.last_error().reason, "PEER_DID_NOT_RETURN_A_CERTIFICATE");
   }
   Context with_cert = test::client_context();
   with_cert.load_cert_chain(pki().client.cert, pki().client.key);
-  Connection cl = with_cert.wrap_bio(false, "localhost");
-  Connection sv = server.wrap_bio(true);
+  Connection cl = with_cert.wrap_bio({.server_hostname = "localhost"});
+  Connection sv = server.wrap_bio({.server_side = true});
   ASSERT_TRUE(handshake(cl, sv).ok());
   const auto peer = sv.getpeercert();
   ASSERT_TRUE(peer);
@@ -562,7 +562,7 @@ TEST(Context, AppData) {
   EXPECT_FALSE(ctx.get_app_data().has_value());
   ctx.set_app_data(std::string("mine"));
   EXPECT_EQ(std::any_cast<std::string>(ctx.get_app_data()), "mine");
-  const Context copy = ctx;  // a shared handle
+  const Context copy = ctx.share();  // a shared handle, by name
   EXPECT_EQ(std::any_cast<std::string>(copy.get_app_data()), "mine");
   EXPECT_TRUE(copy == ctx);
   EXPECT_NE(ctx.native_handle(), nullptr);
@@ -573,13 +573,13 @@ TEST(Context, AppData) {
 TEST(Context, WrapBioRefusesMisuse) {
   Context client(PROTOCOL_TLS_CLIENT);
   Context server(PROTOCOL_TLS_SERVER);
-  EXPECT_THROW((void)client.wrap_bio(true), ValueError);
-  EXPECT_THROW((void)server.wrap_bio(false), ValueError);
-  EXPECT_THROW((void)client.wrap_bio(false), ValueError);  // check_hostname requires server_hostname
-  EXPECT_THROW((void)client.wrap_bio(false, ""), ValueError);
-  EXPECT_THROW((void)client.wrap_bio(false, ".example.com"), ValueError);
-  EXPECT_THROW((void)client.wrap_bio(false, std::string_view("a\0b", 3)), ValueError);
-  EXPECT_THROW((void)server.wrap_bio(true, "name"), ValueError);
+  EXPECT_THROW((void)client.wrap_bio({.server_side = true}), ValueError);
+  EXPECT_THROW((void)server.wrap_bio(), ValueError);
+  EXPECT_THROW((void)client.wrap_bio(), ValueError);  // check_hostname requires server_hostname
+  EXPECT_THROW((void)client.wrap_bio({.server_hostname = ""}), ValueError);
+  EXPECT_THROW((void)client.wrap_bio({.server_hostname = ".example.com"}), ValueError);
+  EXPECT_THROW((void)client.wrap_bio({.server_hostname = std::string_view("a\0b", 3)}), ValueError);
+  EXPECT_THROW((void)server.wrap_bio({.server_side = true, .server_hostname = "name"}), ValueError);
 }
 
 TEST(Context, HostnameCheckCannotBeSkippedByForgettingTheName) {
@@ -600,8 +600,8 @@ TEST(Context, SessionsResume) {
     Context client = test::client_context();
     client.set_maximum_version(v);
     Context server = test::server_context();
-    Connection c1 = client.wrap_bio(false, "localhost");
-    Connection s1 = server.wrap_bio(true);
+    Connection c1 = client.wrap_bio({.server_hostname = "localhost"});
+    Connection s1 = server.wrap_bio({.server_side = true});
     ASSERT_TRUE(handshake(c1, s1).ok());
     EXPECT_FALSE(c1.session_reused());
     std::error_code ec;
@@ -612,8 +612,8 @@ TEST(Context, SessionsResume) {
     EXPECT_TRUE(session->is_resumable());
     EXPECT_GT(session->timeout(), 0);
 
-    Connection c2 = client.wrap_bio(false, "localhost", &*session);
-    Connection s2 = server.wrap_bio(true);
+    Connection c2 = client.wrap_bio({.server_hostname = "localhost", .session = session});
+    Connection s2 = server.wrap_bio({.server_side = true});
     ASSERT_TRUE(handshake(c2, s2).ok());
     EXPECT_TRUE(c2.session_reused()) << to_string(v);
     EXPECT_TRUE(s2.session_reused()) << to_string(v);
@@ -639,8 +639,8 @@ TEST(Context, ThrowingCallbackFailsEvenWhenVerificationIsOff) {
     throw std::runtime_error("late");
   });
   Context server = test::server_context();
-  Connection cl = client.wrap_bio(false);
-  Connection sv = server.wrap_bio(true);
+  Connection cl = client.wrap_bio();
+  Connection sv = server.wrap_bio({.server_side = true});
   const auto r = handshake(cl, sv);
   EXPECT_EQ(r.client_ec, make_error_code(errc::callback_failed));
   EXPECT_TRUE(cl.take_callback_exception());
@@ -663,10 +663,10 @@ TEST(Context, ServerHostnameCanBeReplacedBeforeTheHandshake) {
   cl.set_connect_state();
   cl.set_server_hostname("wrong.example");
   cl.set_server_hostname("127.0.0.1");  // replaces the name, does not add to it
-  Connection sv = server.wrap_bio(true);
+  Connection sv = server.wrap_bio({.server_side = true});
   EXPECT_TRUE(handshake(cl, sv).ok());
   EXPECT_EQ(cl.server_hostname(), "127.0.0.1");
-  Connection s2 = server.wrap_bio(true);
+  Connection s2 = server.wrap_bio({.server_side = true});
   EXPECT_THROW(s2.set_server_hostname("x"), ValueError);
 }
 

@@ -1,3 +1,4 @@
+#include <sslpp/compat.hpp>
 #include <sslpp/error.hpp>
 
 #include <gtest/gtest.h>

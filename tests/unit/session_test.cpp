@@ -30,8 +30,8 @@ struct Outcome {
 };
 
 Outcome connect_once(const Context& client, const Context& server, const std::optional<Session>& offer) {
-  Connection c = client.wrap_bio(false, "localhost", offer ? &*offer : nullptr);
-  Connection s = server.wrap_bio(true);
+  Connection c = client.wrap_bio({.server_hostname = "localhost", .session = offer});
+  Connection s = server.wrap_bio({.server_side = true});
   EXPECT_TRUE(test::handshake(c, s).ok());
   // Server -> client data carries the tickets along with it.
   s.write("x");
@@ -110,10 +110,10 @@ TEST(Session, ClientSessionsStayWithTheirContextAndServerName) {
   Context lax(PROTOCOL_TLS_CLIENT);
   lax.set_check_hostname(false);
   lax.set_verify_mode(CERT_NONE);
-  EXPECT_THROW((void)lax.wrap_bio(false, "localhost", &*first.session), ValueError);
+  EXPECT_THROW((void)lax.wrap_bio({.server_hostname = "localhost", .session = first.session}), ValueError);
   // Offered for another server name: refused.
-  EXPECT_THROW((void)client.wrap_bio(false, "other.example", &*first.session), ValueError);
-  EXPECT_NO_THROW((void)client.wrap_bio(false, "LOCALHOST", &*first.session));
+  EXPECT_THROW((void)client.wrap_bio({.server_hostname = "other.example", .session = first.session}), ValueError);
+  EXPECT_NO_THROW((void)client.wrap_bio({.server_hostname = "LOCALHOST", .session = first.session}));
 }
 
 TEST(Session, SettingsAndTheirBounds) {
@@ -193,8 +193,7 @@ TEST(SessionInterop, SslppClientResumesAgainstSServer) {
   Context ctx = test::client_context();
   std::optional<Session> session;
   for (const bool expect_reused : {false, true}) {
-    SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", port, std::chrono::duration<double>(5)), false, true,
-                                  true, "localhost", session ? &*session : nullptr);
+    SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", port, std::chrono::duration<double>(5)), {.server_hostname = "localhost", .session = session});
     s.sendall("abc\n");
     EXPECT_EQ(s.read(4), "cba\n");  // the ticket came before the data
     EXPECT_EQ(s.session_reused(), expect_reused);

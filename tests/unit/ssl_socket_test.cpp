@@ -31,12 +31,12 @@ struct Server {
     listener.bind("127.0.0.1", 0);
     listener.listen();
     listener.settimeout(5s);
-    return ctx.wrap_socket(std::move(listener), true);
+    return ctx.wrap_socket(std::move(listener), {.server_side = true});
   }
 };
 
 SSLSocket connect_client(std::uint16_t port, Context ctx = test::client_context(), bool suppress_ragged_eofs = true) {
-  return ctx.wrap_socket(create_connection("127.0.0.1", port, 5s), false, true, suppress_ragged_eofs, "localhost");
+  return ctx.wrap_socket(create_connection("127.0.0.1", port, 5s), {.server_hostname = "localhost", .suppress_ragged_eofs = suppress_ragged_eofs});
 }
 
 TEST(SSLSocket, ClientAndServerTalkOverTcp) {
@@ -105,7 +105,7 @@ TEST(SSLSocket, HandshakeTimeoutFiresAndSaysSo) {
   Context ctx = test::client_context();
   const auto start = std::chrono::steady_clock::now();
   try {
-    (void)ctx.wrap_socket(std::move(tcp), false, true, true, "localhost");
+    (void)ctx.wrap_socket(std::move(tcp), {.server_hostname = "localhost"});
     ADD_FAILURE() << "no timeout";
   } catch (const TimeoutError& e) {
     EXPECT_STREQ(e.what(), "The handshake operation timed out");
@@ -148,7 +148,7 @@ TEST(SSLSocket, NonBlockingReportsWantsAndPlugsIntoPoll) {
   Socket tcp = create_connection("127.0.0.1", server.port, 5s);
   tcp.setblocking(false);
   Context ctx = test::client_context();
-  SSLSocket client = ctx.wrap_socket(std::move(tcp), false, false, true, "localhost");
+  SSLSocket client = ctx.wrap_socket(std::move(tcp), {.server_hostname = "localhost", .do_handshake_on_connect = false});
   std::error_code ec;
   const io_result first = client.do_handshake(ec);
   EXPECT_EQ(first.status, io_status::want_read) << ec.message();
@@ -245,7 +245,7 @@ TEST(SSLSocket, ConnectAfterWrapAndVerificationFailure) {
     }
   });
   Context ctx = test::client_context();
-  SSLSocket client = ctx.wrap_socket(Socket(AF_INET), false, true, true, "wrong.example");
+  SSLSocket client = ctx.wrap_socket(Socket(AF_INET), {.server_hostname = "wrong.example"});
   try {
     client.connect("127.0.0.1", server.port);
     ADD_FAILURE() << "verification passed for the wrong name";
@@ -270,7 +270,7 @@ TEST(SSLSocket, SocketOperationsWorkOnTheWrappedSocket) {
   // A listening SSLSocket made by wrapping an unbound socket, as in
   // Python's server example: bind and listen after wrap_socket.
   Context server_ctx = test::server_context();
-  SSLSocket listener = server_ctx.wrap_socket(Socket(AF_INET), true);
+  SSLSocket listener = server_ctx.wrap_socket(Socket(AF_INET), {.server_side = true});
   listener.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
   EXPECT_EQ(listener.getsockopt(SOL_SOCKET, SO_REUSEADDR), 1);
   listener.bind("127.0.0.1", 0);
@@ -285,7 +285,7 @@ TEST(SSLSocket, SocketOperationsWorkOnTheWrappedSocket) {
     return got;
   });
   Context client_ctx = test::client_context();
-  SSLSocket client = client_ctx.wrap_socket(Socket(AF_INET), false, true, true, "localhost");
+  SSLSocket client = client_ctx.wrap_socket(Socket(AF_INET), {.server_hostname = "localhost"});
   EXPECT_EQ(client.connect_ex("127.0.0.1", port), 0);  // connects, then the handshake
   EXPECT_EQ(client.version(), "TLSv1.3");
   EXPECT_TRUE(client.cipher());
@@ -446,7 +446,7 @@ TEST(SSLSocket, IgnoreUnexpectedEofIsHonouredWhenAskedFor) {
   });
   Context ctx = test::client_context();
   ctx.set_options(OP_IGNORE_UNEXPECTED_EOF);  // the caller's explicit choice
-  SSLSocket client = connect_client(server.port, ctx, false);
+  SSLSocket client = connect_client(server.port, ctx.share(), false);
   EXPECT_EQ(client.recv(1), "x");
   done.get();
   EXPECT_EQ(client.recv(10), "");  // a quiet close, not SSLEOFError

@@ -125,10 +125,9 @@ int connect(const ParsedArgs& args) {
   const std::string server_hostname = args.value("--servername").value_or(target.host);
   // The library checks the name when the connection is made, after the TCP
   // connect; a bad --servername is bad input, so ask it first.
-  as_bad_input([&] { static_cast<void>(ctx.wrap_bio(false, server_hostname)); });
+  as_bad_input([&] { static_cast<void>(ctx.wrap_bio({.server_hostname = server_hostname})); });
 
-  SSLSocket tls = ctx.wrap_socket(create_connection(target.host, target.port, timeout), false, true, true,
-                                  server_hostname);
+  SSLSocket tls = ctx.wrap_socket(create_connection(target.host, target.port, timeout), {.server_hostname = server_hostname});
   SessionFacts facts = facts_of(tls);
   if (const auto text = args.value("--send")) {
     facts.received = exchange(tls, *text, timeout);

@@ -28,7 +28,7 @@ constexpr std::string_view kAlpn = "sslpp-demo/1";
 class BackgroundServer {
  public:
   BackgroundServer(const Context& ctx, std::size_t connections)
-      : server_(ctx, "127.0.0.1", 0), thread_([this, connections] { run(connections); }) {}
+      : server_(ctx.share(), "127.0.0.1", 0), thread_([this, connections] { run(connections); }) {}
   BackgroundServer(const BackgroundServer&) = delete;
   BackgroundServer& operator=(const BackgroundServer&) = delete;
   ~BackgroundServer() {
@@ -82,8 +82,7 @@ std::string read_exactly(SSLSocket& tls, std::size_t n) {
 // talk makes one verified connection, sends the message, reads the echo,
 // and closes cleanly (a session is only resumable after a clean close).
 SessionFacts talk(const Context& ctx, std::uint16_t port, const Session* session, std::optional<Session>& out_session) {
-  SSLSocket tls = ctx.wrap_socket(create_connection("127.0.0.1", port, kTimeout), false, true, true, "localhost",
-                                  session);
+  SSLSocket tls = ctx.wrap_socket(create_connection("127.0.0.1", port, kTimeout), {.server_hostname = "localhost", .session = session ? std::optional<Session>(*session) : std::nullopt});
   SessionFacts facts = facts_of(tls);
   tls.sendall(kMessage);
   facts.received = read_exactly(tls, kMessage.size());

@@ -171,7 +171,7 @@ void serve_connection(const Context& ctx, Socket client, const EventSink& emit) 
   std::optional<SSLSocket> tls;
   try {
     client.settimeout(kHandshakeTimeout);
-    tls.emplace(ctx.wrap_socket(std::move(client), true, false));
+    tls.emplace(ctx.wrap_socket(std::move(client), {.server_side = true, .do_handshake_on_connect = false}));
     tls->do_handshake();
   } catch (...) {
     try {

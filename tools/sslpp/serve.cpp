@@ -1,4 +1,5 @@
 // sslpp serve: a TLS echo server for tests and demos.
+#include <memory>
 #include <iostream>
 #include <limits>
 #include <mutex>
@@ -67,7 +68,7 @@ SniEntry parse_sni(const ParsedArgs& args, const std::string& text) {
   ctx.load_cert_chain(text.substr(eq + 1, comma - eq - 1), text.substr(comma + 1), args.value("--password"));
   apply_client_auth(args, ctx);
   apply_protocol_options(args, ctx);
-  return {ascii_lower(text.substr(0, eq)), ctx};
+  return {ascii_lower(text.substr(0, eq)), std::move(ctx)};
 }
 
 Context server_context(const ParsedArgs& args) {
@@ -87,14 +88,17 @@ Context server_context(const ParsedArgs& args) {
   if (!sni.empty()) {
     // Runs on the connection's thread during its handshake; `sni` is only
     // read there, so connections may share it.
-    ctx.set_tlsext_servername_callback([sni = std::move(sni)](Connection& conn) {
+    // (A std::function must be copyable: the contexts are held by one
+    // shared, immutable list.)
+    auto entries = std::make_shared<const std::vector<SniEntry>>(std::move(sni));
+    ctx.set_tlsext_servername_callback([entries](Connection& conn) {
       const auto name = conn.get_servername();
       if (!name) {
         return;
       }
       // DNS names compare without regard to ASCII case.
       const std::string wanted = ascii_lower(*name);
-      for (const SniEntry& entry : sni) {
+      for (const SniEntry& entry : *entries) {
         if (entry.name == wanted) {
           conn.set_context(entry.context);
           return;
@@ -158,9 +162,9 @@ int serve(const ParsedArgs& args) {
     }
     return parse_count("--max-connections", *v, 1, std::numeric_limits<std::uint32_t>::max());
   });
-  const Context ctx = as_bad_input([&] { return server_context(args); });
+  Context ctx = as_bad_input([&] { return server_context(args); });
 
-  EchoServer server(ctx, host, port);
+  EchoServer server(std::move(ctx), host, port);
   std::cout << listening_line(server.address()) << std::endl;
   std::mutex out;
   server.run(max_connections, [&out](const std::string& line) {

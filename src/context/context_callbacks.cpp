@@ -7,14 +7,14 @@
 
 #include <openssl/ssl.h>
 
-#include "internal/connection_state.hpp"
-#include "internal/context_state.hpp"
+#include "context/context_state.hpp"
+#include "engine/engine.hpp"
 
 namespace sslpp {
 
 namespace {
 
-using detail::connection_state;
+using connection_state = detail::engine;
 using detail::context_state;
 
 // connection_of finds the Connection an SSL belongs to; nullptr when it has
@@ -51,10 +51,13 @@ bool same_host(const char* a, const char* b) noexcept {
 void info_trampoline(const SSL* ssl, int where, int ret) noexcept {
   const context_state* ctx = context_state::from(::SSL_get_SSL_CTX(ssl));
   connection_state* conn = connection_of(ssl);
-  if (ctx == nullptr || !ctx->info_callback || conn == nullptr) {
+  if (ctx == nullptr || conn == nullptr) {
     return;
   }
-  guarded(*conn, [&] { ctx->info_callback(*conn->owner, static_cast<InfoWhere>(where), ret); });
+  const std::shared_ptr<const detail::handshake_hooks> hooks = ctx->hooks();  // held: the callback may replace it
+  if (hooks->info) {
+    guarded(*conn, [&] { hooks->info(*conn->owner, static_cast<InfoWhere>(where), ret); });
+  }
 }
 
 // servername_trampoline runs on the server when the ClientHello has been
@@ -83,12 +86,13 @@ int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept {
   }
   std::optional<AlertDescription> refusal;
   const bool ok = guarded(*conn, [&] {
-    if (ctx->servername_callback) {
-      ctx->servername_callback(*conn->owner);
-    } else if (ctx->sni_callback) {
+    const std::shared_ptr<const detail::handshake_hooks> hooks = ctx->hooks();
+    if (hooks->servername) {
+      hooks->servername(*conn->owner);
+    } else if (hooks->sni) {
       const std::optional<std::string_view> server_name =
           name != nullptr ? std::optional<std::string_view>(name) : std::nullopt;
-      refusal = ctx->sni_callback(*conn->owner, server_name, conn->owner->get_context());
+      refusal = hooks->sni(*conn->owner, server_name, conn->owner->get_context());
     }
   });
   if (!ok) {
@@ -130,7 +134,11 @@ int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
   const context_state* ctx = conn != nullptr ? &conn->verify_context()
                              : ssl != nullptr ? context_state::from(::SSL_get_SSL_CTX(ssl))
                                               : nullptr;
-  if (ctx == nullptr || !ctx->verify_callback) {
+  if (ctx == nullptr) {
+    return ok;
+  }
+  const std::shared_ptr<const detail::handshake_hooks> hooks = ctx->hooks();  // held: the callback may replace it
+  if (!hooks->verify) {
     return ok;
   }
   X509* current = ::X509_STORE_CTX_get_current_cert(store);
@@ -145,7 +153,7 @@ int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
   bool accept = false;
   if (!guarded(*conn, [&] {
         const Certificate cert = Certificate::from_native(current);
-        accept = ctx->verify_callback(*conn->owner, cert, err, ::X509_STORE_CTX_get_error_depth(store), ok != 0);
+        accept = hooks->verify(*conn->owner, cert, err, ::X509_STORE_CTX_get_error_depth(store), ok != 0);
       })) {
     ::X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
@@ -163,8 +171,8 @@ int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
 
 int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                            unsigned int inlen, void* arg) noexcept {
-  auto* state = static_cast<context_state*>(arg);
-  if (state->alpn_select_callback) {
+  const std::shared_ptr<const detail::handshake_hooks> hooks = static_cast<context_state*>(arg)->hooks();
+  if (hooks->alpn_select) {
     connection_state* conn = connection_of(ssl);
     if (conn == nullptr) {
       return SSL_TLSEXT_ERR_ALERT_FATAL;
@@ -176,7 +184,7 @@ int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* o
             offered.emplace_back(name);
             return false;
           });
-          choice = state->alpn_select_callback(*conn->owner, offered);
+          choice = hooks->alpn_select(*conn->owner, offered);
         })) {
       return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
@@ -195,13 +203,13 @@ int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* o
     });
     return offered ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_ALERT_FATAL;  // not offered: no_application_protocol
   }
-  if (state->alpn_wire.empty()) {
+  if (hooks->alpn_wire.empty()) {
     return SSL_TLSEXT_ERR_NOACK;
   }
   unsigned char* selected = nullptr;
   // Our list first: the server's preference decides.
-  if (::SSL_select_next_proto(&selected, outlen, state->alpn_wire.data(),
-                              static_cast<unsigned int>(state->alpn_wire.size()), in,
+  if (::SSL_select_next_proto(&selected, outlen, hooks->alpn_wire.data(),
+                              static_cast<unsigned int>(hooks->alpn_wire.size()), in,
                               inlen) != OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_NOACK;
   }
@@ -212,14 +220,16 @@ int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* o
 }  // namespace detail
 
 void Context::set_info_callback(InfoCallback callback) {
-  state_->info_callback = std::move(callback);
+  const bool any = static_cast<bool>(callback);
+  state().change_hooks([&](detail::handshake_hooks& h) { h.info = std::move(callback); });
   // No hook at all when there is no callback: nothing to pay per state change.
-  ::SSL_CTX_set_info_callback(state_->ctx.get(), state_->info_callback ? &info_trampoline : nullptr);
+  ::SSL_CTX_set_info_callback(state().ctx.get(), any ? &info_trampoline : nullptr);
 }
 
 namespace {
 void install_servername_hook(context_state& state) {
-  const bool any = state.servername_callback || state.sni_callback;
+  const auto hooks = state.hooks();
+  const bool any = hooks->servername || hooks->sni;
   int (*hook)(SSL*, int*, void*) = any ? &servername_trampoline : nullptr;
   // The argument first: a hook must never find a stale or null one.
   ::SSL_CTX_set_tlsext_servername_arg(state.ctx.get(), any ? &state : nullptr);
@@ -228,19 +238,23 @@ void install_servername_hook(context_state& state) {
 }  // namespace
 
 void Context::set_tlsext_servername_callback(ServernameCallback callback) {
-  state_->servername_callback = std::move(callback);
-  state_->sni_callback = nullptr;
-  install_servername_hook(*state_);
+  state().change_hooks([&](detail::handshake_hooks& h) {
+    h.servername = std::move(callback);
+    h.sni = nullptr;
+  });
+  install_servername_hook(state());
 }
 
 void Context::set_sni_callback(SNICallback callback) {
-  state_->sni_callback = std::move(callback);
-  state_->servername_callback = nullptr;
-  install_servername_hook(*state_);
+  state().change_hooks([&](detail::handshake_hooks& h) {
+    h.sni = std::move(callback);
+    h.servername = nullptr;
+  });
+  install_servername_hook(state());
 }
 
 void Context::set_alpn_select_callback(AlpnSelectCallback callback) {
-  state_->alpn_select_callback = std::move(callback);
+  state().change_hooks([&](detail::handshake_hooks& h) { h.alpn_select = std::move(callback); });
 }
 
 }  // namespace sslpp

@@ -13,36 +13,57 @@
 
 #include <sslpp/context.hpp>
 
-#include "handle.hpp"
+#include "internal/handle.hpp"
 
 namespace sslpp::detail {
+
+// handshake_hooks are what a handshake calls: the user's callbacks and the
+// ALPN list. A Context never changes a set it has published: a setter
+// publishes a changed copy, and each trampoline holds the set it loaded
+// until it returns. So a callback may replace itself, or any other, while
+// it runs, and another thread's handshake never sees a half-made change.
+struct handshake_hooks {
+  VerifyCallback verify;
+  InfoCallback info;
+  // One OpenSSL hook serves both: pyOpenSSL's and Python's form.
+  ServernameCallback servername;
+  SNICallback sni;
+  AlpnSelectCallback alpn_select;
+  // ALPN protocols in wire format (length-prefixed), our order of preference.
+  std::vector<unsigned char> alpn_wire;
+};
 
 struct context_state {
   unique_handle<SSL_CTX> ctx;
   // Tells contexts apart for the life of the process (unlike addresses,
   // which are reused): a client session remembers which context made it.
   const std::uint64_t serial = next_serial();
-  Protocol protocol = PROTOCOL_TLS;
+  Protocol protocol = PROTOCOL_TLS_CLIENT;
   bool check_hostname = false;
-
-  VerifyCallback verify_callback;
-  InfoCallback info_callback;
-  // One OpenSSL hook serves both: pyOpenSSL's and Python's form.
-  ServernameCallback servername_callback;
-  SNICallback sni_callback;
-  AlpnSelectCallback alpn_select_callback;
   bool post_handshake_auth = false;
   PasswordCallback password_callback;
   std::any password_userdata;
-
-  // ALPN protocols in wire format (length-prefixed), our order of preference.
-  std::vector<unsigned char> alpn_wire;
 
   std::filesystem::path keylog_path;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> keylog_file{nullptr, &std::fclose};
   std::mutex keylog_mutex;  // OpenSSL may log from several threads at once
 
   std::any app_data;
+
+  // hooks is the published set; the shared_ptr keeps it alive for whoever
+  // loaded it.
+  [[nodiscard]] std::shared_ptr<const handshake_hooks> hooks() const {
+    const std::lock_guard lock(hooks_mutex_);
+    return hooks_;
+  }
+  // change_hooks publishes a copy of the current set changed by `edit`.
+  template <typename Edit>
+  void change_hooks(Edit&& edit) {
+    auto next = std::make_shared<handshake_hooks>(*hooks());
+    edit(*next);
+    const std::lock_guard lock(hooks_mutex_);
+    hooks_ = std::move(next);
+  }
 
   // from finds the state of an SSL_CTX made by sslpp (nullptr otherwise),
   // through a private ex_data index: never through app data, which users can
@@ -53,6 +74,10 @@ struct context_state {
     return ++counter;
   }
   static int ex_index() noexcept;
+
+ private:
+  mutable std::mutex hooks_mutex_;
+  std::shared_ptr<const handshake_hooks> hooks_ = std::make_shared<const handshake_hooks>();
 };
 
 // The trampolines OpenSSL calls, which hand over to the C++ callbacks

@@ -16,8 +16,7 @@
 #include <sslpp/connection.hpp>
 #include <sslpp/error.hpp>
 
-#include "internal/connection_state.hpp"
-#include "internal/context_state.hpp"
+#include "context/context_state.hpp"
 #include "internal/error_queue.hpp"
 #include "internal/pem.hpp"
 #include "internal/verify_name.hpp"
@@ -39,7 +38,6 @@ context_state* context_state::from(const SSL_CTX* ctx) noexcept {
 
 namespace {
 
-using detail::connection_state;
 using detail::context_state;
 
 // Python's default cipher string (PY_SSL_DEFAULT_CIPHER_STRING): forward
@@ -115,6 +113,8 @@ TLSVersion from_openssl_version(long v, TLSVersion unbounded) {
 // ---------------------------------------------------------------------------
 // Construction
 
+Context::Context() : Context(PROTOCOL_TLS_CLIENT) {}
+
 Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) {
   const SSL_METHOD* method = nullptr;
   switch (protocol) {
@@ -135,13 +135,16 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
       throw_error(error_info(errc::not_supported, "SSLv3_METHOD: SSL 3.0 is not supported by this OpenSSL build"));
   }
   detail::clear_stale_errors();
-  state_->ctx.reset(::SSL_CTX_new(method));
-  if (!state_->ctx) {
+  state().ctx.reset(::SSL_CTX_new(method));
+  if (!state().ctx) {
     detail::throw_openssl_error("SSL_CTX_new");
   }
-  state_->protocol = protocol;
-  SSL_CTX* ctx = state_->ctx.get();
-  ::SSL_CTX_set_ex_data(ctx, context_state::ex_index(), state_.get());
+  state().protocol = protocol;
+  SSL_CTX* ctx = state().ctx.get();
+  // Without this link no callback can find the context: refuse now.
+  if (context_state::ex_index() < 0 || ::SSL_CTX_set_ex_data(ctx, context_state::ex_index(), state_.get()) != 1) {
+    detail::throw_openssl_error("cannot link the context to its state");
+  }
 
   ::SSL_CTX_set_options(ctx, to_underlying(kDefaultOptions));
   // Idle connections give their record buffers back (about 34 KB per
@@ -176,13 +179,22 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
   }
   if (protocol == PROTOCOL_TLS_CLIENT) {
     set_verify_mode(CERT_REQUIRED);
-    state_->check_hostname = true;
+    state().check_hostname = true;
   }
 }
 
-Protocol Context::protocol() const noexcept { return state_->protocol; }
+detail::context_state& Context::state() const { return *shared_state(); }
 
-SSL_CTX* Context::native_handle() const noexcept { return state_->ctx.get(); }
+const std::shared_ptr<detail::context_state>& Context::shared_state() const {
+  if (!state_) {
+    detail::throw_value_error("this Context was moved from: use the Context it was moved to");
+  }
+  return state_;
+}
+
+Protocol Context::protocol() const noexcept { return state_ ? state_->protocol : PROTOCOL_TLS_CLIENT; }
+
+SSL_CTX* Context::native_handle() const noexcept { return state_ ? state_->ctx.get() : nullptr; }
 
 Context create_default_context(Purpose purpose, const VerifyLocations& locations) {
   Context ctx(purpose == Purpose::SERVER_AUTH ? PROTOCOL_TLS_CLIENT : PROTOCOL_TLS_SERVER);
@@ -220,8 +232,8 @@ DefaultVerifyPaths get_default_verify_paths() {
 // ---------------------------------------------------------------------------
 // Verification
 
-VerifyMode Context::verify_mode() const noexcept {
-  const int mode = ::SSL_CTX_get_verify_mode(state_->ctx.get());
+VerifyMode Context::verify_mode() const {
+  const int mode = ::SSL_CTX_get_verify_mode(state().ctx.get());
   if ((mode & SSL_VERIFY_PEER) == 0) {
     return CERT_NONE;
   }
@@ -229,7 +241,7 @@ VerifyMode Context::verify_mode() const noexcept {
 }
 
 void Context::set_verify_mode(VerifyMode mode) {
-  if (mode == CERT_NONE && state_->check_hostname) {
+  if (mode == CERT_NONE && state().check_hostname) {
     detail::throw_value_error("Cannot set verify_mode to CERT_NONE when check_hostname is enabled.");
   }
   VerifyPeer bits = VERIFY_NONE;
@@ -239,25 +251,25 @@ void Context::set_verify_mode(VerifyMode mode) {
     bits = VERIFY_PEER | VERIFY_FAIL_IF_NO_PEER_CERT;
   }
   // Keep whatever extra bits (CLIENT_ONCE, POST_HANDSHAKE) were set.
-  const int extra = ::SSL_CTX_get_verify_mode(state_->ctx.get()) & (SSL_VERIFY_CLIENT_ONCE | SSL_VERIFY_POST_HANDSHAKE);
-  ::SSL_CTX_set_verify(state_->ctx.get(), to_underlying(bits) | extra, &detail::verify_trampoline);
+  const int extra = ::SSL_CTX_get_verify_mode(state().ctx.get()) & (SSL_VERIFY_CLIENT_ONCE | SSL_VERIFY_POST_HANDSHAKE);
+  ::SSL_CTX_set_verify(state().ctx.get(), to_underlying(bits) | extra, &detail::verify_trampoline);
 }
 
-bool Context::check_hostname() const noexcept { return state_->check_hostname; }
+bool Context::check_hostname() const { return state().check_hostname; }
 
 void Context::set_check_hostname(bool on) {
   if (on && verify_mode() == CERT_NONE) {
     set_verify_mode(CERT_REQUIRED);
   }
-  state_->check_hostname = on;
+  state().check_hostname = on;
 }
 
-VerifyFlags Context::verify_flags() const noexcept {
-  return static_cast<VerifyFlags>(::X509_VERIFY_PARAM_get_flags(::SSL_CTX_get0_param(state_->ctx.get())));
+VerifyFlags Context::verify_flags() const {
+  return static_cast<VerifyFlags>(::X509_VERIFY_PARAM_get_flags(::SSL_CTX_get0_param(state().ctx.get())));
 }
 
 void Context::set_verify_flags(VerifyFlags flags) {
-  X509_VERIFY_PARAM* param = ::SSL_CTX_get0_param(state_->ctx.get());
+  X509_VERIFY_PARAM* param = ::SSL_CTX_get0_param(state().ctx.get());
   const unsigned long current = ::X509_VERIFY_PARAM_get_flags(param);
   const unsigned long wanted = to_underlying(flags);
   detail::clear_stale_errors();
@@ -268,32 +280,32 @@ void Context::set_verify_flags(VerifyFlags flags) {
 }
 
 void Context::set_verify(VerifyPeer mode, VerifyCallback callback) {
-  if (!has_any(mode, VERIFY_PEER) && state_->check_hostname) {
+  if (!has_any(mode, VERIFY_PEER) && state().check_hostname) {
     detail::throw_value_error("Cannot set VERIFY_NONE when check_hostname is enabled.");
   }
-  state_->verify_callback = std::move(callback);
-  ::SSL_CTX_set_verify(state_->ctx.get(), to_underlying(mode), &detail::verify_trampoline);
+  state().change_hooks([&](detail::handshake_hooks& h) { h.verify = std::move(callback); });
+  ::SSL_CTX_set_verify(state().ctx.get(), to_underlying(mode), &detail::verify_trampoline);
 }
 
-VerifyPeer Context::get_verify_mode() const noexcept {
-  return static_cast<VerifyPeer>(::SSL_CTX_get_verify_mode(state_->ctx.get()));
+VerifyPeer Context::get_verify_mode() const {
+  return static_cast<VerifyPeer>(::SSL_CTX_get_verify_mode(state().ctx.get()));
 }
 
 void Context::set_verify_depth(int depth) {
   if (depth < 0) {
     detail::throw_value_error("verify depth must not be negative");
   }
-  ::SSL_CTX_set_verify_depth(state_->ctx.get(), depth);
+  ::SSL_CTX_set_verify_depth(state().ctx.get(), depth);
 }
 
-int Context::get_verify_depth() const noexcept { return ::SSL_CTX_get_verify_depth(state_->ctx.get()); }
+int Context::get_verify_depth() const { return ::SSL_CTX_get_verify_depth(state().ctx.get()); }
 
 void Context::load_verify_locations(const VerifyLocations& locations) {
   if (locations.cafile.empty() && locations.capath.empty() && locations.cadata_pem.empty() &&
       locations.cadata_der.empty()) {
     detail::throw_value_error("cafile, capath and cadata cannot be all omitted");
   }
-  X509_STORE* store = ::SSL_CTX_get_cert_store(state_->ctx.get());
+  X509_STORE* store = ::SSL_CTX_get_cert_store(state().ctx.get());
   const auto add_all = [store](std::string_view data, FileType type) {
     for (auto& cert : detail::parse_certificates(data, type)) {
       detail::clear_stale_errors();
@@ -321,7 +333,7 @@ void Context::load_verify_locations(const VerifyLocations& locations) {
     detail::clear_stale_errors();
     const char* file = locations.cafile.empty() ? nullptr : locations.cafile.c_str();
     const char* path = locations.capath.empty() ? nullptr : locations.capath.c_str();
-    check(::SSL_CTX_load_verify_locations(state_->ctx.get(), file, path), "load_verify_locations");
+    check(::SSL_CTX_load_verify_locations(state().ctx.get(), file, path), "load_verify_locations");
   }
 }
 
@@ -332,9 +344,12 @@ void Context::load_verify_locations(const std::filesystem::path& cafile, const s
   load_verify_locations(locations);
 }
 
-void Context::load_default_certs(Purpose) { set_default_verify_paths(); }
+void Context::load_default_certs(Purpose) {
+  detail::clear_stale_errors();
+  check(::SSL_CTX_set_default_verify_paths(state().ctx.get()), "set_default_verify_paths");
+}
 
-CertStore Context::get_cert_store() const { return CertStore::from_native(::SSL_CTX_get_cert_store(state_->ctx.get())); }
+CertStore Context::get_cert_store() const { return CertStore::from_native(::SSL_CTX_get_cert_store(state().ctx.get())); }
 
 namespace {
 
@@ -356,19 +371,19 @@ void for_each_ca(SSL_CTX* ctx, F&& f) {
 
 std::vector<CertInfo> Context::get_ca_certs() const {
   std::vector<CertInfo> out;
-  for_each_ca(state_->ctx.get(), [&](const Certificate& c) { out.push_back(c.decode()); });
+  for_each_ca(state().ctx.get(), [&](const Certificate& c) { out.push_back(c.decode()); });
   return out;
 }
 
 std::vector<std::vector<std::byte>> Context::get_ca_certs_der() const {
   std::vector<std::vector<std::byte>> out;
-  for_each_ca(state_->ctx.get(), [&](const Certificate& c) { out.push_back(c.der()); });
+  for_each_ca(state().ctx.get(), [&](const Certificate& c) { out.push_back(c.der()); });
   return out;
 }
 
 Context::CertStoreStats Context::cert_store_stats() const {
   CertStoreStats stats;
-  const STACK_OF(X509_OBJECT)* objects = ::X509_STORE_get0_objects(::SSL_CTX_get_cert_store(state_->ctx.get()));
+  const STACK_OF(X509_OBJECT)* objects = ::X509_STORE_get0_objects(::SSL_CTX_get_cert_store(state().ctx.get()));
   for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
     const X509_OBJECT* obj = sk_X509_OBJECT_value(objects, i);
     if (::X509_OBJECT_get_type(obj) == X509_LU_X509) {
@@ -383,10 +398,6 @@ Context::CertStoreStats Context::cert_store_stats() const {
   return stats;
 }
 
-void Context::set_default_verify_paths() {
-  detail::clear_stale_errors();
-  check(::SSL_CTX_set_default_verify_paths(state_->ctx.get()), "set_default_verify_paths");
-}
 
 // ---------------------------------------------------------------------------
 // Own certificate and key
@@ -404,7 +415,7 @@ void Context::load_cert_chain(const std::filesystem::path& certfile, const std::
                               const std::function<std::string()>& password) {
   use_certificate_chain_file(certfile);
   const std::string key_data = detail::read_file(keyfile.empty() ? certfile : keyfile);
-  detail::password_source source = password_source_for(*state_);
+  detail::password_source source = password_source_for(state());
   if (password) {
     source.provide = [&password](int, bool) { return password(); };
   }
@@ -416,7 +427,7 @@ void Context::load_cert_chain(const std::filesystem::path& certfile, const std::
 
 void Context::use_certificate(const Certificate& certificate) {
   detail::clear_stale_errors();
-  check(::SSL_CTX_use_certificate(state_->ctx.get(), certificate.native_handle()), "use_certificate");
+  check(::SSL_CTX_use_certificate(state().ctx.get(), certificate.native_handle()), "use_certificate");
 }
 
 void Context::use_certificate_file(const std::filesystem::path& file, FileType type) {
@@ -426,7 +437,7 @@ void Context::use_certificate_file(const std::filesystem::path& file, FileType t
 void Context::use_certificate_chain_file(const std::filesystem::path& file) {
   detail::require_readable_file(file);
   detail::clear_stale_errors();
-  check(::SSL_CTX_use_certificate_chain_file(state_->ctx.get(), file.c_str()), "use_certificate_chain_file");
+  check(::SSL_CTX_use_certificate_chain_file(state().ctx.get(), file.c_str()), "use_certificate_chain_file");
 }
 
 void Context::add_extra_chain_cert(const Certificate& certificate) {
@@ -435,7 +446,7 @@ void Context::add_extra_chain_cert(const Certificate& certificate) {
   // certificates are set in (unlike SSL_CTX_add0_chain_cert, which attaches
   // to the current one). It takes ownership of one reference on success.
   X509* ref = detail::up_ref(certificate.native_handle()).release();
-  if (SSL_CTX_add_extra_chain_cert(state_->ctx.get(), ref) != 1) {
+  if (SSL_CTX_add_extra_chain_cert(state().ctx.get(), ref) != 1) {
     ::X509_free(ref);
     detail::throw_openssl_error("add_extra_chain_cert");
   }
@@ -443,57 +454,57 @@ void Context::add_extra_chain_cert(const Certificate& certificate) {
 
 void Context::use_privatekey(const PrivateKey& key) {
   detail::clear_stale_errors();
-  check(::SSL_CTX_use_PrivateKey(state_->ctx.get(), key.native_handle()), "use_privatekey");
+  check(::SSL_CTX_use_PrivateKey(state().ctx.get(), key.native_handle()), "use_privatekey");
 }
 
 void Context::use_privatekey_file(const std::filesystem::path& file, FileType type) {
   const std::string data = detail::read_file(file);
-  detail::password_source source = password_source_for(*state_);
+  detail::password_source source = password_source_for(state());
   const PrivateKey key = PrivateKey::from_native(detail::parse_private_key(data, type, &source).get());
   use_privatekey(key);
 }
 
 void Context::check_privatekey() const {
   detail::clear_stale_errors();
-  check(::SSL_CTX_check_private_key(state_->ctx.get()), "check_privatekey");
+  check(::SSL_CTX_check_private_key(state().ctx.get()), "check_privatekey");
 }
 
 void Context::set_passwd_cb(PasswordCallback callback, std::any userdata) {
-  state_->password_callback = std::move(callback);
-  state_->password_userdata = std::move(userdata);
+  state().password_callback = std::move(callback);
+  state().password_userdata = std::move(userdata);
 }
 
 // ---------------------------------------------------------------------------
 // Protocol settings
 
-Options Context::options() const noexcept { return static_cast<Options>(::SSL_CTX_get_options(state_->ctx.get())); }
+Options Context::options() const { return static_cast<Options>(::SSL_CTX_get_options(state().ctx.get())); }
 
-Options Context::set_options(Options options) noexcept {
-  return static_cast<Options>(::SSL_CTX_set_options(state_->ctx.get(), to_underlying(options)));
+Options Context::set_options(Options options) {
+  return static_cast<Options>(::SSL_CTX_set_options(state().ctx.get(), to_underlying(options)));
 }
 
-Options Context::clear_options(Options options) noexcept {
-  return static_cast<Options>(::SSL_CTX_clear_options(state_->ctx.get(), to_underlying(options)));
+Options Context::clear_options(Options options) {
+  return static_cast<Options>(::SSL_CTX_clear_options(state().ctx.get(), to_underlying(options)));
 }
 
-TLSVersion Context::minimum_version() const noexcept {
-  return from_openssl_version(::SSL_CTX_get_min_proto_version(state_->ctx.get()), TLSVersion::MINIMUM_SUPPORTED);
+TLSVersion Context::minimum_version() const {
+  return from_openssl_version(::SSL_CTX_get_min_proto_version(state().ctx.get()), TLSVersion::MINIMUM_SUPPORTED);
 }
 
-TLSVersion Context::maximum_version() const noexcept {
-  return from_openssl_version(::SSL_CTX_get_max_proto_version(state_->ctx.get()), TLSVersion::MAXIMUM_SUPPORTED);
+TLSVersion Context::maximum_version() const {
+  return from_openssl_version(::SSL_CTX_get_max_proto_version(state().ctx.get()), TLSVersion::MAXIMUM_SUPPORTED);
 }
 
 void Context::set_minimum_version(TLSVersion version) {
   detail::clear_stale_errors();
-  if (::SSL_CTX_set_min_proto_version(state_->ctx.get(), to_openssl_version(version, true)) != 1) {
+  if (::SSL_CTX_set_min_proto_version(state().ctx.get(), to_openssl_version(version, true)) != 1) {
     detail::throw_value_error("Unsupported protocol version " + std::string(to_string(version)));
   }
 }
 
 void Context::set_maximum_version(TLSVersion version) {
   detail::clear_stale_errors();
-  if (::SSL_CTX_set_max_proto_version(state_->ctx.get(), to_openssl_version(version, false)) != 1) {
+  if (::SSL_CTX_set_max_proto_version(state().ctx.get(), to_openssl_version(version, false)) != 1) {
     detail::throw_value_error("Unsupported protocol version " + std::string(to_string(version)));
   }
 }
@@ -501,7 +512,7 @@ void Context::set_maximum_version(TLSVersion version) {
 void Context::set_ciphers(std::string_view ciphers) {
   detail::clear_stale_errors();
   const std::string list(ciphers);
-  if (::SSL_CTX_set_cipher_list(state_->ctx.get(), list.c_str()) != 1) {
+  if (::SSL_CTX_set_cipher_list(state().ctx.get(), list.c_str()) != 1) {
     ErrorInfo info = detail::take_error_queue(errc::invalid_argument);
     info.message = "No cipher can be selected for '" + list + "': " + info.message;
     throw_error(std::move(info));
@@ -511,7 +522,7 @@ void Context::set_ciphers(std::string_view ciphers) {
 void Context::set_ciphersuites(std::string_view suites) {
   detail::clear_stale_errors();
   const std::string list(suites);
-  if (::SSL_CTX_set_ciphersuites(state_->ctx.get(), list.c_str()) != 1) {
+  if (::SSL_CTX_set_ciphersuites(state().ctx.get(), list.c_str()) != 1) {
     ErrorInfo info = detail::take_error_queue(errc::invalid_argument);
     info.message = "No TLS 1.3 cipher suite can be selected for '" + list + "': " + info.message;
     throw_error(std::move(info));
@@ -520,7 +531,7 @@ void Context::set_ciphersuites(std::string_view suites) {
 
 std::vector<CipherDescription> Context::get_ciphers() const {
   std::vector<CipherDescription> out;
-  const STACK_OF(SSL_CIPHER)* ciphers = ::SSL_CTX_get_ciphers(state_->ctx.get());
+  const STACK_OF(SSL_CIPHER)* ciphers = ::SSL_CTX_get_ciphers(state().ctx.get());
   for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
     const SSL_CIPHER* c = sk_SSL_CIPHER_value(ciphers, i);
     char buf[256];
@@ -547,32 +558,32 @@ void Context::set_alpn_protocols(const std::vector<std::string>& protocols) {
     wire.insert(wire.end(), p.begin(), p.end());
   }
   // SSL_CTX_set_alpn_protos returns 0 on success (unlike most of OpenSSL).
-  if (::SSL_CTX_set_alpn_protos(state_->ctx.get(), wire.data(), static_cast<unsigned int>(wire.size())) != 0) {
+  if (::SSL_CTX_set_alpn_protos(state().ctx.get(), wire.data(), static_cast<unsigned int>(wire.size())) != 0) {
     detail::throw_openssl_error("set_alpn_protocols");
   }
-  state_->alpn_wire = std::move(wire);
+  state().change_hooks([&](detail::handshake_hooks& h) { h.alpn_wire = std::move(wire); });
 }
 
-bool Context::release_buffers() const noexcept {
-  return (::SSL_CTX_get_mode(state_->ctx.get()) & SSL_MODE_RELEASE_BUFFERS) != 0;
+bool Context::release_buffers() const {
+  return (::SSL_CTX_get_mode(state().ctx.get()) & SSL_MODE_RELEASE_BUFFERS) != 0;
 }
 
-void Context::set_release_buffers(bool on) noexcept {
+void Context::set_release_buffers(bool on) {
   if (on) {
-    ::SSL_CTX_set_mode(state_->ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+    ::SSL_CTX_set_mode(state().ctx.get(), SSL_MODE_RELEASE_BUFFERS);
   } else {
-    ::SSL_CTX_clear_mode(state_->ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+    ::SSL_CTX_clear_mode(state().ctx.get(), SSL_MODE_RELEASE_BUFFERS);
   }
 }
 
-std::filesystem::path Context::keylog_filename() const { return state_->keylog_path; }
+std::filesystem::path Context::keylog_filename() const { return state().keylog_path; }
 
 void Context::set_keylog_filename(const std::filesystem::path& file) {
-  const std::lock_guard lock(state_->keylog_mutex);
+  const std::lock_guard lock(state().keylog_mutex);
   if (file.empty()) {
-    state_->keylog_file.reset();
-    state_->keylog_path.clear();
-    ::SSL_CTX_set_keylog_callback(state_->ctx.get(), nullptr);
+    state().keylog_file.reset();
+    state().keylog_path.clear();
+    ::SSL_CTX_set_keylog_callback(state().ctx.get(), nullptr);
     return;
   }
   // Secrets: readable by the owner only, and not inherited by child processes.
@@ -585,9 +596,9 @@ void Context::set_keylog_filename(const std::filesystem::path& file) {
     }
     detail::throw_os_error(err, file);
   }
-  state_->keylog_file.reset(f);
-  state_->keylog_path = file;
-  ::SSL_CTX_set_keylog_callback(state_->ctx.get(), &keylog_trampoline);
+  state().keylog_file.reset(f);
+  state().keylog_path = file;
+  ::SSL_CTX_set_keylog_callback(state().ctx.get(), &keylog_trampoline);
 }
 
 // ---------------------------------------------------------------------------
@@ -625,19 +636,19 @@ void Context::set_client_ca_list(const std::vector<Name>& names) {
       fail();
     }
   }
-  ::SSL_CTX_set_client_CA_list(state_->ctx.get(), list);  // takes ownership
+  ::SSL_CTX_set_client_CA_list(state().ctx.get(), list);  // takes ownership
 }
 
 void Context::add_client_ca(const Certificate& certificate) {
   detail::clear_stale_errors();
-  check(::SSL_CTX_add_client_CA(state_->ctx.get(), certificate.native_handle()), "add_client_ca");
+  check(::SSL_CTX_add_client_CA(state().ctx.get(), certificate.native_handle()), "add_client_ca");
 }
 
-bool Context::post_handshake_auth() const noexcept { return state_->post_handshake_auth; }
+bool Context::post_handshake_auth() const { return state().post_handshake_auth; }
 
 void Context::set_post_handshake_auth(bool on) {
-  state_->post_handshake_auth = on;
-  ::SSL_CTX_set_post_handshake_auth(state_->ctx.get(), on ? 1 : 0);
+  state().post_handshake_auth = on;
+  ::SSL_CTX_set_post_handshake_auth(state().ctx.get(), on ? 1 : 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -655,7 +666,7 @@ void Context::load_tmp_dh(const std::filesystem::path& dhfile) {
     detail::throw_openssl_error("load_tmp_dh");
   }
   // set0: on success the context owns the parameters.
-  check(::SSL_CTX_set0_tmp_dh_pkey(state_->ctx.get(), params.get()), "load_tmp_dh");
+  check(::SSL_CTX_set0_tmp_dh_pkey(state().ctx.get(), params.get()), "load_tmp_dh");
   params.release();
 }
 
@@ -668,7 +679,7 @@ void Context::set_ecdh_curve(std::string_view curve_name) {
     nid = ::EC_curve_nist2nid(name.c_str());
   }
   detail::clear_stale_errors();
-  if (nid == NID_undef || ::SSL_CTX_set1_groups(state_->ctx.get(), &nid, 1) != 1) {
+  if (nid == NID_undef || ::SSL_CTX_set1_groups(state().ctx.get(), &nid, 1) != 1) {
     ::ERR_clear_error();
     detail::throw_value_error("unknown elliptic curve name '" + name + "'");
   }
@@ -677,29 +688,31 @@ void Context::set_ecdh_curve(std::string_view curve_name) {
 // ---------------------------------------------------------------------------
 // Application data, connections
 
-void Context::set_app_data(std::any data) { state_->app_data = std::move(data); }
+void Context::set_app_data(std::any data) { state().app_data = std::move(data); }
 
-const std::any& Context::get_app_data() const noexcept { return state_->app_data; }
+const std::any& Context::get_app_data() const { return state().app_data; }
 
-Connection Context::wrap_bio(bool server_side, std::optional<std::string_view> server_hostname,
-                             const Session* session) const {
+Connection Context::wrap_bio(const ConnectionOptions& options) const {
   Connection conn(*this);
-  configure(conn, server_side, server_hostname, session);
+  configure(conn, options.server_side, options.server_hostname, options.session);
   return conn;
 }
 
 void Context::configure(Connection& conn, bool server_side, std::optional<std::string_view> server_hostname,
-                        const Session* session) const {
-  if (server_side && state_->protocol == PROTOCOL_TLS_CLIENT) {
+                        const std::optional<Session>& session) const {
+  if (server_side && state().protocol == PROTOCOL_TLS_CLIENT) {
     detail::throw_value_error("Cannot create a server connection with a PROTOCOL_TLS_CLIENT context");
   }
-  if (!server_side && state_->protocol == PROTOCOL_TLS_SERVER) {
+  if (!server_side && state().protocol == PROTOCOL_TLS_SERVER) {
     detail::throw_value_error("Cannot create a client connection with a PROTOCOL_TLS_SERVER context");
   }
   if (server_side && server_hostname) {
     detail::throw_value_error("server_hostname can only be specified in client mode");
   }
-  if (!server_side && state_->check_hostname && !server_hostname) {
+  if (server_side && session) {
+    detail::throw_value_error("session can only be specified in client mode");
+  }
+  if (!server_side && state().check_hostname && !server_hostname) {
     detail::throw_value_error("check_hostname requires server_hostname");
   }
   if (server_side) {
@@ -710,9 +723,24 @@ void Context::configure(Connection& conn, bool server_side, std::optional<std::s
   if (server_hostname) {
     conn.set_server_hostname(*server_hostname);
   }
-  if (session != nullptr) {
+  if (session) {
     conn.set_session(*session);
   }
 }
+
+// ---------------------------------------------------------------------------
+// Second spellings (compat.hpp)
+
+namespace compat {
+
+Context& ContextNames::self() noexcept { return static_cast<Context&>(*this); }
+
+void ContextNames::set_cipher_list(std::string_view ciphers) { self().set_ciphers(ciphers); }
+
+void ContextNames::load_dh_params(const std::filesystem::path& dhfile) { self().load_tmp_dh(dhfile); }
+
+void ContextNames::set_default_verify_paths() { self().load_default_certs(); }
+
+}  // namespace compat
 
 }  // namespace sslpp

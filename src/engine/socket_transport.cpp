@@ -1,6 +1,9 @@
-#include "internal/socket_bio.hpp"
+#include "engine/socket_transport.hpp"
 
 #include <cerrno>
+#include <csignal>
+#include <ctime>
+#include <pthread.h>
 #include <cstdint>
 #include <sys/socket.h>
 
@@ -102,6 +105,42 @@ unique_handle<BIO> new_socket_bio(int fd) {
   }
   BIO_set_fd(bio.get(), fd, BIO_NOCLOSE);
   return bio;
+}
+
+namespace {
+
+sigset_t sigpipe_set() noexcept {
+  sigset_t set;
+  ::sigemptyset(&set);
+  ::sigaddset(&set, SIGPIPE);
+  return set;
+}
+
+bool sigpipe_pending() noexcept {
+  sigset_t pending;
+  return ::sigpending(&pending) == 0 && ::sigismember(&pending, SIGPIPE) == 1;
+}
+
+}  // namespace
+
+sigpipe_guard::sigpipe_guard() noexcept {
+  const sigset_t pipe = sigpipe_set();
+  ::pthread_sigmask(SIG_BLOCK, &pipe, &old_mask_);
+  was_pending_ = sigpipe_pending();
+}
+
+sigpipe_guard::~sigpipe_guard() {
+  const int saved_errno = errno;  // the caller classifies the failed write by it
+  // A SIGPIPE that our write raised is pending on this thread now; one that
+  // was pending before is someone else's and stays.
+  if (!was_pending_ && sigpipe_pending()) {
+    const sigset_t pipe = sigpipe_set();
+    const timespec none{};
+    while (::sigtimedwait(&pipe, nullptr, &none) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  errno = saved_errno;
 }
 
 }  // namespace sslpp::detail

@@ -12,8 +12,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "internal/connection_state.hpp"
-#include "internal/socket_wait.hpp"
+#include "drivers/socket_wait.hpp"
+#include "engine/engine.hpp"
+#include "engine/socket_transport.hpp"
 
 namespace sslpp {
 
@@ -27,29 +28,32 @@ bool is_connected(int fd) noexcept {
 
 }  // namespace
 
-SSLSocket::SSLSocket(const Context& context, Socket sock, bool server_side, bool do_handshake_on_connect,
-                     bool suppress_ragged_eofs)
+SSLSocket::SSLSocket(const Context& context, Socket sock, const SSLSocketOptions& options)
     : sock_(std::move(sock)),
       conn_(context, sock_.fileno()),
-      server_side_(server_side),
-      do_handshake_on_connect_(do_handshake_on_connect),
-      suppress_ragged_eofs_(suppress_ragged_eofs) {}
+      server_side_(options.server_side),
+      do_handshake_on_connect_(options.do_handshake_on_connect),
+      suppress_ragged_eofs_(options.suppress_ragged_eofs) {}
 
 // drive repeats one Connection call, waiting on the socket between tries as
-// the timeout says. The deadline is only computed once a call has to wait,
-// so the steady state costs no clock reads.
+// `timeout` says. The deadline is only computed once a call has to wait, so
+// the steady state costs no clock reads.
 template <typename Op>
-io_result SSLSocket::drive(std::error_code& ec, Op&& op) noexcept {
+io_result SSLSocket::drive(std::error_code& ec, Op&& op, Timeout timeout) noexcept {
   if (sock_.fileno() < 0) {
     // Closed, detached or unwrapped: the descriptor may belong to someone else now.
     ec = std::error_code(EBADF, std::system_category());
     return {io_status::error, 0};
   }
-  const Timeout timeout = sock_.gettimeout();
   const bool nonblocking = timeout && timeout->count() == 0;
   std::optional<std::optional<std::chrono::steady_clock::time_point>> deadline;
   for (;;) {
-    const io_result r = op(ec);
+    // Over OpenSSL's own socket BIO (kernel TLS) a write may raise SIGPIPE.
+    const io_result r = conn_.impl_->openssl_socket_bio ? [&] {
+      const detail::sigpipe_guard guard;
+      return op(ec);
+    }()
+                                                        : op(ec);
     if ((r.status != io_status::want_read && r.status != io_status::want_write) || nonblocking) {
       return r;
     }
@@ -87,7 +91,9 @@ void SSLSocket::raise(io_result r, const std::error_code& ec, const char* operat
 
 std::pair<SSLSocket, Address> SSLSocket::accept() {
   auto [sock, address] = sock_.accept();
-  SSLSocket child = context().wrap_socket(std::move(sock), true, do_handshake_on_connect_, suppress_ragged_eofs_);
+  SSLSocket child = context().wrap_socket(std::move(sock), {.server_side = true,
+                                                            .do_handshake_on_connect = do_handshake_on_connect_,
+                                                            .suppress_ragged_eofs = suppress_ragged_eofs_});
   return {std::move(child), std::move(address)};
 }
 
@@ -178,7 +184,9 @@ void SSLSocket::sendall(std::span<const std::byte> data) {
 
 Socket SSLSocket::unwrap() {
   std::error_code ec;
-  const io_result r = drive(ec, [this](std::error_code& e) { return conn_.shutdown(e); });
+  // A blocking socket still waits a bounded time: a peer may never answer.
+  const Timeout timeout = sock_.gettimeout() ? sock_.gettimeout() : Timeout(unwrap_blocking_limit);
+  const io_result r = drive(ec, [this](std::error_code& e) { return conn_.shutdown(e); }, timeout);
   if (!r.ok()) {
     raise(r, ec, "shutdown");
   }
@@ -200,10 +208,14 @@ void SSLSocket::end_tls() noexcept {
   // The descriptor number may soon name another file: the TLS state must
   // never read or write it again, even through connection().
   if (conn_.impl_) {
-    conn_.impl_->gate |= detail::connection_state::gate_fatal;
-    conn_.impl_->fatal_status = io_status::error;
-    conn_.impl_->error.code = std::error_code(EBADF, std::system_category());
-    conn_.impl_->error.message = "[Errno 9] the SSL socket is closed, detached or unwrapped";
+    ErrorInfo closed;
+    closed.code = std::error_code(EBADF, std::system_category());
+    try {
+      closed.message = "[Errno 9] the SSL socket is closed, detached or unwrapped";
+    } catch (...) {  // out of memory: the code alone
+    }
+    std::error_code ignored;
+    conn_.impl_->fail(std::move(closed), io_status::error, ignored);
   }
 }
 
@@ -239,7 +251,7 @@ std::size_t SSLSocket::sendfile(const std::filesystem::path& file, std::size_t o
       std::error_code ec;
       const io_result r = drive(ec, [&](std::error_code& e) {
         e.clear();
-        ::ERR_clear_error();
+        ::ERR_clear_error();  // (drive blocks SIGPIPE: sendfile(2) raises it when the peer has gone)
         const ossl_ssize_t n =
             ::SSL_sendfile(conn_.native_handle(), fd, static_cast<off_t>(offset + sent), want - sent, 0);
         if (n > 0) {
@@ -360,7 +372,7 @@ std::string get_server_certificate(std::string_view host, std::uint16_t port, Pr
     ctx.set_verify_mode(CERT_REQUIRED);
     ctx.load_verify_locations(ca_certs);
   }
-  SSLSocket sock = ctx.wrap_socket(create_connection(host, port, timeout), false, true, true, host);
+  SSLSocket sock = ctx.wrap_socket(create_connection(host, port, timeout), {.server_hostname = host});
   const auto der = sock.getpeercert_der();
   if (!der) {
     throw_error(error_info(errc::invalid_argument, "the server presented no certificate"));
@@ -371,22 +383,34 @@ std::string get_server_certificate(std::string_view host, std::uint16_t port, Pr
 // ---------------------------------------------------------------------------
 // Context::wrap_socket lives here, beside the type it makes.
 
-SSLSocket Context::wrap_socket(Socket sock, bool server_side, bool do_handshake_on_connect, bool suppress_ragged_eofs,
-                               std::optional<std::string_view> server_hostname, const Session* session) const {
+SSLSocket Context::wrap_socket(Socket sock, const SSLSocketOptions& options) const {
   if (sock.fileno() < 0) {
     throw ValueError("wrap_socket needs an open socket");
   }
   const bool connected = is_connected(sock.fileno());
   const Timeout timeout = sock.gettimeout();
-  if (connected && do_handshake_on_connect && timeout && timeout->count() == 0) {
+  if (connected && options.do_handshake_on_connect && timeout && timeout->count() == 0) {
     throw ValueError("do_handshake_on_connect should not be specified for non-blocking sockets");
   }
-  SSLSocket s(*this, std::move(sock), server_side, do_handshake_on_connect, suppress_ragged_eofs);
-  configure(s.conn_, server_side, server_hostname, session);
-  if (connected && do_handshake_on_connect) {
+  SSLSocket s(*this, std::move(sock), options);
+  configure(s.conn_, options.server_side, options.server_hostname, options.session);
+  if (connected && options.do_handshake_on_connect) {
     s.do_handshake();
   }
   return s;
+}
+
+SSLSocket& compat::SSLSocketNames::self() noexcept { return static_cast<SSLSocket&>(*this); }
+
+void compat::SSLSocketNames::sock_shutdown(int how) { self().shutdown(how); }
+
+SSLSocket connect(const Context& context, std::string_view host, std::uint16_t port, Timeout timeout) {
+  if (context.verify_mode() != CERT_REQUIRED || !context.check_hostname()) {
+    throw ValueError(
+        "sslpp::connect makes verified connections only: this context has verify_mode != CERT_REQUIRED or "
+        "check_hostname off (use create_default_context(), or wrap_socket to connect without verifying)");
+  }
+  return context.wrap_socket(create_connection(host, port, timeout), {.server_hostname = host});
 }
 
 }  // namespace sslpp

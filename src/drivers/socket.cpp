@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "internal/socket_wait.hpp"
+#include "drivers/socket_wait.hpp"
 
 namespace sslpp {
 

@@ -14,7 +14,7 @@
 #include <openssl/ssl.h>
 #include <openssl/tls1.h>
 
-#include "internal/connection_state.hpp"
+#include "engine/engine.hpp"
 #include "internal/error_queue.hpp"
 #include "internal/verify_name.hpp"
 
@@ -232,7 +232,11 @@ void Connection::verify_client_post_handshake() {
 // ---------------------------------------------------------------------------
 // Server name and client CA names
 
-void Connection::set_tlsext_host_name(std::string_view name) {
+Connection& compat::ConnectionNames::self() noexcept { return static_cast<Connection&>(*this); }
+
+// set_tlsext_host_name is pyOpenSSL's SNI-only setter (compat.hpp).
+void compat::ConnectionNames::set_tlsext_host_name(std::string_view name) {
+  const std::unique_ptr<detail::engine>& impl_ = self().impl_;
   if (impl_->accept_state) {
     detail::throw_value_error("set_tlsext_host_name: only a client sends a server name");
   }

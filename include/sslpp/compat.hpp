@@ -1,0 +1,99 @@
+// Second spellings: the names Python's ssl and pyOpenSSL give to what sslpp's
+// core classes already do under another name. They are kept so a Python
+// user finds their way, and gathered here so the core classes show one way
+// to do each thing. Each is the call it names, with nothing added.
+//
+//   Python / pyOpenSSL                 sslpp's own name
+//   recv(n), recv_into(buf)            read(n), read(buf)
+//   send(data)                         write(data)
+//   Context.set_cipher_list            Context::set_ciphers
+//   Context.load_dh_params             Context::load_tmp_dh
+//   Context.set_default_verify_paths   Context::load_default_certs
+//   Connection.set_tlsext_host_name    (SNI only) Connection::set_server_hostname
+//   SSLSocket.sock_shutdown            SSLSocket::shutdown
+//   Error, ZeroReturnError, WantReadError, WantWriteError, SysCallError
+//                                      SSLError, SSLZeroReturnError, ...
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <sslpp/error.hpp>
+#include <sslpp/export.hpp>
+
+namespace sslpp {
+
+class Context;
+class Connection;
+class SSLSocket;
+
+// pyOpenSSL's names for the exception types.
+using Error = SSLError;
+using ZeroReturnError = SSLZeroReturnError;
+using WantReadError = SSLWantReadError;
+using WantWriteError = SSLWantWriteError;
+using SysCallError = SSLSyscallError;
+
+namespace compat {
+
+/// StreamNames gives a TLS stream (Connection, SSLSocket) the socket
+/// spellings of read and write.
+template <typename Stream>
+class StreamNames {
+ public:
+  /// recv is read(bufsize): up to `bufsize` bytes.
+  std::string recv(std::size_t bufsize) { return self().read(bufsize); }
+  /// recv_into is read(buffer): bytes read into `buffer`.
+  std::size_t recv_into(std::span<std::byte> buffer) { return self().read(buffer); }
+  /// send is write(data).
+  std::size_t send(std::span<const std::byte> data) { return self().write(data); }
+  std::size_t send(std::string_view data) { return self().write(data); }
+
+ private:
+  Stream& self() noexcept { return static_cast<Stream&>(*this); }
+};
+
+/// ContextNames are Context's second spellings.
+class SSLPP_API ContextNames {
+ public:
+  /// set_cipher_list is pyOpenSSL's name for Context::set_ciphers.
+  void set_cipher_list(std::string_view ciphers);
+  /// load_dh_params is Python's name for Context::load_tmp_dh.
+  void load_dh_params(const std::filesystem::path& dhfile);
+  /// set_default_verify_paths is pyOpenSSL's name for load_default_certs.
+  void set_default_verify_paths();
+
+ private:
+  Context& self() noexcept;
+};
+
+/// ConnectionNames are Connection's second spellings.
+class SSLPP_API ConnectionNames : public StreamNames<Connection> {
+ public:
+  /// set_tlsext_host_name is pyOpenSSL's: the SNI name a client sends,
+  /// without verifying it (set_server_hostname does both); it replaces an
+  /// earlier name. Throws ValueError on a server connection, after the
+  /// handshake has started, and for a name SNI cannot carry: empty,
+  /// starting with '.', with a NUL byte, over 255 bytes, or an IP address
+  /// (RFC 6066 section 3; send no name instead).
+  void set_tlsext_host_name(std::string_view name);
+
+ private:
+  Connection& self() noexcept;
+};
+
+/// SSLSocketNames are SSLSocket's second spellings.
+class SSLPP_API SSLSocketNames : public StreamNames<SSLSocket> {
+ public:
+  /// sock_shutdown is pyOpenSSL's name for SSLSocket::shutdown(how).
+  void sock_shutdown(int how);
+
+ private:
+  SSLSocket& self() noexcept;
+};
+
+}  // namespace compat
+}  // namespace sslpp

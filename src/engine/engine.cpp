@@ -1,0 +1,214 @@
+#include "engine/engine.hpp"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "engine/socket_transport.hpp"
+#include "internal/verify_name.hpp"
+
+namespace sslpp::detail {
+
+int engine::ex_index() noexcept {
+  static const int index = ::SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+engine* engine::from(const SSL* ssl) noexcept { return static_cast<engine*>(::SSL_get_ex_data(ssl, ex_index())); }
+
+engine::engine(std::shared_ptr<context_state> ctx, int socket_fd) : context(std::move(ctx)) {
+  clear_stale_errors();
+  ssl.reset(::SSL_new(context->ctx.get()));
+  if (!ssl) {
+    throw_openssl_error("cannot create connection");
+  }
+  // Without this link no callback can find the connection, and a verify
+  // callback that cannot be asked fails the handshake: refuse now instead.
+  if (ex_index() < 0 || ::SSL_set_ex_data(ssl.get(), ex_index(), this) != 1) {
+    throw_openssl_error("cannot link the connection to its state");
+  }
+  if (socket_fd >= 0) {
+    // With OP_ENABLE_KTLS the caller asked the kernel to encrypt, which only
+    // OpenSSL's own socket BIO can arrange; every call that may write then
+    // runs with SIGPIPE blocked (sigpipe_guard).
+    openssl_socket_bio = (::SSL_CTX_get_options(context->ctx.get()) & SSL_OP_ENABLE_KTLS) != 0;
+    unique_handle<BIO> bio(openssl_socket_bio ? ::BIO_new_socket(socket_fd, BIO_NOCLOSE)
+                                              : new_socket_bio(socket_fd).release());
+    if (!bio) {
+      throw_openssl_error("cannot create socket BIO");
+    }
+    // SSL_set_bio takes the single reference when both directions are one BIO.
+    ::SSL_set_bio(ssl.get(), bio.get(), bio.get());
+    static_cast<void>(bio.release());
+  } else {
+    memory = std::make_unique<memory_transport>();
+    // The SSL takes one reference for both directions; the transport keeps its own.
+    BIO* bio = memory->bio();
+    ::BIO_up_ref(bio);
+    ::SSL_set_bio(ssl.get(), bio, bio);
+  }
+}
+
+engine::~engine() {
+  // Callbacks that OpenSSL runs while the SSL is freed find no owner.
+  owner = nullptr;
+  ssl.reset();
+}
+
+io_result engine::fail(ErrorInfo info, io_status status, std::error_code& ec) noexcept {
+  error = std::move(info);
+  ec = error.code;
+  gate |= gate_fatal;
+  fatal_status = status;
+  return {status, 0, output_pending()};
+}
+
+io_result engine::classify(int ret, int sys, std::error_code& ec) noexcept {
+  if (callback_exception) {
+    ::ERR_clear_error();
+    ErrorInfo info;
+    try {
+      info = error_info(errc::callback_failed);
+    } catch (...) {
+      info.code = make_error_code(errc::callback_failed);
+    }
+    return fail(std::move(info), io_status::error, ec);
+  }
+  const int err = ::SSL_get_error(ssl.get(), ret);
+  switch (err) {
+    case SSL_ERROR_WANT_READ:
+      ec.clear();
+      return {io_status::want_read, 0, output_pending()};
+    case SSL_ERROR_WANT_WRITE:
+      ec.clear();
+      return {io_status::want_write, 0, output_pending()};
+    case SSL_ERROR_ZERO_RETURN:
+      ec.clear();
+      return {io_status::closed, 0, output_pending()};
+    default:
+      break;
+  }
+  io_status status = io_status::error;
+  ErrorInfo info;
+  try {
+    if (err == SSL_ERROR_WANT_X509_LOOKUP) {
+      error = error_info(errc::want_x509_lookup);
+      ec = error.code;
+      return {io_status::error, 0, output_pending()};  // not sticky: the caller may retry
+    }
+    if (err == SSL_ERROR_SYSCALL) {
+      // An empty queue and no errno: the transport ended without close_notify.
+      if (::ERR_peek_error() == 0 && sys == 0) {
+        info = error_info(errc::eof);
+        status = io_status::truncated;
+      } else {
+        info = take_error_queue(errc::syscall);
+        if (info.code.category() != std::system_category()) {
+          info.code = make_error_code(errc::syscall);
+        }
+        info.sys_errno = sys;
+        if (sys != 0) {
+          info.message = std::string("[Errno ") + std::to_string(sys) + "] " + std::generic_category().message(sys);
+        }
+      }
+    } else {
+      info = take_error_queue(errc::syscall);
+      if (info.reason == "UNEXPECTED_EOF_WHILE_READING") {
+        status = io_status::truncated;
+      } else if (info.reason == "CERTIFICATE_VERIFY_FAILED") {
+        add_verify_failure(info, ::SSL_get_verify_result(ssl.get()), hostname);
+      }
+    }
+  } catch (...) {
+    // Out of memory while describing the error: keep the code, lose the words.
+    info = ErrorInfo{};
+    info.code = make_error_code(errc::syscall);
+  }
+  ::ERR_clear_error();
+  return fail(std::move(info), status, ec);
+}
+
+bool engine::pass_gate(std::error_code& ec) noexcept {
+  if ((gate & gate_fatal) != 0) {
+    ec = error.code;
+    return false;
+  }
+  // gate_policy: the first call of the handshake applies the context's
+  // verification policy as it is now, so a setting changed after the
+  // connection was made still governs its handshake.
+  if (::SSL_in_before(ssl.get()) != 1) {
+    gate &= static_cast<std::uint8_t>(~gate_policy);  // a handshake already under way keeps its policy
+    return true;
+  }
+  if (!apply_policy(ec)) {
+    return false;
+  }
+  gate &= static_cast<std::uint8_t>(~gate_policy);
+  return true;
+}
+
+bool engine::apply_policy(std::error_code& ec) noexcept {
+  const context_state& policy = verify_context();
+  SSL_CTX* ctx = policy.ctx.get();
+  SSL* s = ssl.get();
+  const bool server = accept_state || ::SSL_is_server(s) == 1;
+  int mode = ::SSL_CTX_get_verify_mode(ctx);
+  // As Python does: a server that verifies clients and allows post-handshake
+  // authentication may ask for a certificate after the handshake.
+  if (server && policy.post_handshake_auth && (mode & SSL_VERIFY_PEER) != 0) {
+    mode |= SSL_VERIFY_POST_HANDSHAKE;
+  }
+  ::SSL_set_verify(s, mode, ::SSL_CTX_get_verify_callback(ctx));
+  ::SSL_set_verify_depth(s, ::SSL_CTX_get_verify_depth(ctx));
+  X509_VERIFY_PARAM* param = ::SSL_get0_param(s);
+  const X509_VERIFY_PARAM* wanted = ::SSL_CTX_get0_param(ctx);
+  ::X509_VERIFY_PARAM_clear_flags(param, ::X509_VERIFY_PARAM_get_flags(param));
+  ::X509_VERIFY_PARAM_set_flags(param, ::X509_VERIFY_PARAM_get_flags(wanted));
+  ::X509_VERIFY_PARAM_set_hostflags(param, ::X509_VERIFY_PARAM_get_hostflags(wanted));
+  check_hostname = !server && policy.check_hostname;
+  if (!server) {
+    ::SSL_set_post_handshake_auth(s, policy.post_handshake_auth ? 1 : 0);
+  }
+  bool ok = true;
+  clear_stale_errors();
+  if (check_hostname) {
+    if (!hostname) {
+      try {
+        error = error_info(errc::invalid_argument, "check_hostname requires server_hostname");
+      } catch (...) {
+        error.code = make_error_code(errc::invalid_argument);  // out of memory: the code alone
+      }
+      ec = error.code;
+      return false;  // not sticky: set_server_hostname, then call again
+    }
+    ok = set_verify_name(param, *hostname, is_ip_address(*hostname));
+  } else {
+    // No name to check: clear any set earlier, under another policy.
+    ok = ::X509_VERIFY_PARAM_set1_host(param, nullptr, 0) == 1 && ::X509_VERIFY_PARAM_set1_ip(param, nullptr, 0) == 1;
+  }
+  if (!ok) {
+    try {
+      error = take_error_queue(errc::invalid_argument, "server_hostname");
+    } catch (...) {
+      error.code = make_error_code(errc::invalid_argument);
+    }
+    ::ERR_clear_error();
+    ec = error.code;
+    return false;
+  }
+  return true;
+}
+
+void engine::refuse_if_session_mismatch(const std::optional<std::string>& name) const {
+  if (!offered_origin) {
+    return;
+  }
+  if (offered_origin->context_serial != context->serial) {
+    throw_value_error("Session refers to a different SSLContext.");
+  }
+  if (offered_origin->hostname && name && ::OPENSSL_strcasecmp(offered_origin->hostname->c_str(), name->c_str()) != 0) {
+    throw_value_error("Session was made for server_hostname '" + *offered_origin->hostname + "', not '" + *name +
+                      "': set the name first, or offer a session made for it.");
+  }
+}
+
+}  // namespace sslpp::detail

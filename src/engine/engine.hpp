@@ -1,0 +1,131 @@
+// The engine: the one owner of an SSL*. It runs each OpenSSL call and
+// classifies its outcome, keeps the sticky error, holds what callbacks leave
+// behind for the caller, and applies the context's verification policy when
+// the handshake starts. It knows nothing about where ciphertext goes: that
+// is the transport's business (memory_transport, or a socket BIO), and
+// moving it is the driver's (Connection, SSLSocket).
+#pragma once
+
+#include <any>
+#include <cerrno>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include <openssl/ssl.h>
+
+#include <sslpp/connection.hpp>
+#include <sslpp/status.hpp>
+
+#include "context/context_state.hpp"
+#include "engine/memory_transport.hpp"
+#include "internal/error_queue.hpp"
+#include "internal/handle.hpp"
+
+namespace sslpp::detail {
+
+// session_origin is what a client Session remembers of where it was made:
+// the context (by serial) and the server name.
+struct session_origin {
+  std::uint64_t context_serial = 0;
+  std::optional<std::string> hostname;
+};
+
+struct engine {
+  // Bits of `gate`: any set bit diverts I/O calls off the fast path.
+  static constexpr std::uint8_t gate_fatal = 1;   // a sticky error
+  static constexpr std::uint8_t gate_policy = 2;  // the context's policy is not applied yet
+
+  // engine makes the SSL for `context`: over a memory transport when
+  // `socket_fd` < 0, else over that socket descriptor (not owned). Throws
+  // SSLError.
+  engine(std::shared_ptr<context_state> context, int socket_fd);
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+  ~engine();
+
+  // Declared before `ssl` so they are destroyed after it: callbacks that
+  // run inside SSL_free still find the context state alive, and the BIO
+  // never outlives the queues it points to.
+  std::shared_ptr<context_state> context;
+  // After set_context, the context the connection was made with: OpenSSL
+  // keeps using it for the session cache and its hooks, so it must live on.
+  std::shared_ptr<context_state> original_context;
+  std::unique_ptr<memory_transport> memory;  // null over a socket
+  unique_handle<SSL> ssl;
+  Connection* owner = nullptr;  // kept current by Connection's move operations
+
+  std::uint8_t gate = gate_policy;
+  io_status fatal_status = io_status::error;
+  ErrorInfo error;
+  std::exception_ptr callback_exception;
+
+  std::optional<std::string> hostname;
+  // Where the session offered for resumption was made, when known.
+  std::shared_ptr<const session_origin> offered_origin;
+  bool check_hostname = false;  // the policy applied at the handshake's start
+  bool accept_state = false;    // set_accept_state was called: a server
+  bool openssl_socket_bio = false;  // kTLS: OpenSSL's socket BIO, which may raise SIGPIPE
+  std::any app_data;
+
+  // verify_context is the context whose verification policy applies: the
+  // one the connection was made with, even after set_context (OpenSSL keeps
+  // its verify mode, so its callback and trust store must stay too).
+  [[nodiscard]] const context_state& verify_context() const noexcept {
+    return original_context ? *original_context : *context;
+  }
+
+  // perform runs one SSL I/O call: the gate, a clean error queue, the call,
+  // and classification of a failure. `op(ssl, &n)` returns OpenSSL's int
+  // result and stores the byte count.
+  template <typename Op>
+  io_result perform(std::error_code& ec, Op&& op) noexcept {
+    if (gate != 0) [[unlikely]] {
+      if (!pass_gate(ec)) {
+        return {fatal_status_or_error(), 0};
+      }
+    }
+    clear_stale_errors();
+    errno = 0;
+    std::size_t n = 0;
+    const int ret = op(ssl.get(), &n);
+    // A callback that threw fails the call even when OpenSSL carried on
+    // (e.g. a verify callback under VERIFY_NONE).
+    if (ret > 0 && !callback_exception) [[likely]] {
+      ec.clear();
+      return {io_status::ok, n, output_pending()};
+    }
+    return classify(ret, errno, ec);
+  }
+
+  // classify turns a failed SSL call (ret <= 0) into a status, recording
+  // the details in `error`. Errors other than want_* are made sticky.
+  io_result classify(int ret, int sys, std::error_code& ec) noexcept;
+  // fail makes `info` the sticky error and reports it.
+  io_result fail(ErrorInfo info, io_status status, std::error_code& ec) noexcept;
+  // output_pending is true when ciphertext waits for the driver.
+  [[nodiscard]] bool output_pending() const noexcept { return memory && !memory->output.empty(); }
+
+  // refuse_if_session_mismatch throws ValueError when the session set for
+  // resumption was made by another context or for another server name than
+  // `name`: a resumed session is not verified again.
+  void refuse_if_session_mismatch(const std::optional<std::string>& name) const;
+
+  static engine* from(const SSL* ssl) noexcept;
+  static int ex_index() noexcept;
+
+ private:
+  // pass_gate answers a call the gate diverted: applies the context's
+  // policy on the handshake's first call; false (with `ec` set) when the
+  // call must fail instead.
+  bool pass_gate(std::error_code& ec) noexcept;
+  bool apply_policy(std::error_code& ec) noexcept;
+  [[nodiscard]] io_status fatal_status_or_error() const noexcept {
+    return (gate & gate_fatal) != 0 ? fatal_status : io_status::error;
+  }
+};
+
+}  // namespace sslpp::detail

@@ -1,0 +1,169 @@
+#include "engine/memory_transport.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include <openssl/bio.h>
+
+#include "internal/error_queue.hpp"
+
+namespace sslpp::detail {
+
+// ---------------------------------------------------------------------------
+// byte_queue
+
+void byte_queue::consume(std::size_t n) noexcept {
+  head_ += std::min(n, size());
+  if (head_ == tail_) {
+    head_ = tail_ = 0;
+  }
+}
+
+std::span<std::byte> byte_queue::space(std::size_t n) {
+  if (capacity_ - tail_ < n) {
+    const std::size_t queued = size();
+    if (capacity_ - queued >= n && head_ > 0) {
+      std::memmove(block_.get(), block_.get() + head_, queued);  // room at the front: slide down
+    } else {
+      // Grow geometrically so a burst costs O(log n) allocations, once.
+      const std::size_t wanted = std::max({queued + n, capacity_ * 2, std::size_t{4096}});
+      auto bigger = std::make_unique_for_overwrite<std::byte[]>(wanted);
+      if (queued > 0) {
+        std::memcpy(bigger.get(), block_.get() + head_, queued);
+      }
+      block_ = std::move(bigger);
+      capacity_ = wanted;
+    }
+    head_ = 0;
+    tail_ = queued;
+  }
+  return {block_.get() + tail_, capacity_ - tail_};
+}
+
+std::size_t byte_queue::read(std::span<std::byte> out) noexcept {
+  const std::size_t n = std::min(out.size(), size());
+  if (n > 0) {
+    std::memcpy(out.data(), block_.get() + head_, n);
+    consume(n);
+  }
+  return n;
+}
+
+void byte_queue::release() noexcept {
+  if (empty()) {
+    block_.reset();
+    capacity_ = head_ = tail_ = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The BIO OpenSSL sees
+
+namespace {
+
+memory_transport& transport_of(BIO* bio) noexcept { return *static_cast<memory_transport*>(::BIO_get_data(bio)); }
+
+// OpenSSL reads a record header, then its body: from the input queue.
+int transport_read(BIO* bio, char* data, std::size_t len, std::size_t* read) noexcept {
+  memory_transport& t = transport_of(bio);
+  ::BIO_clear_retry_flags(bio);
+  const std::size_t n = t.input.read(std::as_writable_bytes(std::span(data, len)));
+  if (n > 0) {
+    *read = n;
+    return 1;
+  }
+  if (!t.input_ended) {
+    ::BIO_set_retry_read(bio);  // no data yet: want_read, not end of stream
+  }
+  return 0;
+}
+
+// OpenSSL writes whole records: into the output queue, as far as the limit
+// allows (it retries the rest after the driver drains, as with a socket).
+int transport_write(BIO* bio, const char* data, std::size_t len, std::size_t* written) noexcept {
+  memory_transport& t = transport_of(bio);
+  ::BIO_clear_retry_flags(bio);
+  const std::size_t room = t.output_limit > t.output.size() ? t.output_limit - t.output.size() : 0;
+  const std::size_t n = std::min(len, room);
+  if (n == 0) {
+    ::BIO_set_retry_write(bio);
+    return 0;
+  }
+  try {
+    std::memcpy(t.output.space(n).data(), data, n);
+  } catch (const std::bad_alloc&) {
+    return 0;  // OpenSSL fails the call; the engine reports it
+  }
+  t.output.commit(n);
+  *written = n;
+  return 1;
+}
+
+long transport_ctrl(BIO* bio, int cmd, long, void*) noexcept {
+  memory_transport& t = transport_of(bio);
+  switch (cmd) {
+    case BIO_CTRL_PENDING:
+      return static_cast<long>(std::min<std::size_t>(t.input.size(), LONG_MAX));
+    case BIO_CTRL_WPENDING:
+      return static_cast<long>(std::min<std::size_t>(t.output.size(), LONG_MAX));
+    case BIO_CTRL_EOF:
+      // OpenSSL asks after a read of 0 with no retry: truncation, or (with
+      // OP_IGNORE_UNEXPECTED_EOF) a quiet close.
+      return t.input_ended && t.input.empty() ? 1 : 0;
+    case BIO_CTRL_FLUSH:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+BIO_METHOD* transport_method() {
+  // Made once, shared by every connection, never freed (it is immutable).
+  static BIO_METHOD* const method = [] {
+    const int index = ::BIO_get_new_index();
+    BIO_METHOD* m = index < 0 ? nullptr : ::BIO_meth_new(index | BIO_TYPE_SOURCE_SINK, "sslpp memory transport");
+    if (m != nullptr) {
+      ::BIO_meth_set_read_ex(m, &transport_read);
+      ::BIO_meth_set_write_ex(m, &transport_write);
+      ::BIO_meth_set_ctrl(m, &transport_ctrl);
+    }
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
+memory_transport::memory_transport() {
+  BIO_METHOD* method = transport_method();
+  bio_.reset(method != nullptr ? ::BIO_new(method) : nullptr);
+  if (!bio_) {
+    throw_openssl_error("cannot create the memory transport");
+  }
+  ::BIO_set_data(bio_.get(), this);
+  ::BIO_set_init(bio_.get(), 1);
+}
+
+std::size_t memory_transport::feed(std::span<const std::byte> data) noexcept {
+  const std::size_t room = input_limit > input.size() ? input_limit - input.size() : 0;
+  const std::size_t n = std::min(data.size(), room);
+  if (n == 0) {
+    return 0;
+  }
+  try {
+    std::memcpy(input.space(n).data(), data.data(), n);
+  } catch (const std::bad_alloc&) {
+    return 0;  // nothing taken; the driver may try again
+  }
+  input.commit(n);
+  return n;
+}
+
+std::span<std::byte> memory_transport::input_space(std::size_t n) {
+  const std::size_t room = input_limit > input.size() ? input_limit - input.size() : 0;
+  n = std::min(n, room);
+  return n == 0 ? std::span<std::byte>() : input.space(n).first(n);
+}
+
+}  // namespace sslpp::detail

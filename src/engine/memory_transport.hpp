@@ -1,0 +1,82 @@
+// The memory transport: the two byte queues between a connection and the
+// driver that moves its ciphertext (Python's MemoryBIO pair), behind one BIO
+// that OpenSSL reads records from and writes records to.
+//
+// Unlike BIO_s_mem it lets the driver work in place (look at pending output
+// and consume it; receive straight into free input space), and bounds both
+// queues: a full input queue takes no more bytes (the driver stops reading
+// its socket: backpressure), a full output queue makes OpenSSL report
+// want_write until the driver drains it.
+#pragma once
+
+#include <cstddef>
+#include <limits>
+#include <memory>
+#include <span>
+
+#include <openssl/types.h>
+
+#include "internal/handle.hpp"
+
+namespace sslpp::detail {
+
+// byte_queue is a FIFO of bytes in one growable block. Reads advance `head`;
+// when the queue empties both ends return to the start, so a connection in
+// steady state reuses one block and never allocates.
+class byte_queue {
+ public:
+  [[nodiscard]] std::size_t size() const noexcept { return tail_ - head_; }
+  [[nodiscard]] bool empty() const noexcept { return tail_ == head_; }
+  [[nodiscard]] std::span<const std::byte> data() const noexcept { return {block_.get() + head_, size()}; }
+  // consume drops the first `n` bytes (at most size()).
+  void consume(std::size_t n) noexcept;
+  // space returns at least `n` writable bytes after the queued ones, moving
+  // or growing the block as needed; commit(k) then appends the first k.
+  // Throws std::bad_alloc.
+  std::span<std::byte> space(std::size_t n);
+  void commit(std::size_t n) noexcept { tail_ += n; }
+  // read moves up to out.size() bytes out; returns how many.
+  std::size_t read(std::span<std::byte> out) noexcept;
+  // release gives the block back to the heap when the queue is empty.
+  void release() noexcept;
+
+ private:
+  std::unique_ptr<std::byte[]> block_;
+  std::size_t capacity_ = 0;
+  std::size_t head_ = 0;
+  std::size_t tail_ = 0;
+};
+
+// memory_transport owns both queues. OpenSSL reaches them through bio(),
+// which SSL_set_bio gives the SSL for both directions (the BIO never owns
+// the transport; the engine owns both and frees the SSL, and so the BIO,
+// first).
+class memory_transport {
+ public:
+  static constexpr std::size_t unlimited = std::numeric_limits<std::size_t>::max();
+
+  memory_transport();  // throws SSLError when the BIO cannot be made
+  memory_transport(const memory_transport&) = delete;
+  memory_transport& operator=(const memory_transport&) = delete;
+
+  // bio is a new reference to the BIO, for SSL_set_bio.
+  [[nodiscard]] BIO* bio() const noexcept { return bio_.get(); }
+
+  // -- The driver's side ----------------------------------------------------
+  byte_queue input;   // network -> TLS
+  byte_queue output;  // TLS -> network
+  std::size_t input_limit = unlimited;
+  std::size_t output_limit = unlimited;
+  bool input_ended = false;  // the peer's transport closed (bio_shutdown)
+
+  // feed appends what fits under input_limit; returns how many bytes it took.
+  std::size_t feed(std::span<const std::byte> data) noexcept;
+  // input_space is free input space for the driver to receive into, at most
+  // `n` bytes and never past input_limit (empty when the queue is full).
+  std::span<std::byte> input_space(std::size_t n);
+
+ private:
+  unique_handle<BIO> bio_;
+};
+
+}  // namespace sslpp::detail
