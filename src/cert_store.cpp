@@ -196,6 +196,11 @@ std::string verify_message(long code, const std::optional<std::string>& hostname
 }
 
 void add_verify_failure(ErrorInfo& info, long code, const std::optional<std::string>& hostname) {
+  // The code says why (its message is OpenSSL's reason); it still compares
+  // equal to errc::certificate_verify_failed.
+  if (code != X509_V_OK) {
+    info.code = std::error_code(static_cast<int>(code), verify_category());
+  }
   info.verify_code = code;
   info.verify_message = verify_message(code, hostname);
   info.message += ": " + info.verify_message;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "internal/error_queue.hpp"
 
@@ -28,12 +29,6 @@ struct reason_name_entry {
 // Python's words for the outcomes of SSL_get_error (Modules/_ssl.c).
 std::string_view standard_message(errc e) noexcept {
   switch (e) {
-    case errc::zero_return:
-      return "TLS/SSL connection has been closed (EOF)";
-    case errc::want_read:
-      return "The operation did not complete (read)";
-    case errc::want_write:
-      return "The operation did not complete (write)";
     case errc::want_x509_lookup:
       return "The operation did not complete (X509 lookup)";
     case errc::syscall:
@@ -52,14 +47,74 @@ std::string_view standard_message(errc e) noexcept {
       return "hostname mismatch";
     case errc::timed_out:
       return "The read operation timed out";
+    case errc::certificate_verify_failed:
+      return "certificate verify failed";
   }
   return "unknown sslpp error";
+}
+
+// Python's words for the outcomes the throwing calls raise.
+std::string_view io_message(io_status s) noexcept {
+  switch (s) {
+    case io_status::closed:
+      return "TLS/SSL connection has been closed (EOF)";
+    case io_status::want_read:
+      return "The operation did not complete (read)";
+    case io_status::want_write:
+      return "The operation did not complete (write)";
+    default:
+      return to_string(s);
+  }
+}
+
+bool is_ssl_reason(const std::error_code& code, int reason) noexcept {
+  const auto packed = static_cast<unsigned long>(static_cast<unsigned int>(code.value()));
+  return code.category() == ssl_category() && ERR_GET_LIB(packed) == ERR_LIB_SSL && ERR_GET_REASON(packed) == reason;
 }
 
 class sslpp_category_impl final : public std::error_category {
  public:
   const char* name() const noexcept override { return "sslpp"; }
   std::string message(int ev) const override { return std::string(standard_message(static_cast<errc>(ev))); }
+  // sslpp's timeout is also the standard one.
+  std::error_condition default_error_condition(int ev) const noexcept override {
+    if (static_cast<errc>(ev) == errc::timed_out) {
+      return std::make_error_condition(std::errc::timed_out);
+    }
+    return {ev, *this};
+  }
+  // The conditions that other categories' codes also mean.
+  bool equivalent(const std::error_code& code, int condition) const noexcept override {
+    if (code.category() == *this) {
+      return code.value() == condition;
+    }
+    switch (static_cast<errc>(condition)) {
+      case errc::eof:
+        return is_ssl_reason(code, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+      case errc::certificate_verify_failed:
+        return code.category() == verify_category() || is_ssl_reason(code, SSL_R_CERTIFICATE_VERIFY_FAILED);
+      case errc::timed_out:
+        return (code.category() == std::system_category() || code.category() == std::generic_category()) &&
+               code.value() == ETIMEDOUT;
+      default:
+        return false;
+    }
+  }
+};
+
+class verify_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "x509-verify"; }
+  std::string message(int ev) const override { return ::X509_verify_cert_error_string(ev); }
+  std::error_condition default_error_condition(int) const noexcept override {
+    return make_error_condition(errc::certificate_verify_failed);
+  }
+};
+
+class io_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "sslpp-io"; }
+  std::string message(int ev) const override { return std::string(io_message(static_cast<io_status>(ev))); }
 };
 
 class ssl_category_impl final : public std::error_category {
@@ -95,12 +150,33 @@ const std::error_category& ssl_category() noexcept {
   return instance;
 }
 
+const std::error_category& verify_category() noexcept {
+  static const verify_category_impl instance;
+  return instance;
+}
+
+const std::error_category& io_category() noexcept {
+  static const io_category_impl instance;
+  return instance;
+}
+
 std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), sslpp_category()}; }
+
+std::error_condition make_error_condition(errc e) noexcept { return {static_cast<int>(e), sslpp_category()}; }
+
+std::error_code make_error_code(io_status s) noexcept { return {static_cast<int>(s), io_category()}; }
 
 OSError::OSError(ErrorInfo info)
     : std::system_error(info.code, info.message), info_(std::make_shared<const ErrorInfo>(std::move(info))) {}
 
 const char* OSError::what() const noexcept { return info_->message.c_str(); }
+
+ErrorInfo error_info(io_status s) {
+  ErrorInfo info;
+  info.code = make_error_code(s);
+  info.message = io_message(s);
+  return info;
+}
 
 ErrorInfo error_info(errc e, std::string_view detail) {
   ErrorInfo info;
@@ -111,14 +187,23 @@ ErrorInfo error_info(errc e, std::string_view detail) {
 
 void throw_error(ErrorInfo info) {
   const std::error_code code = info.code;
+  if (code.category() == io_category()) {
+    switch (static_cast<io_status>(code.value())) {
+      case io_status::closed:
+        throw SSLZeroReturnError(std::move(info));
+      case io_status::want_read:
+        throw SSLWantReadError(std::move(info));
+      case io_status::want_write:
+        throw SSLWantWriteError(std::move(info));
+      default:
+        throw SSLError(std::move(info));
+    }
+  }
+  if (code.category() == verify_category()) {
+    throw SSLCertVerificationError(std::move(info));
+  }
   if (code.category() == sslpp_category()) {
     switch (static_cast<errc>(code.value())) {
-      case errc::zero_return:
-        throw SSLZeroReturnError(std::move(info));
-      case errc::want_read:
-        throw SSLWantReadError(std::move(info));
-      case errc::want_write:
-        throw SSLWantWriteError(std::move(info));
       case errc::want_x509_lookup:
         throw WantX509LookupError(std::move(info));
       case errc::syscall:
@@ -135,6 +220,7 @@ void throw_error(ErrorInfo info) {
       case errc::timed_out:
         throw TimeoutError(std::move(info));
       case errc::callback_failed:
+      case errc::certificate_verify_failed:
         throw SSLError(std::move(info));
     }
     throw SSLError(std::move(info));

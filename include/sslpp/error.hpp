@@ -31,24 +31,33 @@
 #include <vector>
 
 #include <sslpp/export.hpp>
+#include <sslpp/status.hpp>
 
 namespace sslpp {
 
 // ---------------------------------------------------------------------------
 // Codes
 
-/// errc are sslpp's own error conditions, in sslpp_category(). OpenSSL's
-/// packed error codes live in ssl_category(); errno values in
-/// std::system_category().
+/// errc are sslpp's error conditions, and the codes of failures that are
+/// sslpp's own (make_error_code). As a condition each also matches the
+/// codes of other categories that mean the same, so a test reads
+/// `ec == sslpp::errc::eof` whichever layer saw the truncation:
+///
+/// - errc::eof: every truncation (sslpp's code, and OpenSSL's
+///   UNEXPECTED_EOF_WHILE_READING);
+/// - errc::certificate_verify_failed: every verification failure (a
+///   verify_category() code, or OpenSSL's CERTIFICATE_VERIFY_FAILED);
+/// - errc::timed_out: sslpp's timeouts and ETIMEDOUT; sslpp's timeout code
+///   also equals std::errc::timed_out.
+///
+/// OpenSSL's packed error codes live in ssl_category(); the X509_V_*
+/// results of a failed verification in verify_category(); errno values in
+/// std::system_category(). The non-blocking outcomes (want_read,
+/// want_write, closed) are io_status values, not errors: see
+/// make_error_code(io_status) for the codes their exceptions carry.
 enum class errc {
-  /// The peer closed the TLS stream (close_notify) where data was expected.
-  zero_return = 1,
-  /// Non-blocking: ciphertext from the peer is needed first.
-  want_read,
-  /// Non-blocking: ciphertext must be sent to the peer first.
-  want_write,
   /// An application callback asked to be called again.
-  want_x509_lookup,
+  want_x509_lookup = 1,
   /// An I/O error below TLS; SSLSyscallError carries errno.
   syscall,
   /// The transport ended without close_notify (possible truncation attack).
@@ -65,17 +74,33 @@ enum class errc {
   hostname_mismatch,
   /// A blocking call ran out of time.
   timed_out,
+  /// The peer's certificate did not verify (a condition: the codes are
+  /// verify_category()'s).
+  certificate_verify_failed,
 };
 
 /// sslpp_category is the category of errc.
 SSLPP_API const std::error_category& sslpp_category() noexcept;
 
+/// verify_category is the category of X509_V_* verification results: the
+/// code of every verification failure, whose message() says why ("certificate
+/// has expired", "hostname mismatch").
+SSLPP_API const std::error_category& verify_category() noexcept;
+
+/// io_category is the category of the io_status outcomes that the throwing
+/// calls raise as exceptions (SSLWantReadError carries want_read, ...).
+SSLPP_API const std::error_category& io_category() noexcept;
+/// make_error_code(io_status) is the code of that outcome.
+SSLPP_API std::error_code make_error_code(io_status s) noexcept;
+
 /// ssl_category is the category of OpenSSL's packed error codes
 /// (ERR_get_error values without the system-error flag).
 SSLPP_API const std::error_category& ssl_category() noexcept;
 
-/// make_error_code lets errc convert to std::error_code.
+/// make_error_code is the code of one of sslpp's own failures.
 SSLPP_API std::error_code make_error_code(errc e) noexcept;
+/// make_error_condition lets `ec == sslpp::errc::...` compare by meaning.
+SSLPP_API std::error_condition make_error_condition(errc e) noexcept;
 
 // ---------------------------------------------------------------------------
 // Details
@@ -230,8 +255,11 @@ SSLPP_API ErrorInfo os_error_info(int err, std::string_view detail = {});
 /// error_info builds an ErrorInfo for one of sslpp's own conditions, with the
 /// standard message for it followed by `detail` when not empty.
 SSLPP_API ErrorInfo error_info(errc e, std::string_view detail = {});
+/// error_info builds the ErrorInfo of an io_status outcome (want_read,
+/// want_write, closed), with Python's message for it.
+SSLPP_API ErrorInfo error_info(io_status s);
 
 }  // namespace sslpp
 
 template <>
-struct std::is_error_code_enum<sslpp::errc> : std::true_type {};
+struct std::is_error_condition_enum<sslpp::errc> : std::true_type {};

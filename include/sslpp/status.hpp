@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 namespace sslpp {
 
@@ -26,6 +27,25 @@ enum class io_status {
   /// every later call reports the same error. Flush bio_read and close.
   error,
 };
+
+/// to_string names an io_status ("ok", "want_read", ...).
+constexpr std::string_view to_string(io_status s) noexcept {
+  switch (s) {
+    case io_status::ok:
+      return "ok";
+    case io_status::want_read:
+      return "want_read";
+    case io_status::want_write:
+      return "want_write";
+    case io_status::closed:
+      return "closed";
+    case io_status::truncated:
+      return "truncated";
+    case io_status::error:
+      return "error";
+  }
+  return "unknown";
+}
 
 /// io_result is an io_status plus the number of plaintext bytes moved.
 struct io_result {

@@ -204,15 +204,8 @@ io_result Connection::shutdown(std::error_code& ec) noexcept {
 
 void Connection::raise(io_status status) const {
   detail::engine& e = *impl_;
-  switch (status) {
-    case io_status::want_read:
-      throw_error(error_info(errc::want_read));
-    case io_status::want_write:
-      throw_error(error_info(errc::want_write));
-    case io_status::closed:
-      throw_error(error_info(errc::zero_return));
-    default:
-      break;
+  if (status == io_status::want_read || status == io_status::want_write || status == io_status::closed) {
+    throw_error(error_info(status));
   }
   if (e.callback_exception) {
     std::exception_ptr ex = std::exchange(e.callback_exception, nullptr);

@@ -35,8 +35,9 @@ std::string verify_message(long code, const std::optional<std::string>& hostname
 
 // add_verify_failure completes `info`, drained from the error queue at an
 // SSL CERTIFICATE_VERIFY_FAILED, with the verification result `code`: sets
-// verify_code and verify_message and appends the latter to the message, so
-// throw_error raises SSLCertVerificationError.
+// verify_code and verify_message, appends the latter to the message, and
+// makes the code verify_category()'s, so throw_error raises
+// SSLCertVerificationError and ec.message() says why.
 void add_verify_failure(ErrorInfo& info, long code, const std::optional<std::string>& hostname);
 
 }  // namespace sslpp::detail
