@@ -18,8 +18,8 @@
 
 #include "context/context_state.hpp"
 #include "internal/error_queue.hpp"
-#include "internal/pem.hpp"
-#include "internal/verify_name.hpp"
+#include "x509/pem.hpp"
+#include "x509/verify_name.hpp"
 
 namespace sslpp {
 

@@ -11,7 +11,7 @@
 #include <openssl/ssl.h>
 
 #include "engine/engine.hpp"
-#include "internal/verify_name.hpp"
+#include "x509/verify_name.hpp"
 
 namespace sslpp {
 

@@ -16,7 +16,7 @@
 
 #include "engine/engine.hpp"
 #include "internal/error_queue.hpp"
-#include "internal/verify_name.hpp"
+#include "x509/verify_name.hpp"
 
 namespace sslpp {
 

@@ -4,7 +4,7 @@
 #include <openssl/x509v3.h>
 
 #include "engine/socket_transport.hpp"
-#include "internal/verify_name.hpp"
+#include "x509/verify_name.hpp"
 
 namespace sslpp::detail {
 

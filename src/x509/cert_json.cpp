@@ -3,7 +3,7 @@
 
 #include <sslpp/certificate.hpp>
 
-#include "internal/python_text.hpp"
+#include "compat/python_text.hpp"
 
 namespace sslpp {
 

@@ -6,7 +6,7 @@
 #include <sslpp/error.hpp>
 
 #include "internal/error_queue.hpp"
-#include "internal/x509_text.hpp"
+#include "x509/x509_text.hpp"
 
 namespace sslpp {
 

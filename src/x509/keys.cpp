@@ -5,8 +5,8 @@
 #include <openssl/x509.h>
 
 #include "internal/error_queue.hpp"
-#include "internal/pem.hpp"
-#include "internal/x509_text.hpp"
+#include "x509/pem.hpp"
+#include "x509/x509_text.hpp"
 
 namespace sslpp {
 

@@ -10,7 +10,7 @@
 #include <sslpp/error.hpp>
 
 #include "internal/error_queue.hpp"
-#include "internal/pem.hpp"
+#include "x509/pem.hpp"
 
 namespace sslpp {
 

@@ -1,4 +1,4 @@
-#include "internal/python_text.hpp"
+#include "compat/python_text.hpp"
 
 #include <algorithm>
 #include <array>

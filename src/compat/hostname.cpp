@@ -15,7 +15,7 @@
 #include <sslpp/error.hpp>
 
 #include "internal/error_queue.hpp"
-#include "internal/python_text.hpp"
+#include "compat/python_text.hpp"
 
 namespace sslpp {
 

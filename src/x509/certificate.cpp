@@ -10,8 +10,8 @@
 
 #include "internal/error_queue.hpp"
 #include "internal/handle.hpp"
-#include "internal/pem.hpp"
-#include "internal/x509_text.hpp"
+#include "x509/pem.hpp"
+#include "x509/x509_text.hpp"
 
 namespace sslpp {
 

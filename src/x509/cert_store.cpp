@@ -13,8 +13,8 @@
 
 #include "internal/error_queue.hpp"
 #include "internal/handle.hpp"
-#include "internal/pem.hpp"
-#include "internal/verify_name.hpp"
+#include "x509/pem.hpp"
+#include "x509/verify_name.hpp"
 
 namespace sslpp {
 
