@@ -13,7 +13,7 @@
 
 #include <sslpp/constants.hpp>
 
-#include "handle.hpp"
+#include "internal/handle.hpp"
 
 namespace sslpp::detail {
 

@@ -8,8 +8,8 @@
 
 #include <sslpp/name.hpp>
 
-#include "error_queue.hpp"
-#include "handle.hpp"
+#include "internal/error_queue.hpp"
+#include "internal/handle.hpp"
 
 namespace sslpp::detail {
 
