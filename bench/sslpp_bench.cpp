@@ -260,7 +260,8 @@ class SslppSide {
   }
 
   [[nodiscard]] Connection client(const Session* session = nullptr) const {
-    return client_ctx_.wrap_bio({.server_hostname = kHost, .session = session ? std::optional<Session>(*session) : std::nullopt});
+    return client_ctx_.wrap_bio(
+        {.server_hostname = kHost, .session = session ? std::optional<Session>(*session) : std::nullopt});
   }
   [[nodiscard]] Connection server() const { return server_ctx_.wrap_bio({.server_side = true}); }
   [[nodiscard]] SSL_CTX* client_native() const { return client_ctx_.native_handle(); }

@@ -106,7 +106,8 @@ int main(int argc, char** argv) try {
           try {
             auto [sock, peer] = listener.accept();
             sock.setblocking(false);
-            auto c = std::make_unique<Client>(Client{context.wrap_socket(std::move(sock), {.server_side = true, .do_handshake_on_connect = false}), false, {}});
+            auto c = std::make_unique<Client>(Client{context.wrap_socket(std::move(sock),
+                {.server_side = true, .do_handshake_on_connect = false}), false, {}});
             const int cfd = c->tls.fileno();
             epoll_event cev{};
             cev.events = EPOLLIN;

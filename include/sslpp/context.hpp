@@ -161,12 +161,13 @@ struct SessionStats {
 /// every call.
 ///
 /// Settings and connections: the verification policy (verify mode and
-/// depth, check_hostname, verify flags, post-handshake auth) is applied to
-/// each connection when its handshake starts, so a change made before that
-/// governs it; a handshake under way keeps the policy it started with.
-/// Callbacks, the ALPN list, the key log file and the trust store are read
-/// during each handshake, so a change reaches live connections too; a
-/// callback may replace itself or any other while it runs. Options,
+/// depth, check_hostname, verify flags, post-handshake auth) and a client's
+/// ALPN list are applied to each connection when its handshake starts, so a
+/// change made before that governs it; a handshake under way keeps the
+/// policy it started with. Callbacks, a server's ALPN list, the key log
+/// file and the trust store are read during each handshake, so a change
+/// reaches live connections too; a callback may replace itself or any
+/// other while it runs. Options,
 /// versions, ciphers, certificate and key are copied into each connection
 /// when it is made.
 ///

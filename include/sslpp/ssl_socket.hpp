@@ -160,11 +160,7 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   friend class compat::SSLSocketNames;
   SSLSocket(const Context& context, Socket sock, const SSLSocketOptions& options);
   template <typename Op>
-  io_result drive(std::error_code& ec, Op&& op, Timeout timeout) noexcept;
-  template <typename Op>
-  io_result drive(std::error_code& ec, Op&& op) noexcept {
-    return drive(ec, static_cast<Op&&>(op), sock_.gettimeout());
-  }
+  io_result drive(std::error_code& ec, Op&& op) noexcept;
   [[noreturn]] void raise(io_result r, const std::error_code& ec, const char* operation) const;
   void end_tls() noexcept;
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cmath>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -133,6 +134,26 @@ int connect_addr(int fd, const sockaddr* sa, socklen_t len, Timeout timeout) {
 }  // namespace
 
 namespace detail {
+
+void check_timeout(Timeout timeout) {
+  if (!timeout) {
+    return;
+  }
+  const double seconds = timeout->count();
+  if (std::isnan(seconds)) {
+    throw ValueError("Invalid value NaN (not a number) for a timeout");
+  }
+  if (seconds < 0) {
+    throw ValueError("Timeout value out of range: it must be zero or positive (nullopt blocks without limit)");
+  }
+  // Past this the deadline arithmetic would overflow (undefined behaviour);
+  // no real wait is that long. Infinity is refused too: nullopt says "no
+  // limit".
+  if (seconds > max_timeout_seconds) {
+    throw ValueError("Timeout too large: at most " + std::to_string(static_cast<long long>(max_timeout_seconds)) +
+                     " s (use nullopt for no limit)");
+  }
+}
 
 std::optional<clock::time_point> deadline_after(Timeout timeout) {
   if (!timeout) {
@@ -268,6 +289,7 @@ void Socket::connect(std::string_view host, std::uint16_t port) {
 }
 
 Socket create_connection(std::string_view host, std::uint16_t port, Timeout timeout) {
+  detail::check_timeout(timeout);
   const auto list = resolve(host, port, AF_UNSPEC, false);
   int last = ECONNREFUSED;
   for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
@@ -328,9 +350,7 @@ void Socket::setsockopt(int level, int optname, int value) {
 }
 
 void Socket::settimeout(Timeout timeout) {
-  if (timeout && timeout->count() < 0) {
-    throw ValueError("Timeout value out of range");
-  }
+  detail::check_timeout(timeout);
   require_open();
   // With any timeout the descriptor is non-blocking and sslpp waits in
   // poll(), as Python does; without one the kernel blocks.
@@ -339,11 +359,13 @@ void Socket::settimeout(Timeout timeout) {
 }
 
 bool Socket::wait_readable(Timeout timeout) const {
+  detail::check_timeout(timeout);
   require_open();  // poll() ignores -1: it would wait for nothing, forever
   return detail::wait_fd(fd_, POLLIN, detail::deadline_after(timeout));
 }
 
 bool Socket::wait_writable(Timeout timeout) const {
+  detail::check_timeout(timeout);
   require_open();
   return detail::wait_fd(fd_, POLLOUT, detail::deadline_after(timeout));
 }

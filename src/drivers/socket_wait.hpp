@@ -8,6 +8,14 @@
 
 namespace sslpp::detail {
 
+// max_timeout_seconds is the longest timeout accepted (about 31 years).
+inline constexpr double max_timeout_seconds = 1e9;
+
+// check_timeout throws ValueError for a timeout that is NaN, negative,
+// infinite or over max_timeout_seconds. Every call that takes a Timeout
+// checks it before use.
+void check_timeout(Timeout timeout);
+
 // deadline_after turns a Python-style timeout into an absolute deadline
 // (nullopt: no deadline).
 std::optional<std::chrono::steady_clock::time_point> deadline_after(Timeout timeout);

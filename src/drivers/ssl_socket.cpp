@@ -36,15 +36,16 @@ SSLSocket::SSLSocket(const Context& context, Socket sock, const SSLSocketOptions
       suppress_ragged_eofs_(options.suppress_ragged_eofs) {}
 
 // drive repeats one Connection call, waiting on the socket between tries as
-// `timeout` says. The deadline is only computed once a call has to wait, so
+// the timeout says. The deadline is only computed once a call has to wait, so
 // the steady state costs no clock reads.
 template <typename Op>
-io_result SSLSocket::drive(std::error_code& ec, Op&& op, Timeout timeout) noexcept {
+io_result SSLSocket::drive(std::error_code& ec, Op&& op) noexcept {
   if (sock_.fileno() < 0) {
     // Closed, detached or unwrapped: the descriptor may belong to someone else now.
     ec = std::error_code(EBADF, std::system_category());
     return {io_status::error, 0};
   }
+  const Timeout timeout = sock_.gettimeout();
   const bool nonblocking = timeout && timeout->count() == 0;
   std::optional<std::optional<std::chrono::steady_clock::time_point>> deadline;
   for (;;) {
@@ -183,10 +184,18 @@ void SSLSocket::sendall(std::span<const std::byte> data) {
 }
 
 Socket SSLSocket::unwrap() {
+  // A blocking socket still waits a bounded time, since a peer may never
+  // answer: for the exchange the descriptor waits in poll(), under
+  // unwrap_blocking_limit, and gets its blocking mode back after.
+  const Timeout original = sock_.gettimeout();
+  if (!original) {
+    sock_.settimeout(unwrap_blocking_limit);
+  }
   std::error_code ec;
-  // A blocking socket still waits a bounded time: a peer may never answer.
-  const Timeout timeout = sock_.gettimeout() ? sock_.gettimeout() : Timeout(unwrap_blocking_limit);
-  const io_result r = drive(ec, [this](std::error_code& e) { return conn_.shutdown(e); }, timeout);
+  const io_result r = drive(ec, [this](std::error_code& e) { return conn_.shutdown(e); });
+  if (!original && sock_.fileno() >= 0) {
+    sock_.settimeout(original);
+  }
   if (!r.ok()) {
     raise(r, ec, "shutdown");
   }

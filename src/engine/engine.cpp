@@ -165,12 +165,17 @@ bool engine::apply_policy(std::error_code& ec) noexcept {
   ::X509_VERIFY_PARAM_set_flags(param, ::X509_VERIFY_PARAM_get_flags(wanted));
   ::X509_VERIFY_PARAM_set_hostflags(param, ::X509_VERIFY_PARAM_get_hostflags(wanted));
   check_hostname = !server && policy.check_hostname;
-  if (!server) {
-    ::SSL_set_post_handshake_auth(s, policy.post_handshake_auth ? 1 : 0);
-  }
   bool ok = true;
   clear_stale_errors();
-  if (check_hostname) {
+  if (!server) {
+    ::SSL_set_post_handshake_auth(s, policy.post_handshake_auth ? 1 : 0);
+    // OpenSSL copied the client's ALPN list when the SSL was made; offer
+    // the list as it is now, as the rest of the policy.
+    const std::shared_ptr<const handshake_hooks> hooks = context->hooks();
+    const std::vector<unsigned char>& alpn = hooks->alpn_wire;
+    ok = ::SSL_set_alpn_protos(s, alpn.empty() ? nullptr : alpn.data(), static_cast<unsigned int>(alpn.size())) == 0;
+  }
+  if (ok && check_hostname) {
     if (!hostname) {
       try {
         error = error_info(errc::invalid_argument, "check_hostname requires server_hostname");
@@ -181,13 +186,13 @@ bool engine::apply_policy(std::error_code& ec) noexcept {
       return false;  // not sticky: set_server_hostname, then call again
     }
     ok = set_verify_name(param, *hostname, is_ip_address(*hostname));
-  } else {
+  } else if (ok) {
     // No name to check: clear any set earlier, under another policy.
     ok = ::X509_VERIFY_PARAM_set1_host(param, nullptr, 0) == 1 && ::X509_VERIFY_PARAM_set1_ip(param, nullptr, 0) == 1;
   }
   if (!ok) {
     try {
-      error = take_error_queue(errc::invalid_argument, "server_hostname");
+      error = take_error_queue(errc::invalid_argument, "applying the context's policy");
     } catch (...) {
       error.code = make_error_code(errc::invalid_argument);
     }

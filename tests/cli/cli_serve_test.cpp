@@ -113,7 +113,8 @@ Context insecure_client() {
 TEST(CliServe, ServesSeveralAtOnceAndSurvivesMisbehavingClients) {
   Serve srv({"--max-connections", "5"});
   // A: a good client that stays connected, idle, through everything below.
-  SSLSocket a = insecure_client().wrap_socket(create_connection("127.0.0.1", srv.port, 5s), {.server_hostname = "localhost"});
+  SSLSocket a = insecure_client().wrap_socket(create_connection("127.0.0.1", srv.port, 5s),
+      {.server_hostname = "localhost"});
   // The default certificate: localhost, 127.0.0.1 and ::1.
   const CertInfo cert = Certificate::from_der(*a.getpeercert_der()).decode();
   ASSERT_TRUE(cert.subjectAltName);

@@ -77,7 +77,8 @@ std::uint16_t free_port() {
 // connect_tls connects to 127.0.0.1:port and completes the handshake,
 // naming the server "localhost" (SNI and hostname check).
 SSLSocket connect_tls(std::uint16_t port, const Context& ctx, bool suppress_ragged_eofs = true) {
-  return ctx.wrap_socket(create_connection("127.0.0.1", port, kIo), {.server_hostname = "localhost", .suppress_ragged_eofs = suppress_ragged_eofs});
+  return ctx.wrap_socket(create_connection("127.0.0.1", port, kIo),
+      {.server_hostname = "localhost", .suppress_ragged_eofs = suppress_ragged_eofs});
 }
 
 // read_line reads until '\n' (kept) or the end of the stream. Bounded by the

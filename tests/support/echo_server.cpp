@@ -14,7 +14,8 @@ namespace sslpp::test {
 
 using namespace std::chrono_literals;
 
-EchoServer::EchoServer(const Context& ctx, int connections) : listener_(ctx.wrap_socket(Socket(), {.server_side = true})) {
+EchoServer::EchoServer(const Context& ctx, int connections) : listener_(ctx.wrap_socket(Socket(),
+    {.server_side = true})) {
   listener_.settimeout(std::chrono::duration<double>(5));
   listener_.bind("127.0.0.1", 0);
   listener_.listen();

@@ -136,7 +136,8 @@ TEST(CallbacksInterop, VerifyCallbackOverridesAFailureAgainstSServer) {
     calls.push_back({errnum, depth, ok, cert.subject_name()});
     return true;
   });
-  SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", peer.port, std::chrono::duration<double>(5)), {.server_hostname = "localhost"});
+  SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", peer.port, std::chrono::duration<double>(5)),
+      {.server_hostname = "localhost"});
   s.sendall("abc\n");
   EXPECT_EQ(s.read(4), "cba\n");
   ASSERT_FALSE(calls.empty());
@@ -188,7 +189,8 @@ TEST(CallbacksInterop, InfoCallbackSeesTheHandshakeStatesInOrder) {
   Context ctx = test::client_context();
   std::vector<std::pair<InfoWhere, std::string>> events;
   ctx.set_info_callback([&](Connection& conn, InfoWhere where, int) { events.emplace_back(where, conn.state_string()); });
-  SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", peer.port, std::chrono::duration<double>(5)), {.server_hostname = "localhost"});
+  SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", peer.port, std::chrono::duration<double>(5)),
+      {.server_hostname = "localhost"});
   s.sendall("ping\n");
   EXPECT_EQ(s.read(5), "gnip\n");
   ASSERT_GE(events.size(), 4u);
@@ -376,7 +378,8 @@ TEST(CallbacksInterop, ClientCaListReachesOpensslClient) {
   const auto twice = pki().dir / "ca-twice.pem";
   test::write_text(twice, pki().ca.certificate().pem() + pki().ca.certificate().pem());
   server.load_client_ca(twice);
-  EXPECT_EQ(server.wrap_bio({.server_side = true}).get_client_ca_list(), (std::vector<Name>{pki().ca.certificate().subject()}));
+  EXPECT_EQ(server.wrap_bio({.server_side = true}).get_client_ca_list(),
+            (std::vector<Name>{pki().ca.certificate().subject()}));
 }
 
 TEST(Callbacks, DhParametersEnableDheSuites) {

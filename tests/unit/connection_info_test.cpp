@@ -669,7 +669,8 @@ struct SClient {
   Fd fd;
   std::unique_ptr<SocketDriver> driver;
 
-  SClient(Context context, const std::vector<std::string>& extra) : ctx(std::move(context)), conn(ctx.wrap_bio({.server_side = true})) {
+  SClient(Context context, const std::vector<std::string>& extra)
+      : ctx(std::move(context)), conn(ctx.wrap_bio({.server_side = true})) {
     std::vector<std::string> argv = {SSLPP_OPENSSL, "s_client", "-connect",
                                      "127.0.0.1:" + std::to_string(listener.port)};
     argv.insert(argv.end(), extra.begin(), extra.end());

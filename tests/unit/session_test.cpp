@@ -193,7 +193,8 @@ TEST(SessionInterop, SslppClientResumesAgainstSServer) {
   Context ctx = test::client_context();
   std::optional<Session> session;
   for (const bool expect_reused : {false, true}) {
-    SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", port, std::chrono::duration<double>(5)), {.server_hostname = "localhost", .session = session});
+    SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", port, std::chrono::duration<double>(5)),
+        {.server_hostname = "localhost", .session = session});
     s.sendall("abc\n");
     EXPECT_EQ(s.read(4), "cba\n");  // the ticket came before the data
     EXPECT_EQ(s.session_reused(), expect_reused);

@@ -36,7 +36,8 @@ struct Server {
 };
 
 SSLSocket connect_client(std::uint16_t port, Context ctx = test::client_context(), bool suppress_ragged_eofs = true) {
-  return ctx.wrap_socket(create_connection("127.0.0.1", port, 5s), {.server_hostname = "localhost", .suppress_ragged_eofs = suppress_ragged_eofs});
+  return ctx.wrap_socket(create_connection("127.0.0.1", port, 5s),
+      {.server_hostname = "localhost", .suppress_ragged_eofs = suppress_ragged_eofs});
 }
 
 TEST(SSLSocket, ClientAndServerTalkOverTcp) {
@@ -148,7 +149,8 @@ TEST(SSLSocket, NonBlockingReportsWantsAndPlugsIntoPoll) {
   Socket tcp = create_connection("127.0.0.1", server.port, 5s);
   tcp.setblocking(false);
   Context ctx = test::client_context();
-  SSLSocket client = ctx.wrap_socket(std::move(tcp), {.server_hostname = "localhost", .do_handshake_on_connect = false});
+  SSLSocket client = ctx.wrap_socket(std::move(tcp),
+      {.server_hostname = "localhost", .do_handshake_on_connect = false});
   std::error_code ec;
   const io_result first = client.do_handshake(ec);
   EXPECT_EQ(first.status, io_status::want_read) << ec.message();

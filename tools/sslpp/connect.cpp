@@ -127,7 +127,8 @@ int connect(const ParsedArgs& args) {
   // connect; a bad --servername is bad input, so ask it first.
   as_bad_input([&] { static_cast<void>(ctx.wrap_bio({.server_hostname = server_hostname})); });
 
-  SSLSocket tls = ctx.wrap_socket(create_connection(target.host, target.port, timeout), {.server_hostname = server_hostname});
+  SSLSocket tls = ctx.wrap_socket(create_connection(target.host, target.port, timeout),
+      {.server_hostname = server_hostname});
   SessionFacts facts = facts_of(tls);
   if (const auto text = args.value("--send")) {
     facts.received = exchange(tls, *text, timeout);

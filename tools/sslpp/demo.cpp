@@ -82,7 +82,8 @@ std::string read_exactly(SSLSocket& tls, std::size_t n) {
 // talk makes one verified connection, sends the message, reads the echo,
 // and closes cleanly (a session is only resumable after a clean close).
 SessionFacts talk(const Context& ctx, std::uint16_t port, const Session* session, std::optional<Session>& out_session) {
-  SSLSocket tls = ctx.wrap_socket(create_connection("127.0.0.1", port, kTimeout), {.server_hostname = "localhost", .session = session ? std::optional<Session>(*session) : std::nullopt});
+  SSLSocket tls = ctx.wrap_socket(create_connection("127.0.0.1", port, kTimeout),
+      {.server_hostname = "localhost", .session = session ? std::optional<Session>(*session) : std::nullopt});
   SessionFacts facts = facts_of(tls);
   tls.sendall(kMessage);
   facts.received = read_exactly(tls, kMessage.size());
