@@ -124,6 +124,21 @@ bool alpn_names(const unsigned char* in, unsigned int inlen, F&& f) {
   return false;
 }
 
+// point_into_offer sets `*out` to `name` as it stands in the client's list
+// `in` (which outlives the ALPN callback: OpenSSL copies the selection
+// before freeing it); false when the client did not offer it.
+bool point_into_offer(std::string_view name, const unsigned char* in, unsigned int inlen, const unsigned char** out,
+                      unsigned char* outlen) noexcept {
+  return alpn_names(in, inlen, [&](std::string_view offered) {
+    if (offered != name) {
+      return false;
+    }
+    *out = reinterpret_cast<const unsigned char*>(offered.data());
+    *outlen = static_cast<unsigned char>(offered.size());
+    return true;
+  });
+}
+
 }  // namespace
 
 namespace detail {
@@ -142,8 +157,11 @@ int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
     return ok;
   }
   X509* current = ::X509_STORE_CTX_get_current_cert(store);
-  if (conn == nullptr || current == nullptr) {
+  if (conn == nullptr) {
     return 0;  // a callback is set but cannot be asked: fail closed
+  }
+  if (current == nullptr) {
+    return ok;  // a call about no certificate (a policy notice): OpenSSL's verdict stands
   }
   const int err = ::X509_STORE_CTX_get_error(store);
   // With check_hostname on, a name mismatch stays fatal whatever the callback
@@ -191,30 +209,25 @@ int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* o
     if (!choice) {
       return SSL_TLSEXT_ERR_NOACK;
     }
-    // Point into the client's own list, which outlives this call: OpenSSL
-    // copies the selection before `in` goes away.
-    const bool offered = alpn_names(in, inlen, [&](std::string_view name) {
-      if (name != *choice) {
-        return false;
-      }
-      *out = reinterpret_cast<const unsigned char*>(name.data());
-      *outlen = static_cast<unsigned char>(name.size());
-      return true;
-    });
-    return offered ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_ALERT_FATAL;  // not offered: no_application_protocol
+    return point_into_offer(*choice, in, inlen, out, outlen) ? SSL_TLSEXT_ERR_OK
+                                                              : SSL_TLSEXT_ERR_ALERT_FATAL;  // no_application_protocol
   }
   if (hooks->alpn_wire.empty()) {
     return SSL_TLSEXT_ERR_NOACK;
   }
   unsigned char* selected = nullptr;
+  unsigned char selected_len = 0;
   // Our list first: the server's preference decides.
-  if (::SSL_select_next_proto(&selected, outlen, hooks->alpn_wire.data(),
+  if (::SSL_select_next_proto(&selected, &selected_len, hooks->alpn_wire.data(),
                               static_cast<unsigned int>(hooks->alpn_wire.size()), in,
                               inlen) != OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_NOACK;
   }
-  *out = selected;
-  return SSL_TLSEXT_ERR_OK;
+  // `selected` points into our list, which another thread may replace as
+  // soon as `hooks` is released; the same name in the client's list does
+  // not go away before OpenSSL copies it.
+  const std::string_view name(reinterpret_cast<const char*>(selected), selected_len);
+  return point_into_offer(name, in, inlen, out, outlen) ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK;
 }
 
 }  // namespace detail
@@ -231,8 +244,9 @@ void install_servername_hook(context_state& state) {
   const auto hooks = state.hooks();
   const bool any = hooks->servername || hooks->sni;
   int (*hook)(SSL*, int*, void*) = any ? &servername_trampoline : nullptr;
-  // The argument first: a hook must never find a stale or null one.
-  ::SSL_CTX_set_tlsext_servername_arg(state.ctx.get(), any ? &state : nullptr);
+  // The argument first, and never null: a handshake on another thread may
+  // still reach the hook while it is being removed.
+  ::SSL_CTX_set_tlsext_servername_arg(state.ctx.get(), &state);
   ::SSL_CTX_set_tlsext_servername_callback(state.ctx.get(), hook);
 }
 }  // namespace

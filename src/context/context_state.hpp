@@ -57,8 +57,10 @@ struct context_state {
     return hooks_;
   }
   // change_hooks publishes a copy of the current set changed by `edit`.
+  // Setters on several threads at once each see the other's change.
   template <typename Edit>
   void change_hooks(Edit&& edit) {
+    const std::lock_guard writing(writer_mutex_);
     auto next = std::make_shared<handshake_hooks>(*hooks());
     edit(*next);
     const std::lock_guard lock(hooks_mutex_);
@@ -76,7 +78,8 @@ struct context_state {
   static int ex_index() noexcept;
 
  private:
-  mutable std::mutex hooks_mutex_;
+  std::mutex writer_mutex_;       // one change at a time
+  mutable std::mutex hooks_mutex_;  // guards the pointer only: loads stay short
   std::shared_ptr<const handshake_hooks> hooks_ = std::make_shared<const handshake_hooks>();
 };
 

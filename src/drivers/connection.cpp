@@ -82,13 +82,14 @@ std::span<std::byte> Connection::input_space(std::size_t n) {
 
 void Connection::commit_input(std::size_t n) noexcept {
   if (impl_->memory) {
-    impl_->memory->input.commit(n);
+    impl_->memory->commit_input(n);
   }
 }
 
 void Connection::set_transport_limits(TransportLimits limits) noexcept {
   if (impl_->memory) {
-    // A limit of 0 would stall every handshake: at least one record fits.
+    // A limit of 0 would stall the connection for good; OpenSSL takes and
+    // writes records in pieces, so any positive limit makes progress.
     impl_->memory->input_limit = std::max<std::size_t>(limits.input, 1);
     impl_->memory->output_limit = std::max<std::size_t>(limits.output, 1);
   }
@@ -304,8 +305,10 @@ void Connection::set_context(const Context& context) {
   }
   // A client's trust must not change under it; serving another certificate
   // is a server's business.
-  if (!impl_->accept_state && ::SSL_is_server(impl_->ssl.get()) != 1) {
-    detail::throw_value_error("set_context is for server connections (from a servername callback)");
+  // (SSL_is_server is no test: an SSL with no role yet counts as a server.)
+  if (!impl_->accept_state) {
+    detail::throw_value_error(
+        "set_context is for server connections (from a servername callback, or after set_accept_state)");
   }
   SSL* ssl = impl_->ssl.get();
   const std::shared_ptr<detail::context_state> original = impl_->original_context ? impl_->original_context

@@ -49,12 +49,7 @@ io_result SSLSocket::drive(std::error_code& ec, Op&& op) noexcept {
   const bool nonblocking = timeout && timeout->count() == 0;
   std::optional<std::optional<std::chrono::steady_clock::time_point>> deadline;
   for (;;) {
-    // Over OpenSSL's own socket BIO (kernel TLS) a write may raise SIGPIPE.
-    const io_result r = conn_.impl_->openssl_socket_bio ? [&] {
-      const detail::sigpipe_guard guard;
-      return op(ec);
-    }()
-                                                        : op(ec);
+    const io_result r = op(ec);
     if ((r.status != io_status::want_read && r.status != io_status::want_write) || nonblocking) {
       return r;
     }
@@ -254,13 +249,18 @@ std::size_t SSLSocket::sendfile(const std::filesystem::path& file, std::size_t o
   const std::size_t want = offset >= size ? 0 : std::min(size - offset, count.value_or(size));
   std::size_t sent = 0;
   if (ktls_send()) {
+    // SSL_sendfile bypasses the engine: honour its sticky error here.
+    if ((conn_.impl_->gate & detail::engine::gate_fatal) != 0 || conn_.impl_->callback_exception) {
+      conn_.raise(io_status::error);
+    }
     // The kernel encrypts: no copy through user space. Each step goes through
     // drive(), so it waits as the timeout says and fails with a typed error.
     while (sent < want) {
       std::error_code ec;
       const io_result r = drive(ec, [&](std::error_code& e) {
         e.clear();
-        ::ERR_clear_error();  // (drive blocks SIGPIPE: sendfile(2) raises it when the peer has gone)
+        ::ERR_clear_error();
+        const detail::sigpipe_guard guard;  // sendfile(2) raises SIGPIPE when the peer has gone
         const ossl_ssize_t n =
             ::SSL_sendfile(conn_.native_handle(), fd, static_cast<off_t>(offset + sent), want - sent, 0);
         if (n > 0) {

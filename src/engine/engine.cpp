@@ -1,9 +1,9 @@
 #include "engine/engine.hpp"
 
 #include <openssl/err.h>
+#include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "engine/socket_transport.hpp"
 #include "x509/verify_name.hpp"
 
 namespace sslpp::detail {
@@ -31,6 +31,9 @@ engine::engine(std::shared_ptr<context_state> ctx, int socket_fd) : context(std:
     // OpenSSL's own socket BIO can arrange; every call that may write then
     // runs with SIGPIPE blocked (sigpipe_guard).
     openssl_socket_bio = (::SSL_CTX_get_options(context->ctx.get()) & SSL_OP_ENABLE_KTLS) != 0;
+    if (openssl_socket_bio) {
+      gate |= gate_sigpipe;
+    }
     unique_handle<BIO> bio(openssl_socket_bio ? ::BIO_new_socket(socket_fd, BIO_NOCLOSE)
                                               : new_socket_bio(socket_fd).release());
     if (!bio) {
@@ -132,6 +135,9 @@ bool engine::pass_gate(std::error_code& ec) noexcept {
     ec = error.code;
     return false;
   }
+  if ((gate & gate_policy) == 0) {
+    return true;
+  }
   // gate_policy: the first call of the handshake applies the context's
   // verification policy as it is now, so a setting changed after the
   // connection was made still governs its handshake.
@@ -147,6 +153,7 @@ bool engine::pass_gate(std::error_code& ec) noexcept {
 }
 
 bool engine::apply_policy(std::error_code& ec) noexcept {
+  clear_stale_errors();
   const context_state& policy = verify_context();
   SSL_CTX* ctx = policy.ctx.get();
   SSL* s = ssl.get();
@@ -158,15 +165,17 @@ bool engine::apply_policy(std::error_code& ec) noexcept {
     mode |= SSL_VERIFY_POST_HANDSHAKE;
   }
   ::SSL_set_verify(s, mode, ::SSL_CTX_get_verify_callback(ctx));
-  ::SSL_set_verify_depth(s, ::SSL_CTX_get_verify_depth(ctx));
   X509_VERIFY_PARAM* param = ::SSL_get0_param(s);
   const X509_VERIFY_PARAM* wanted = ::SSL_CTX_get0_param(ctx);
+  // The context's parameters as they are now: set1 copies every field the
+  // context set (purpose, trust, time, policies) and ORs its flags into
+  // ours, cleared first; depth and host flags, which it skips at their
+  // defaults, are made exact by hand.
   ::X509_VERIFY_PARAM_clear_flags(param, ::X509_VERIFY_PARAM_get_flags(param));
-  ::X509_VERIFY_PARAM_set_flags(param, ::X509_VERIFY_PARAM_get_flags(wanted));
+  bool ok = ::X509_VERIFY_PARAM_set1(param, wanted) == 1;
   ::X509_VERIFY_PARAM_set_hostflags(param, ::X509_VERIFY_PARAM_get_hostflags(wanted));
+  ::SSL_set_verify_depth(s, ::SSL_CTX_get_verify_depth(ctx));
   check_hostname = !server && policy.check_hostname;
-  bool ok = true;
-  clear_stale_errors();
   if (!server) {
     ::SSL_set_post_handshake_auth(s, policy.post_handshake_auth ? 1 : 0);
     // OpenSSL copied the client's ALPN list when the SSL was made; offer
@@ -203,11 +212,50 @@ bool engine::apply_policy(std::error_code& ec) noexcept {
   return true;
 }
 
+bool engine::check_finished_handshake(std::error_code& ec) noexcept {
+  SSL* s = ssl.get();
+  if (accept_state || ::SSL_is_server(s) == 1 || ::SSL_session_reused(s) != 1) {
+    return true;  // a full handshake was verified as it ran
+  }
+  X509* peer = ::SSL_get0_peer_certificate(s);
+  long code = X509_V_OK;
+  if ((::SSL_get_verify_mode(s) & SSL_VERIFY_PEER) != 0) {
+    // The verdict recorded when the session was made.
+    code = peer == nullptr ? X509_V_ERR_UNSPECIFIED : ::SSL_get_verify_result(s);
+  }
+  if (code == X509_V_OK && check_hostname && hostname) {
+    const unsigned int flags = ::X509_VERIFY_PARAM_get_hostflags(::SSL_get0_param(s));
+    const bool ip = is_ip_address(*hostname);
+    const bool match = peer != nullptr && (ip ? ::X509_check_ip_asc(peer, hostname->c_str(), flags) == 1
+                                              : ::X509_check_host(peer, hostname->data(), hostname->size(), flags,
+                                                                  nullptr) == 1);
+    if (!match) {
+      code = ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH;
+    }
+  }
+  if (code == X509_V_OK) {
+    return true;
+  }
+  ErrorInfo info;
+  try {
+    ERR_raise(ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED);
+    info = take_error_queue(errc::syscall);
+    add_verify_failure(info, code, hostname);
+    info.message += " (resumed session)";
+  } catch (...) {
+    info.code = std::error_code(static_cast<int>(code), verify_category());
+    info.verify_code = code;
+  }
+  ::ERR_clear_error();
+  fail(std::move(info), io_status::error, ec);
+  return false;
+}
+
 void engine::refuse_if_session_mismatch(const std::optional<std::string>& name) const {
   if (!offered_origin) {
     return;
   }
-  if (offered_origin->context_serial != context->serial) {
+  if (offered_origin->context_serial != verify_context().serial) {
     throw_value_error("Session refers to a different SSLContext.");
   }
   if (offered_origin->hostname && name && ::OPENSSL_strcasecmp(offered_origin->hostname->c_str(), name->c_str()) != 0) {

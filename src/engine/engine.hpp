@@ -22,6 +22,7 @@
 
 #include "context/context_state.hpp"
 #include "engine/memory_transport.hpp"
+#include "engine/socket_transport.hpp"
 #include "internal/error_queue.hpp"
 #include "internal/handle.hpp"
 
@@ -35,9 +36,12 @@ struct session_origin {
 };
 
 struct engine {
-  // Bits of `gate`: any set bit diverts I/O calls off the fast path.
-  static constexpr std::uint8_t gate_fatal = 1;   // a sticky error
-  static constexpr std::uint8_t gate_policy = 2;  // the context's policy is not applied yet
+  // Bits of `gate`: any set bit diverts I/O calls off the fast path, which
+  // a connection leaves once its first handshake is done.
+  static constexpr std::uint8_t gate_fatal = 1;      // a sticky error
+  static constexpr std::uint8_t gate_policy = 2;     // the context's policy is not applied yet
+  static constexpr std::uint8_t gate_handshake = 4;  // first handshake not finished: check it when it is
+  static constexpr std::uint8_t gate_sigpipe = 8;    // OpenSSL's socket BIO: every call blocks SIGPIPE
 
   // engine makes the SSL for `context`: over a memory transport when
   // `socket_fd` < 0, else over that socket descriptor (not owned). Throws
@@ -58,7 +62,7 @@ struct engine {
   unique_handle<SSL> ssl;
   Connection* owner = nullptr;  // kept current by Connection's move operations
 
-  std::uint8_t gate = gate_policy;
+  std::uint8_t gate = gate_policy | gate_handshake;
   io_status fatal_status = io_status::error;
   ErrorInfo error;
   std::exception_ptr callback_exception;
@@ -84,21 +88,9 @@ struct engine {
   template <typename Op>
   io_result perform(std::error_code& ec, Op&& op) noexcept {
     if (gate != 0) [[unlikely]] {
-      if (!pass_gate(ec)) {
-        return {fatal_status_or_error(), 0};
-      }
+      return perform_gated(ec, op);
     }
-    clear_stale_errors();
-    errno = 0;
-    std::size_t n = 0;
-    const int ret = op(ssl.get(), &n);
-    // A callback that threw fails the call even when OpenSSL carried on
-    // (e.g. a verify callback under VERIFY_NONE).
-    if (ret > 0 && !callback_exception) [[likely]] {
-      ec.clear();
-      return {io_status::ok, n, output_pending()};
-    }
-    return classify(ret, errno, ec);
+    return run(ec, op);
   }
 
   // classify turns a failed SSL call (ret <= 0) into a status, recording
@@ -118,10 +110,51 @@ struct engine {
   static int ex_index() noexcept;
 
  private:
+  template <typename Op>
+  io_result run(std::error_code& ec, Op& op) noexcept {
+    clear_stale_errors();
+    errno = 0;
+    std::size_t n = 0;
+    const int ret = op(ssl.get(), &n);
+    // A callback that threw fails the call even when OpenSSL carried on
+    // (e.g. a verify callback under VERIFY_NONE).
+    if (ret > 0 && !callback_exception) [[likely]] {
+      ec.clear();
+      return {io_status::ok, n, output_pending()};
+    }
+    return classify(ret, errno, ec);
+  }
+
+  template <typename Op>
+  io_result perform_gated(std::error_code& ec, Op& op) noexcept {
+    if (!pass_gate(ec)) {
+      return {fatal_status_or_error(), 0, output_pending()};
+    }
+    io_result r;
+    if ((gate & gate_sigpipe) != 0) {
+      const sigpipe_guard guard;
+      r = run(ec, op);
+    } else {
+      r = run(ec, op);
+    }
+    if ((gate & gate_handshake) != 0 && r.status != io_status::error && ::SSL_is_init_finished(ssl.get()) == 1) {
+      gate &= static_cast<std::uint8_t>(~gate_handshake);
+      if (!check_finished_handshake(ec)) {
+        return {io_status::error, 0, output_pending()};
+      }
+    }
+    return r;
+  }
+
   // pass_gate answers a call the gate diverted: applies the context's
   // policy on the handshake's first call; false (with `ec` set) when the
   // call must fail instead.
   bool pass_gate(std::error_code& ec) noexcept;
+  // check_finished_handshake holds a resumed session to the policy this
+  // connection verifies with: OpenSSL does not verify a resumed session
+  // again, and the session may have been made by a connection that did not
+  // verify, or for another name.
+  bool check_finished_handshake(std::error_code& ec) noexcept;
   bool apply_policy(std::error_code& ec) noexcept;
   [[nodiscard]] io_status fatal_status_or_error() const noexcept {
     return (gate & gate_fatal) != 0 ? fatal_status : io_status::error;

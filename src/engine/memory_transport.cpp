@@ -1,10 +1,12 @@
 #include "engine/memory_transport.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <new>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 
 #include "internal/error_queue.hpp"
 
@@ -93,7 +95,10 @@ int transport_write(BIO* bio, const char* data, std::size_t len, std::size_t* wr
   try {
     std::memcpy(t.output.space(n).data(), data, n);
   } catch (const std::bad_alloc&) {
-    return 0;  // OpenSSL fails the call; the engine reports it
+    // Said in the queue, so the failure is an error, never taken for the
+    // end of the stream.
+    ERR_raise(ERR_LIB_BIO, ERR_R_MALLOC_FAILURE);
+    return 0;
   }
   t.output.commit(n);
   *written = n;
@@ -148,6 +153,7 @@ memory_transport::memory_transport() {
 std::size_t memory_transport::feed(std::span<const std::byte> data) noexcept {
   const std::size_t room = input_limit > input.size() ? input_limit - input.size() : 0;
   const std::size_t n = std::min(data.size(), room);
+  granted_ = 0;  // space() below may move what input_space handed out
   if (n == 0) {
     return 0;
   }
@@ -163,7 +169,18 @@ std::size_t memory_transport::feed(std::span<const std::byte> data) noexcept {
 std::span<std::byte> memory_transport::input_space(std::size_t n) {
   const std::size_t room = input_limit > input.size() ? input_limit - input.size() : 0;
   n = std::min(n, room);
-  return n == 0 ? std::span<std::byte>() : input.space(n).first(n);
+  granted_ = 0;
+  if (n == 0) {
+    return {};
+  }
+  const std::span<std::byte> space = input.space(n).first(n);
+  granted_ = n;
+  return space;
+}
+
+void memory_transport::commit_input(std::size_t n) noexcept {
+  input.commit(std::min(n, granted_));
+  granted_ = 0;
 }
 
 }  // namespace sslpp::detail

@@ -59,7 +59,7 @@ class memory_transport {
   memory_transport(const memory_transport&) = delete;
   memory_transport& operator=(const memory_transport&) = delete;
 
-  // bio is a new reference to the BIO, for SSL_set_bio.
+  // bio is the BIO (borrowed: up_ref it before SSL_set_bio takes it).
   [[nodiscard]] BIO* bio() const noexcept { return bio_.get(); }
 
   // -- The driver's side ----------------------------------------------------
@@ -74,8 +74,12 @@ class memory_transport {
   // input_space is free input space for the driver to receive into, at most
   // `n` bytes and never past input_limit (empty when the queue is full).
   std::span<std::byte> input_space(std::size_t n);
+  // commit_input appends the first `n` bytes of the last input_space, and
+  // never more than it handed out.
+  void commit_input(std::size_t n) noexcept;
 
  private:
+  std::size_t granted_ = 0;  // what the last input_space handed out
   unique_handle<BIO> bio_;
 };
 

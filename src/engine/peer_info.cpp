@@ -148,7 +148,7 @@ std::optional<Session> Connection::session() const {
   if (!server_side()) {
     // Where it was made travels in the handle (see Session::origin_).
     session.origin_ = std::make_shared<const detail::session_origin>(
-        detail::session_origin{impl_->context->serial, impl_->hostname});
+        detail::session_origin{impl_->verify_context().serial, impl_->hostname});
   }
   return session;
 }

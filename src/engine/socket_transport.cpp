@@ -125,7 +125,9 @@ bool sigpipe_pending() noexcept {
 
 sigpipe_guard::sigpipe_guard() noexcept {
   const sigset_t pipe = sigpipe_set();
-  ::pthread_sigmask(SIG_BLOCK, &pipe, &old_mask_);
+  sigset_t old;
+  ::pthread_sigmask(SIG_BLOCK, &pipe, &old);
+  was_blocked_ = ::sigismember(&old, SIGPIPE) == 1;
   was_pending_ = sigpipe_pending();
 }
 
@@ -139,7 +141,12 @@ sigpipe_guard::~sigpipe_guard() {
     while (::sigtimedwait(&pipe, nullptr, &none) < 0 && errno == EINTR) {
     }
   }
-  ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  // Unblock SIGPIPE only, and only if we blocked it: a callback that ran
+  // meanwhile may have changed the rest of the mask, on purpose.
+  if (!was_blocked_) {
+    const sigset_t pipe = sigpipe_set();
+    ::pthread_sigmask(SIG_UNBLOCK, &pipe, nullptr);
+  }
   errno = saved_errno;
 }
 

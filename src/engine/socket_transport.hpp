@@ -29,7 +29,7 @@ class sigpipe_guard {
   sigpipe_guard& operator=(const sigpipe_guard&) = delete;
 
  private:
-  sigset_t old_mask_{};
+  bool was_blocked_ = false;
   bool was_pending_ = false;
 };
 

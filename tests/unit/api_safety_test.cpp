@@ -192,6 +192,69 @@ TEST(ApiSafety, SessionForAnotherNameIsRefusedInEitherOrder) {
                ValueError);
 }
 
+// session_from makes a full handshake with `client` and returns the session
+// (TLS 1.3: the ticket arrives with the first data).
+std::optional<Session> session_from(const Context& client, const char* name, const Context& server) {
+  Connection c = client.wrap_bio({.server_hostname = name});
+  Connection s = server.wrap_bio({.server_side = true});
+  if (!handshake(c, s).ok()) {
+    return std::nullopt;
+  }
+  s.write(std::string_view("x"));
+  transfer(s, c);
+  std::array<std::byte, 8> buf{};
+  std::error_code ec;
+  static_cast<void>(c.read(buf, ec));
+  static_cast<void>(c.shutdown());  // a session stays resumable only after a clean close
+  return c.session();
+}
+
+// A resumed session is not verified again by OpenSSL: sslpp holds it to the
+// connection's own policy when the handshake finishes. A session made while
+// the context did not verify does not resume on it once it does.
+TEST(ApiSafety, UnverifiedSessionDoesNotResumeUnderAVerifyingPolicy) {
+  Context client(PROTOCOL_TLS_CLIENT);  // trusts nothing
+  client.set_check_hostname(false);
+  client.set_verify_mode(CERT_NONE);
+  Context server = test::server_context();
+  const std::optional<Session> session = session_from(client, "localhost", server);
+  ASSERT_TRUE(session);
+  client.set_verify_mode(CERT_REQUIRED);
+  client.set_check_hostname(true);
+  Connection c = client.wrap_bio({.server_hostname = "localhost", .session = session});
+  Connection s = server.wrap_bio({.server_side = true});
+  const auto r = handshake(c, s);
+  EXPECT_TRUE(c.session_reused()) << c.last_error().message;
+  ASSERT_EQ(r.client.status, io_status::error);
+  EXPECT_EQ(r.client_ec, errc::certificate_verify_failed);
+  EXPECT_THROW(c.write(std::string_view("secret")), SSLCertVerificationError);
+}
+
+// The same when the session handle lost its origin (re-wrapped from the
+// native handle) and is offered for another name.
+TEST(ApiSafety, ResumedSessionIsCheckedAgainstTheNewName) {
+  Context client = trusting_client();
+  Context server = test::server_context(&pki().wrong_name);  // only wrong.example
+  const std::optional<Session> session = session_from(client, "wrong.example", server);
+  ASSERT_TRUE(session);
+  const Session anonymous = Session::from_native(session->native_handle());
+  Connection c = client.wrap_bio({.server_hostname = "localhost", .session = anonymous});
+  Connection s = server.wrap_bio({.server_side = true});
+  const auto r = handshake(c, s);
+  EXPECT_TRUE(c.session_reused()) << c.last_error().message;
+  ASSERT_EQ(r.client.status, io_status::error);
+  EXPECT_EQ(c.last_error().verify_code, X509_V_ERR_HOSTNAME_MISMATCH);
+}
+
+TEST(ApiSafety, SetContextRefusesAConnectionWithoutTheServerRole) {
+  Context any(PROTOCOL_TLS_SERVER);
+  Context other = test::server_context();
+  Connection c(any);  // no role yet: OpenSSL would count it a server
+  EXPECT_THROW(c.set_context(other), ValueError);
+  c.set_accept_state();
+  c.set_context(other);
+}
+
 // 7. Errors compose: a truncation is errc::eof, a verification failure says
 // why in ec.message().
 TEST(ApiSafety, TruncationAndVerificationCodesCompose) {

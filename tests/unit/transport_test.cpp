@@ -151,6 +151,18 @@ TEST(Transport, OutputLimitReportsWantWriteUntilDrained) {
   EXPECT_EQ(received, payload);
 }
 
+TEST(Transport, CommitNeverGoesPastTheSpaceHandedOut) {
+  Pair p;
+  const std::span<std::byte> room = p.server.input_space(10);
+  ASSERT_EQ(room.size(), 10u);
+  p.server.commit_input(1u << 30);  // a driver bug: more than it was given
+  EXPECT_EQ(p.server.input_space(0).size(), 0u);
+  p.server.commit_input(5);  // nothing handed out since the last commit
+  // Ten bytes of zeros are garbage to the server, and a typed error.
+  std::error_code ec;
+  EXPECT_EQ(p.server.do_handshake(ec).status, io_status::error);
+}
+
 TEST(Transport, EndOfInputIsTruncationNotAQuietClose) {
   Pair p;
   ASSERT_TRUE(handshake(p.client, p.server).ok());
