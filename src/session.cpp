@@ -73,8 +73,8 @@ namespace {
 constexpr std::size_t kTicketKeysSize = 80;  // name, HMAC and AES keys
 }
 
-std::vector<std::byte> Context::session_ticket_keys() const {
-  std::vector<std::byte> keys(kTicketKeysSize);
+SecureBytes Context::session_ticket_keys() const {
+  SecureBytes keys(kTicketKeysSize);
   if (SSL_CTX_get_tlsext_ticket_keys(state().ctx.get(), keys.data(), static_cast<long>(keys.size())) != 1) {
     detail::throw_openssl_error("session_ticket_keys");
   }

@@ -22,6 +22,7 @@
 #include <sslpp/context.hpp>
 #include <sslpp/error.hpp>
 #include <sslpp/export.hpp>
+#include <sslpp/secure_bytes.hpp>
 #include <sslpp/session.hpp>
 #include <sslpp/status.hpp>
 
@@ -246,7 +247,7 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// master_key is the TLS 1.2 master secret, nullopt until the handshake
   /// completes (and while a renegotiation runs). Throws NotSupportedError on
   /// TLS 1.3, which has no master secret (use export_keying_material).
-  [[nodiscard]] std::optional<std::vector<std::byte>> master_key() const;
+  [[nodiscard]] std::optional<SecureBytes> master_key() const;
   /// get_finished / get_peer_finished are the Finished messages sent and
   /// received, nullopt before they exist.
   [[nodiscard]] std::optional<std::vector<std::byte>> get_finished() const;
@@ -257,7 +258,7 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// defines them as the same. Throws ValueError before the handshake
   /// completes (or while a renegotiation runs) and for a zero length;
   /// SSLError for a label TLS 1.2 reserves ("master secret", ...).
-  [[nodiscard]] std::vector<std::byte> export_keying_material(
+  [[nodiscard]] SecureBytes export_keying_material(
       std::string_view label, std::size_t length,
       std::optional<std::span<const std::byte>> context = std::nullopt) const;
   /// get_cipher_list is the names of the ciphers this connection would

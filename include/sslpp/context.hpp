@@ -21,6 +21,7 @@
 #include <sslpp/compat.hpp>
 #include <sslpp/constants.hpp>
 #include <sslpp/export.hpp>
+#include <sslpp/secure_bytes.hpp>
 #include <sslpp/session.hpp>
 
 namespace sslpp {
@@ -381,7 +382,7 @@ class SSLPP_API Context : public compat::ContextNames {
   /// session_ticket_keys are the 80 bytes of key material that seal
   /// session tickets. Servers (or contexts) that share them resume each
   /// other's sessions, provided the session id context is the same.
-  [[nodiscard]] std::vector<std::byte> session_ticket_keys() const;
+  [[nodiscard]] SecureBytes session_ticket_keys() const;
   /// set_session_ticket_keys throws ValueError unless `keys` is 80 bytes.
   void set_session_ticket_keys(std::span<const std::byte> keys);
   /// session_stats are the context's session cache counters.

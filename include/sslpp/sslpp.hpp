@@ -6,6 +6,7 @@
 #include <sslpp/cert_time.hpp>
 #include <sslpp/certificate.hpp>
 #include <sslpp/certificate_authority.hpp>
+#include <sslpp/compat.hpp>
 #include <sslpp/connection.hpp>
 #include <sslpp/constants.hpp>
 #include <sslpp/context.hpp>
@@ -14,6 +15,7 @@
 #include <sslpp/keys.hpp>
 #include <sslpp/name.hpp>
 #include <sslpp/rand.hpp>
+#include <sslpp/secure_bytes.hpp>
 #include <sslpp/session.hpp>
 #include <sslpp/socket.hpp>
 #include <sslpp/ssl_socket.hpp>

@@ -60,7 +60,7 @@ std::optional<std::vector<std::byte>> Connection::server_random() const {
   return random_if_set(r);
 }
 
-std::optional<std::vector<std::byte>> Connection::master_key() const {
+std::optional<SecureBytes> Connection::master_key() const {
   const SSL* ssl = impl_->ssl.get();
   // Until a handshake completes, the session holds no secret of this
   // connection: a client's is the one offered for resumption, and during a
@@ -83,7 +83,7 @@ std::optional<std::vector<std::byte>> Connection::master_key() const {
   if (len == 0) {
     return std::nullopt;
   }
-  std::vector<std::byte> out(len);
+  SecureBytes out(len);
   ::SSL_SESSION_get_master_key(session, reinterpret_cast<unsigned char*>(out.data()), out.size());
   return out;
 }
@@ -96,7 +96,7 @@ std::optional<std::vector<std::byte>> Connection::get_peer_finished() const {
   return finished_message(impl_->ssl.get(), ::SSL_get_peer_finished);
 }
 
-std::vector<std::byte> Connection::export_keying_material(std::string_view label, std::size_t length,
+SecureBytes Connection::export_keying_material(std::string_view label, std::size_t length,
                                                           std::optional<std::span<const std::byte>> context) const {
   SSL* ssl = impl_->ssl.get();
   if (::SSL_is_init_finished(ssl) != 1) {
@@ -118,7 +118,7 @@ std::vector<std::byte> Connection::export_keying_material(std::string_view label
     context_data = reinterpret_cast<const unsigned char*>(context->data());
     context_len = context->size();
   }
-  std::vector<std::byte> out(length);
+  SecureBytes out(length);
   detail::clear_stale_errors();
   if (::SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(out.data()), out.size(), label_data,
                                    label.size(), context_data, context_len, context ? 1 : 0) != 1) {

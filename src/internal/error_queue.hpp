@@ -30,6 +30,14 @@ ErrorInfo take_error_queue(errc fallback = errc::invalid_argument, std::string_v
 // throw_openssl_error drains the queue and throws the matching exception.
 [[noreturn]] void throw_openssl_error(std::string_view context = {});
 
+// check throws the queue's error (prefixed by `what`) unless `ok` is 1,
+// OpenSSL's usual success.
+inline void check(int ok, const char* what) {
+  if (ok != 1) {
+    throw_openssl_error(what);
+  }
+}
+
 // throw_value_error throws ValueError with `message`.
 [[noreturn]] void throw_value_error(const std::string& message);
 

@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 
 #include "internal/error_queue.hpp"
+#include "internal/secret.hpp"
 #include "x509/pem.hpp"
 #include "x509/x509_text.hpp"
 
@@ -79,11 +80,11 @@ PrivateKey PrivateKey::from_der(std::span<const std::byte> der) {
 }
 
 PrivateKey PrivateKey::load(const std::filesystem::path& file, FileType type, std::string_view password) {
-  const std::string data = detail::read_file(file);
+  const detail::secret_text data(detail::read_file(file));
   if (type == FILETYPE_ASN1) {
-    return from_der(std::as_bytes(std::span(data)));
+    return from_der(std::as_bytes(std::span(data.str())));
   }
-  return from_pem(data, password);
+  return from_pem(data.str(), password);
 }
 
 PrivateKey PrivateKey::from_native(EVP_PKEY* pkey) { return PrivateKey(detail::up_ref(pkey).release()); }

@@ -358,5 +358,16 @@ TEST(ApiSafety, BlockingUnwrapIsBounded) {
   server.get();
 }
 
+// 10. Secrets handed out are wiped when freed (SecureBytes).
+TEST(ApiSafety, SecretsComeInWipingContainers) {
+  static_assert(std::is_same_v<decltype(std::declval<Connection&>().master_key()), std::optional<SecureBytes>>);
+  static_assert(std::is_same_v<decltype(std::declval<Connection&>().export_keying_material("l", 1)), SecureBytes>);
+  static_assert(std::is_same_v<decltype(std::declval<Context&>().session_ticket_keys()), SecureBytes>);
+  Context server = test::server_context();
+  const SecureBytes keys = server.session_ticket_keys();
+  EXPECT_EQ(keys.size(), 80u);
+  server.set_session_ticket_keys(keys);
+}
+
 }  // namespace
 }  // namespace sslpp

@@ -40,7 +40,7 @@ using Bytes = std::vector<std::byte>;
 std::string path(const std::filesystem::path& p) { return p.string(); }
 
 // upper_hex is the form s_client and the NSS key log print (case aside).
-std::string upper_hex(const Bytes& bytes) {
+std::string upper_hex(std::span<const std::byte> bytes) {
   static constexpr char digits[] = "0123456789ABCDEF";
   std::string out;
   for (const std::byte b : bytes) {
@@ -277,24 +277,24 @@ TEST(ConnectionInfo, ExportKeyingMaterialAgreesAndDependsOnItsInputs) {
     }
     ASSERT_TRUE(handshake(p.client, p.server).ok());
 
-    const Bytes km = p.client.export_keying_material("EXPERIMENTAL-sslpp", 32);
+    const SecureBytes km = p.client.export_keying_material("EXPERIMENTAL-sslpp", 32);
     EXPECT_EQ(km.size(), 32u);
     EXPECT_EQ(p.server.export_keying_material("EXPERIMENTAL-sslpp", 32), km);
     EXPECT_NE(p.client.export_keying_material("EXPERIMENTAL-other", 32), km);
-    const Bytes long_km = p.client.export_keying_material("EXPERIMENTAL-sslpp", 100);
+    const SecureBytes long_km = p.client.export_keying_material("EXPERIMENTAL-sslpp", 100);
     EXPECT_EQ(long_km.size(), 100u);
     EXPECT_EQ(p.server.export_keying_material("EXPERIMENTAL-sslpp", 100), long_km);
 
     const Bytes ctx_a = bytes_of("context a");
     const Bytes ctx_b = bytes_of("context b");
-    const Bytes with_a = p.client.export_keying_material("EXPERIMENTAL-sslpp", 32, std::span(ctx_a));
+    const SecureBytes with_a = p.client.export_keying_material("EXPERIMENTAL-sslpp", 32, std::span(ctx_a));
     EXPECT_EQ(p.server.export_keying_material("EXPERIMENTAL-sslpp", 32, std::span(ctx_a)), with_a);
     EXPECT_NE(with_a, km);
     EXPECT_NE(p.client.export_keying_material("EXPERIMENTAL-sslpp", 32, std::span(ctx_b)), with_a);
 
     // RFC 5705 (TLS 1.2) tells an empty context from none; RFC 8446 7.5
     // (TLS 1.3) defines no context as the empty one.
-    const Bytes empty_ctx = p.client.export_keying_material("EXPERIMENTAL-sslpp", 32, std::span<const std::byte>());
+    const SecureBytes empty_ctx = p.client.export_keying_material("EXPERIMENTAL-sslpp", 32, std::span<const std::byte>());
     EXPECT_EQ(p.server.export_keying_material("EXPERIMENTAL-sslpp", 32, std::span<const std::byte>()), empty_ctx);
     if (tls12) {
       EXPECT_NE(empty_ctx, km);

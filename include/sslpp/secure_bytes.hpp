@@ -1,0 +1,39 @@
+// SecureBytes: bytes that are secret (key material, master secrets), wiped
+// before their memory goes back to the heap.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include <openssl/crypto.h>
+
+namespace sslpp {
+
+/// cleansing_allocator allocates as std::allocator does and wipes each block
+/// (OPENSSL_cleanse, which the compiler cannot optimise away) before it is
+/// freed, when the container is destroyed or grows.
+template <typename T>
+struct cleansing_allocator {
+  using value_type = T;
+  cleansing_allocator() noexcept = default;
+  template <typename U>
+  cleansing_allocator(const cleansing_allocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
+  T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    ::OPENSSL_cleanse(p, n * sizeof(T));
+    std::allocator<T>{}.deallocate(p, n);
+  }
+  template <typename U>
+  friend bool operator==(const cleansing_allocator&, const cleansing_allocator<U>&) noexcept {
+    return true;
+  }
+};
+
+/// SecureBytes holds secret bytes: Connection::master_key,
+/// export_keying_material and Context::session_ticket_keys return it, so a
+/// secret does not linger in freed memory. It is a std::vector in every
+/// other respect (std::span views it).
+using SecureBytes = std::vector<std::byte, cleansing_allocator<std::byte>>;
+
+}  // namespace sslpp
