@@ -10,11 +10,11 @@ namespace sslpp {
 // The public header spells OpenSSL's values as numbers so that it need not
 // include <openssl/ssl.h>; these checks keep the two in step.
 static_assert(to_underlying(OP_ALL) == (SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS));
-static_assert(to_underlying(OP_NO_SSLv3) == SSL_OP_NO_SSLv3);
-static_assert(to_underlying(OP_NO_TLSv1) == SSL_OP_NO_TLSv1);
-static_assert(to_underlying(OP_NO_TLSv1_1) == SSL_OP_NO_TLSv1_1);
-static_assert(to_underlying(OP_NO_TLSv1_2) == SSL_OP_NO_TLSv1_2);
-static_assert(to_underlying(OP_NO_TLSv1_3) == SSL_OP_NO_TLSv1_3);
+static_assert(to_underlying(Options::OP_NO_SSLv3) == SSL_OP_NO_SSLv3);
+static_assert(to_underlying(Options::OP_NO_TLSv1) == SSL_OP_NO_TLSv1);
+static_assert(to_underlying(Options::OP_NO_TLSv1_1) == SSL_OP_NO_TLSv1_1);
+static_assert(to_underlying(Options::OP_NO_TLSv1_2) == SSL_OP_NO_TLSv1_2);
+static_assert(to_underlying(Options::OP_NO_TLSv1_3) == SSL_OP_NO_TLSv1_3);
 static_assert(to_underlying(OP_NO_RENEGOTIATION) == SSL_OP_NO_RENEGOTIATION);
 static_assert(to_underlying(OP_CIPHER_SERVER_PREFERENCE) == SSL_OP_CIPHER_SERVER_PREFERENCE);
 static_assert(to_underlying(OP_NO_COMPRESSION) == SSL_OP_NO_COMPRESSION);
@@ -22,7 +22,7 @@ static_assert(to_underlying(OP_NO_TICKET) == SSL_OP_NO_TICKET);
 static_assert(to_underlying(OP_SINGLE_DH_USE) == SSL_OP_SINGLE_DH_USE);
 static_assert(to_underlying(OP_SINGLE_ECDH_USE) == SSL_OP_SINGLE_ECDH_USE);
 static_assert(to_underlying(OP_EPHEMERAL_RSA) == SSL_OP_EPHEMERAL_RSA);
-static_assert(to_underlying(OP_NO_SSLv2) == SSL_OP_NO_SSLv2);
+static_assert(to_underlying(Options::OP_NO_SSLv2) == SSL_OP_NO_SSLv2);
 static_assert(to_underlying(OP_ENABLE_MIDDLEBOX_COMPAT) == SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
 static_assert(to_underlying(OP_IGNORE_UNEXPECTED_EOF) == SSL_OP_IGNORE_UNEXPECTED_EOF);
 static_assert(to_underlying(OP_ENABLE_KTLS) == SSL_OP_ENABLE_KTLS);

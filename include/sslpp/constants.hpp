@@ -38,7 +38,11 @@ enum class Protocol {
   /// refuses TLS 1.0; lowering it ("@SECLEVEL=0") is the caller's explicit act.
   TLSv1_METHOD,
 };
+/// PROTOCOL_TLS makes a context for either side that verifies nothing
+/// (CERT_NONE). Python deprecates it (3.10): say which side you are.
+[[deprecated("use PROTOCOL_TLS_CLIENT (verifies) or PROTOCOL_TLS_SERVER, as Python 3.10 asks")]]
 inline constexpr Protocol PROTOCOL_TLS = Protocol::PROTOCOL_TLS;
+[[deprecated("use PROTOCOL_TLS_CLIENT (verifies) or PROTOCOL_TLS_SERVER, as Python 3.10 asks")]]
 inline constexpr Protocol PROTOCOL_SSLv23 = Protocol::PROTOCOL_TLS;
 inline constexpr Protocol PROTOCOL_TLS_CLIENT = Protocol::PROTOCOL_TLS_CLIENT;
 inline constexpr Protocol PROTOCOL_TLS_SERVER = Protocol::PROTOCOL_TLS_SERVER;
@@ -173,11 +177,17 @@ enum class Options : std::uint64_t {
 template <>
 struct enable_flag_operators<Options> : std::true_type {};
 inline constexpr Options OP_ALL = Options::OP_ALL;
+[[deprecated("use Context::set_minimum_version / set_maximum_version, as Python 3.10 asks")]]
 inline constexpr Options OP_NO_SSLv2 = Options::OP_NO_SSLv2;
+[[deprecated("use Context::set_minimum_version / set_maximum_version, as Python 3.10 asks")]]
 inline constexpr Options OP_NO_SSLv3 = Options::OP_NO_SSLv3;
+[[deprecated("use Context::set_minimum_version / set_maximum_version, as Python 3.10 asks")]]
 inline constexpr Options OP_NO_TLSv1 = Options::OP_NO_TLSv1;
+[[deprecated("use Context::set_minimum_version / set_maximum_version, as Python 3.10 asks")]]
 inline constexpr Options OP_NO_TLSv1_1 = Options::OP_NO_TLSv1_1;
+[[deprecated("use Context::set_minimum_version / set_maximum_version, as Python 3.10 asks")]]
 inline constexpr Options OP_NO_TLSv1_2 = Options::OP_NO_TLSv1_2;
+[[deprecated("use Context::set_minimum_version / set_maximum_version, as Python 3.10 asks")]]
 inline constexpr Options OP_NO_TLSv1_3 = Options::OP_NO_TLSv1_3;
 inline constexpr Options OP_NO_RENEGOTIATION = Options::OP_NO_RENEGOTIATION;
 inline constexpr Options OP_CIPHER_SERVER_PREFERENCE = Options::OP_CIPHER_SERVER_PREFERENCE;

@@ -37,6 +37,8 @@ namespace sslpp {
 /// ValueError, e.g. "'127.1' is not a quad-dotted IPv4 address.").
 /// Strings are taken as UTF-8; bytes that are not UTF-8 stand for
 /// themselves, as Python's surrogateescape would have them.
+[[deprecated("the handshake checks the name (check_hostname, server_hostname); Python deprecated match_hostname "
+             "in 3.7")]]
 SSLPP_API void match_hostname(const CertInfo& cert, std::string_view hostname);
 
 }  // namespace sslpp

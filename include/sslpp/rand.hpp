@@ -24,6 +24,7 @@ SSLPP_API std::vector<std::byte> RAND_bytes(std::size_t num);
 /// same generator as RAND_bytes, and `false` means it was not seeded.
 /// Throws SSLError when the generator fails outright, ValueError when `num`
 /// exceeds INT_MAX.
+[[deprecated("use RAND_bytes, as Python 3.6 asks")]]
 SSLPP_API std::pair<std::vector<std::byte>, bool> RAND_pseudo_bytes(std::size_t num);
 
 /// RAND_status is true when the generator is seeded with enough entropy.

@@ -49,7 +49,7 @@ constexpr const char* kDefaultCiphers =
 // The options Python's SSLContext starts with, minus OP_IGNORE_UNEXPECTED_EOF,
 // which some Python builds add and which would hide truncation.
 constexpr Options kDefaultOptions =
-    OP_ALL | OP_NO_SSLv2 | OP_NO_SSLv3 | OP_NO_COMPRESSION | OP_CIPHER_SERVER_PREFERENCE | OP_SINGLE_DH_USE |
+    OP_ALL | Options::OP_NO_SSLv2 | Options::OP_NO_SSLv3 | OP_NO_COMPRESSION | OP_CIPHER_SERVER_PREFERENCE | OP_SINGLE_DH_USE |
     OP_SINGLE_ECDH_USE | OP_ENABLE_MIDDLEBOX_COMPAT;
 
 constexpr long kSessionTimeoutSeconds = 300;
@@ -64,7 +64,7 @@ Context::Context() : Context(PROTOCOL_TLS_CLIENT) {}
 Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) {
   const SSL_METHOD* method = nullptr;
   switch (protocol) {
-    case PROTOCOL_TLS:
+    case Protocol::PROTOCOL_TLS:
     case SSLv23_METHOD:
     case TLSv1_METHOD:
       method = ::TLS_method();

@@ -18,6 +18,11 @@
 #include "support/pki.hpp"
 #include "support/pump.hpp"
 
+// Tests of the seed's names that Python deprecates (PROTOCOL_TLS, OP_NO_TLSv1,
+// match_hostname, RAND_pseudo_bytes): they must keep working, so they are
+// used here on purpose.
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
 namespace sslpp {
 namespace {
 
