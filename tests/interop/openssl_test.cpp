@@ -35,23 +35,12 @@ std::string path(const std::filesystem::path& p) { return p.string(); }
 // ClientSide is an sslpp client connected to a peer server.
 struct ClientSide {
   Context ctx;
-  Connection conn;
-  Fd fd;
-  SocketDriver driver;
+  SSLSocket sock;
+  Connection& conn = sock.connection();
+  SocketDriver driver{sock};
 
   ClientSide(Context context, std::uint16_t port, std::string_view hostname = "localhost")
-      : ctx(std::move(context)),
-        conn(ctx.wrap_bio({.server_hostname = hostname})),
-        fd(connect_or_throw(port)),
-        driver(conn, fd.get()) {}
-
-  static Fd connect_or_throw(std::uint16_t port) {
-    Fd fd = test::tcp_connect(port);
-    if (!fd.valid()) {
-      throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
-    }
-    return fd;
-  }
+      : ctx(std::move(context)), sock(test::connect_tls(ctx, port, {.server_hostname = hostname})) {}
 };
 
 // Diagnostics for a failed drive step.
@@ -302,21 +291,18 @@ struct SClient {
   Context ctx;
   test::Listener listener = test::tcp_listen();
   std::unique_ptr<Subprocess> proc;
-  Connection conn;
-  Fd fd;
-  std::unique_ptr<SocketDriver> driver;
+  SSLSocket sock;
+  Connection& conn = sock.connection();
+  SocketDriver driver{sock};
 
   SClient(Context context, const std::vector<std::string>& extra)
-      : ctx(std::move(context)), conn(ctx.wrap_bio({.server_side = true})) {
+      : ctx(std::move(context)), proc(start(listener, extra)), sock(test::accept_tls(ctx, listener, *proc)) {}
+
+  static std::unique_ptr<Subprocess> start(const test::Listener& listener, const std::vector<std::string>& extra) {
     std::vector<std::string> argv = {SSLPP_OPENSSL, "s_client", "-connect",
                                      "127.0.0.1:" + std::to_string(listener.port)};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    proc = std::make_unique<Subprocess>(argv);
-    fd = test::tcp_accept(listener);
-    if (!fd.valid()) {
-      throw std::runtime_error("s_client did not connect: " + proc->describe());
-    }
-    driver = std::make_unique<SocketDriver>(conn, fd.get());
+    return std::make_unique<Subprocess>(argv);
   }
 };
 
@@ -335,7 +321,7 @@ Context server_requiring_client_certs() {
 
 TEST(OpenSSLClient, Tls13ClientVerifiesUsAndDataFlowsBothWays) {
   SClient c(test::server_context(), verifying_s_client_args());
-  const DriveResult hs = c.driver->handshake();
+  const DriveResult hs = c.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *c.proc);
   EXPECT_EQ(c.conn.version(), "TLSv1.3");
   EXPECT_TRUE(c.conn.server_side());
@@ -345,18 +331,18 @@ TEST(OpenSSLClient, Tls13ClientVerifiesUsAndDataFlowsBothWays) {
   EXPECT_NE(c.proc->stdout_seen().find("TLSv1.3, Cipher is " + c.conn.cipher()->name), std::string::npos)
       << c.proc->describe();
 
-  ASSERT_TRUE(c.driver->write_all("from sslpp\n").ok());
+  ASSERT_TRUE(c.driver.write_all("from sslpp\n").ok());
   ASSERT_TRUE(c.proc->wait_for_line("from sslpp")) << c.proc->describe();
   ASSERT_TRUE(c.proc->write_stdin("from s_client\n"));
-  const DriveResult r = c.driver->read(14);
+  const DriveResult r = c.driver.read(14);
   ASSERT_TRUE(r.ok()) << explain(r, c.conn, *c.proc);
   EXPECT_EQ(r.data, "from s_client\n");
 
   // End of s_client's input: it sends close_notify and exits.
   c.proc->close_stdin();
-  const DriveResult end = c.driver->read_to_end();
+  const DriveResult end = c.driver.read_to_end();
   EXPECT_EQ(end.status, io_status::closed) << explain(end, c.conn, *c.proc);
-  EXPECT_EQ(c.driver->shutdown(false).status, io_status::ok);
+  EXPECT_EQ(c.driver.shutdown(false).status, io_status::ok);
   EXPECT_EQ(c.proc->wait(), 0) << c.proc->describe();
 }
 
@@ -364,7 +350,7 @@ TEST(OpenSSLClient, Tls12ByOurMaximumVersion) {
   Context ctx = test::server_context();
   ctx.set_maximum_version(TLSVersion::TLSv1_2);
   SClient c(ctx.share(), verifying_s_client_args());
-  const DriveResult hs = c.driver->handshake();
+  const DriveResult hs = c.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *c.proc);
   EXPECT_EQ(c.conn.version(), "TLSv1.2");
   ASSERT_TRUE(c.proc->wait_for_line("Verify return code: 0 (ok)")) << c.proc->describe();
@@ -376,7 +362,7 @@ TEST(OpenSSLClient, Tls12ForcedByThePeer) {
   std::vector<std::string> args = verifying_s_client_args();
   args.push_back("-tls1_2");
   SClient c(test::server_context(&pki().server_rsa), args);
-  const DriveResult hs = c.driver->handshake();
+  const DriveResult hs = c.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *c.proc);
   EXPECT_EQ(c.conn.version(), "TLSv1.2");
   ASSERT_TRUE(c.conn.cipher());
@@ -391,7 +377,7 @@ TEST(OpenSSLClient, ClientCertificateIsRequiredAndVerified) {
   std::vector<std::string> args = verifying_s_client_args();
   args.insert(args.end(), {"-cert", path(pki().client.cert), "-key", path(pki().client.key)});
   SClient c(server_requiring_client_certs(), args);
-  const DriveResult hs = c.driver->handshake();
+  const DriveResult hs = c.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *c.proc);
   const auto cert = c.conn.getpeercert();
   ASSERT_TRUE(cert);
@@ -402,7 +388,7 @@ TEST(OpenSSLClient, ClientCertificateIsRequiredAndVerified) {
 
 TEST(OpenSSLClient, ClientWithoutCertificateIsRefused) {
   SClient c(server_requiring_client_certs(), verifying_s_client_args());
-  const DriveResult hs = c.driver->handshake();
+  const DriveResult hs = c.driver.handshake();
   ASSERT_EQ(hs.status, io_status::error) << explain(hs, c.conn, *c.proc);
   EXPECT_EQ(c.conn.last_error().reason, "PEER_DID_NOT_RETURN_A_CERTIFICATE") << c.conn.last_error().message;
   EXPECT_THROW(c.conn.do_handshake(), SSLError);
@@ -415,7 +401,7 @@ TEST(OpenSSLClient, ClientCertificateFromAnUnknownCaIsRejected) {
   std::vector<std::string> args = verifying_s_client_args();
   args.insert(args.end(), {"-cert", path(pki().untrusted.cert), "-key", path(pki().untrusted.key)});
   SClient c(server_requiring_client_certs(), args);
-  const DriveResult hs = c.driver->handshake();
+  const DriveResult hs = c.driver.handshake();
   ASSERT_EQ(hs.status, io_status::error) << explain(hs, c.conn, *c.proc);
   EXPECT_EQ(c.conn.last_error().verify_code, unable_to_get_issuer_locally) << c.conn.last_error().message;
   EXPECT_THROW(c.conn.do_handshake(), SSLCertVerificationError);
@@ -427,7 +413,7 @@ TEST(OpenSSLClient, AlpnIsChosenByUs) {
   std::vector<std::string> args = verifying_s_client_args();
   args.insert(args.end(), {"-alpn", "http/1.1,spdy/3"});
   SClient c(ctx.share(), args);
-  const DriveResult hs = c.driver->handshake();
+  const DriveResult hs = c.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *c.proc);
   EXPECT_EQ(c.conn.selected_alpn_protocol(), "http/1.1");
   EXPECT_TRUE(c.proc->wait_for_line("ALPN protocol: http/1.1")) << c.proc->describe();
@@ -435,14 +421,14 @@ TEST(OpenSSLClient, AlpnIsChosenByUs) {
 
 TEST(OpenSSLClient, KilledClientIsTruncation) {
   SClient c(test::server_context(), verifying_s_client_args());
-  ASSERT_TRUE(c.driver->handshake().ok());
-  ASSERT_TRUE(c.driver->write_all("bye\n").ok());
+  ASSERT_TRUE(c.driver.handshake().ok());
+  ASSERT_TRUE(c.driver.write_all("bye\n").ok());
   // Once s_client has printed our data it has read everything we sent, so
   // the kill closes its socket with a plain FIN (no RST for unread data).
   ASSERT_TRUE(c.proc->wait_for_line("bye")) << c.proc->describe();
   c.proc->kill(SIGKILL);
   ASSERT_TRUE(c.proc->wait());
-  const DriveResult r = c.driver->read_to_end();
+  const DriveResult r = c.driver.read_to_end();
   EXPECT_EQ(r.status, io_status::truncated) << explain(r, c.conn, *c.proc);
   EXPECT_TRUE(r.ec);
   std::array<std::byte, 8> buf{};

@@ -232,13 +232,12 @@ struct PythonServer {
 
 struct Client {
   Context ctx;
-  Connection conn;
-  Fd fd;
-  SocketDriver driver;
+  SSLSocket sock;
+  Connection& conn = sock.connection();
+  SocketDriver driver{sock};
 
   Client(Context context, std::uint16_t port)
-      : ctx(std::move(context)), conn(ctx.wrap_bio({.server_hostname = "localhost"})), fd(test::tcp_connect(port)),
-        driver(conn, fd.get()) {}
+      : ctx(std::move(context)), sock(test::connect_tls(ctx, port, {.server_hostname = "localhost"})) {}
 };
 
 std::string explain(const DriveResult& r, Connection& conn, Subprocess& peer) {
@@ -259,7 +258,7 @@ TEST_P(PythonServerVersions, VerifiesExchangesAndClosesCleanly) {
   const VersionCase& vc = GetParam();
   PythonServer py(vc.python_version, "", "clean");
   Client c(test::client_context(), py.port);  // check_hostname on: "localhost"
-  ASSERT_TRUE(c.fd.valid());
+  ASSERT_GE(c.sock.fileno(), 0);
   const DriveResult hs = c.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *py.proc);
   EXPECT_EQ(c.conn.version(), vc.expected);
@@ -359,21 +358,16 @@ struct PythonClient {
   Context ctx;
   test::Listener listener = test::tcp_listen();
   std::unique_ptr<Subprocess> proc;
-  Connection conn;
-  Fd fd;
-  std::unique_ptr<SocketDriver> driver;
+  SSLSocket sock;
+  Connection& conn = sock.connection();
+  SocketDriver driver{sock};
 
   PythonClient(Context context, const test::CredentialFiles* cert, const std::string& alpn, const std::string& mode)
-      : ctx(std::move(context)), conn(ctx.wrap_bio({.server_side = true})) {
-    proc = std::make_unique<Subprocess>(std::vector<std::string>{
-        SSLPP_PYTHON3, "-c", python_client, std::to_string(listener.port), path(pki().ca_file),
-        cert != nullptr ? path(cert->cert) : "", cert != nullptr ? path(cert->key) : "", alpn, mode});
-    fd = test::tcp_accept(listener);
-    if (!fd.valid()) {
-      throw std::runtime_error("python client did not connect: " + proc->describe());
-    }
-    driver = std::make_unique<SocketDriver>(conn, fd.get());
-  }
+      : ctx(std::move(context)),
+        proc(std::make_unique<Subprocess>(std::vector<std::string>{
+            SSLPP_PYTHON3, "-c", python_client, std::to_string(listener.port), path(pki().ca_file),
+            cert != nullptr ? path(cert->cert) : "", cert != nullptr ? path(cert->key) : "", alpn, mode})),
+        sock(test::accept_tls(ctx, listener, *proc)) {}
 
   // report reads Python's JSON line.
   std::map<std::string, std::string> report() {
@@ -386,13 +380,13 @@ struct PythonClient {
 
   // serve answers the client's line and completes a clean close.
   void serve() {
-    const DriveResult r = driver->read(5);
+    const DriveResult r = driver.read(5);
     ASSERT_TRUE(r.ok()) << explain(r, conn, *proc);
     EXPECT_EQ(r.data, "ping\n");
-    ASSERT_TRUE(driver->write_all("pong\n").ok());
-    const DriveResult end = driver->read_to_end();
+    ASSERT_TRUE(driver.write_all("pong\n").ok());
+    const DriveResult end = driver.read_to_end();
     EXPECT_EQ(end.status, io_status::closed) << explain(end, conn, *proc);
-    EXPECT_EQ(driver->shutdown(false).status, io_status::ok);
+    EXPECT_EQ(driver.shutdown(false).status, io_status::ok);
   }
 };
 
@@ -412,7 +406,7 @@ TEST_P(PythonClientVersions, PythonSeesWhatWeNegotiated) {
     ctx.set_maximum_version(TLSVersion::TLSv1_2);
   }
   PythonClient py(ctx.share(), nullptr, "", "clean");
-  const DriveResult hs = py.driver->handshake();
+  const DriveResult hs = py.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, py.conn, *py.proc);
   py.serve();
   const auto seen = py.report();
@@ -436,7 +430,7 @@ INSTANTIATE_TEST_SUITE_P(Python, PythonClientVersions,
 
 TEST(PythonClient, ClientCertificateIsRequiredAndVerified) {
   PythonClient py(server_requiring_client_certs(), &pki().client, "", "clean");
-  const DriveResult hs = py.driver->handshake();
+  const DriveResult hs = py.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, py.conn, *py.proc);
   const auto cert = py.conn.getpeercert();
   ASSERT_TRUE(cert);
@@ -451,7 +445,7 @@ TEST(PythonClient, ClientCertificateIsRequiredAndVerified) {
 
 TEST(PythonClient, ClientWithoutCertificateIsRefused) {
   PythonClient py(server_requiring_client_certs(), nullptr, "", "clean");
-  const DriveResult hs = py.driver->handshake();
+  const DriveResult hs = py.driver.handshake();
   ASSERT_EQ(hs.status, io_status::error) << explain(hs, py.conn, *py.proc);
   EXPECT_EQ(py.conn.last_error().reason, "PEER_DID_NOT_RETURN_A_CERTIFICATE") << py.conn.last_error().message;
   // Our socket stays open until Python has read our alert, so it reports
@@ -466,7 +460,7 @@ TEST(PythonClient, AlpnIsChosenByUs) {
   Context ctx = test::server_context();
   ctx.set_alpn_protocols({"h2", "http/1.1"});
   PythonClient py(ctx.share(), nullptr, "spdy/3,http/1.1", "clean");
-  const DriveResult hs = py.driver->handshake();
+  const DriveResult hs = py.driver.handshake();
   ASSERT_TRUE(hs.ok()) << explain(hs, py.conn, *py.proc);
   EXPECT_EQ(py.conn.selected_alpn_protocol(), "http/1.1");
   py.serve();
@@ -476,11 +470,11 @@ TEST(PythonClient, AlpnIsChosenByUs) {
 
 TEST(PythonClient, AbortWithoutCloseNotifyIsTruncation) {
   PythonClient py(test::server_context(), nullptr, "", "abort");
-  ASSERT_TRUE(py.driver->handshake().ok());
-  const DriveResult r = py.driver->read(5);
+  ASSERT_TRUE(py.driver.handshake().ok());
+  const DriveResult r = py.driver.read(5);
   ASSERT_TRUE(r.ok()) << explain(r, py.conn, *py.proc);
-  ASSERT_TRUE(py.driver->write_all("pong\n").ok());
-  const DriveResult end = py.driver->read_to_end();
+  ASSERT_TRUE(py.driver.write_all("pong\n").ok());
+  const DriveResult end = py.driver.read_to_end();
   EXPECT_EQ(end.status, io_status::truncated) << explain(end, py.conn, *py.proc);
   EXPECT_FALSE(end.socket_error);
   std::array<std::byte, 8> buf{};

@@ -141,171 +141,113 @@ Fd tcp_connect(std::uint16_t port, std::chrono::milliseconds timeout) {
   return fd;
 }
 
-SocketDriver::SocketDriver(Connection& conn, int fd, std::chrono::milliseconds timeout)
-    : conn_(conn), fd_(fd), timeout_(timeout) {
-  set_nonblocking(fd_);
+namespace {
+
+SSLSocket wrap_fd(const Context& ctx, Fd fd, SSLSocketOptions options) {
+  options.do_handshake_on_connect = false;
+  return ctx.wrap_socket(Socket::from_fd(fd.release()), options);
+}
+
+}  // namespace
+
+SSLSocket connect_tls(const Context& ctx, std::uint16_t port, SSLSocketOptions options) {
+  Fd fd = tcp_connect(port);
+  if (!fd.valid()) {
+    throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
+  }
+  return wrap_fd(ctx, std::move(fd), options);
+}
+
+SSLSocket accept_tls(const Context& ctx, const Listener& listener, Subprocess& peer) {
+  Fd fd = tcp_accept(listener);
+  if (!fd.valid()) {
+    throw std::runtime_error("the peer did not connect: " + peer.describe());
+  }
+  return wrap_fd(ctx, std::move(fd), {.server_side = true});
+}
+
+SocketDriver::SocketDriver(SSLSocket& sock, std::chrono::milliseconds timeout) : sock_(sock) {
+  sock_.settimeout(std::chrono::duration<double>(timeout));
   // Small records go out at once; the tests are about behaviour, not speed.
-  const int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sock_.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
 }
 
-bool SocketDriver::flush(Clock::time_point deadline, DriveResult& r) {
-  std::array<std::byte, 16384> buf{};
-  while (std::size_t n = conn_.bio_read(buf)) {
-    std::size_t sent = 0;
-    while (sent < n) {
-      // MSG_NOSIGNAL: a peer that has gone must not raise SIGPIPE.
-      const ssize_t k = ::send(fd_, buf.data() + sent, n - sent, MSG_NOSIGNAL);
-      if (k > 0) {
-        sent += static_cast<std::size_t>(k);
-        continue;
-      }
-      if (k < 0 && errno == EINTR) {
-        continue;
-      }
-      if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (!wait_for(fd_, POLLOUT, deadline)) {
-          r.timed_out = true;
-          return false;
-        }
-        continue;
-      }
-      r.socket_error = true;
-      r.status = io_status::error;
-      r.ec = std::error_code(errno, std::system_category());
-      return false;
-    }
+DriveResult SocketDriver::result(io_result r, const std::error_code& ec) const {
+  DriveResult out;
+  out.status = r.status;
+  out.ec = ec;
+  if (ec == errc::timed_out) {
+    out.timed_out = true;
+    out.status = io_status::want_read;  // the deadline passed while waiting for the peer
   }
-  return true;
+  // From the socket (a reset, a broken pipe) rather than from TLS.
+  out.socket_error = r.status == io_status::error && !out.timed_out &&
+                     (ec.category() == std::system_category() || sock_.connection().last_error().sys_errno != 0);
+  return out;
 }
 
-bool SocketDriver::receive(Clock::time_point deadline, DriveResult& r) {
-  if (eof_) {
-    // The transport already ended and the connection was told: waiting
-    // more cannot bring anything. The caller sees the connection's verdict.
-    r.timed_out = true;
-    return false;
-  }
-  std::array<std::byte, 16384> buf{};
+DriveResult SocketDriver::handshake() {
+  std::error_code ec;
+  const io_result r = sock_.do_handshake(ec);
+  return result(r, ec);
+}
+
+DriveResult SocketDriver::write_all(std::string_view data) {
+  std::span<const std::byte> rest = std::as_bytes(std::span(data));
   for (;;) {
-    const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
-    if (n > 0) {
-      conn_.bio_write(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)));
-      return true;
-    }
-    if (n == 0) {
-      // End of stream: let the connection decide between a clean close
-      // (close_notify seen) and truncation.
-      eof_ = true;
-      conn_.bio_shutdown();
-      return true;
-    }
-    if (errno == EINTR) {
-      continue;
-    }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait_for(fd_, POLLIN, deadline)) {
-        r.timed_out = true;
-        return false;
-      }
-      continue;
-    }
-    r.socket_error = true;
-    r.status = io_status::error;
-    r.ec = std::error_code(errno, std::system_category());
-    return false;
-  }
-}
-
-DriveResult SocketDriver::run(Op op, std::string_view data, std::size_t want) {
-  const auto deadline = Clock::now() + timeout_;
-  DriveResult r;
-  std::array<std::byte, 16384> buf{};
-  for (;;) {
-    io_result res{};
     std::error_code ec;
-    switch (op) {
-      case Op::handshake:
-        res = conn_.do_handshake(ec);
-        break;
-      case Op::write:
-        res = conn_.write(std::as_bytes(std::span(data)), ec);
-        break;
-      case Op::read: {
-        const std::size_t room = want == 0 ? buf.size() : std::min(buf.size(), want - r.data.size());
-        res = conn_.read(std::span(buf.data(), room), ec);
-        break;
-      }
-      case Op::shutdown:
-        res = conn_.shutdown(ec);
-        break;
+    const io_result r = sock_.write(rest, ec);
+    if (!r.ok()) {
+      return result(r, ec);
     }
-    r.status = res.status;
-    r.ec = ec;
-    if (op == Op::read && res.status == io_status::ok) {
-      r.data.append(reinterpret_cast<const char*>(buf.data()), res.bytes);
-    }
-    // Whatever the outcome, the peer should get what the call produced:
-    // handshake messages, data, close_notify or a fatal alert.
-    DriveResult sent;
-    const bool flushed = flush(deadline, sent);
-    if (res.status == io_status::closed || res.status == io_status::truncated || res.status == io_status::error) {
-      // The connection's verdict matters, not whether the peer (perhaps
-      // already gone) could still take our alert.
-      return r;
-    }
-    if (!flushed) {
-      r.status = sent.socket_error ? io_status::error : r.status;
-      r.ec = sent.socket_error ? sent.ec : r.ec;
-      r.socket_error = sent.socket_error;
-      r.timed_out = sent.timed_out;
-      return r;
-    }
-    if (res.status == io_status::ok) {
-      if (op == Op::write) {
-        data.remove_prefix(res.bytes);
-        if (!data.empty()) {
-          continue;
-        }
-      }
-      if (op == Op::read && (want == 0 || r.data.size() < want)) {
-        continue;
-      }
-      return r;
-    }
-    if (res.status == io_status::want_write) {
-      continue;  // flushed above; memory buffers never stay full
-    }
-    if (!receive(deadline, r)) {
-      r.status = r.socket_error ? io_status::error : io_status::want_read;
-      return r;
+    rest = rest.subspan(r.bytes);
+    if (rest.empty()) {
+      return result(r, ec);
     }
   }
 }
 
-DriveResult SocketDriver::handshake() { return run(Op::handshake, {}, 0); }
+DriveResult SocketDriver::read_until(std::size_t want) {
+  std::string data;
+  std::array<std::byte, 16384> buf{};
+  for (;;) {
+    const std::size_t room = want == 0 ? buf.size() : std::min(buf.size(), want - data.size());
+    std::error_code ec;
+    const io_result r = sock_.read(std::span(buf.data(), room), ec);
+    if (r.ok()) {
+      data.append(reinterpret_cast<const char*>(buf.data()), r.bytes);
+    }
+    if (!r.ok() || (want != 0 && data.size() >= want)) {
+      DriveResult out = result(r, ec);
+      out.data = std::move(data);
+      return out;
+    }
+  }
+}
 
-DriveResult SocketDriver::write_all(std::string_view data) { return run(Op::write, data, 0); }
+DriveResult SocketDriver::read(std::size_t n) { return read_until(n); }
 
-DriveResult SocketDriver::read(std::size_t n) { return run(Op::read, {}, n); }
-
-DriveResult SocketDriver::read_to_end() { return run(Op::read, {}, 0); }
+DriveResult SocketDriver::read_to_end() { return read_until(0); }
 
 DriveResult SocketDriver::shutdown(bool wait_for_peer) {
-  if (wait_for_peer) {
-    return run(Op::shutdown, {}, 0);
-  }
-  const auto deadline = Clock::now() + timeout_;
-  DriveResult r;
   std::error_code ec;
-  const io_result res = conn_.shutdown(ec);
-  // want_read here just means the peer's close_notify has not come yet.
-  r.status = res.status == io_status::want_read ? io_status::ok : res.status;
-  r.ec = ec;
-  // Best effort: a peer that has already gone cannot take it, and the
-  // caller asked not to wait for it anyway.
-  flush(deadline, r);
-  return r;
+  if (!wait_for_peer) {
+    // Best effort: a peer that has already gone cannot take it, and the
+    // caller asked not to wait for it anyway.
+    return result(sock_.shutdown_tls(ec), ec);
+  }
+  try {
+    static_cast<void>(sock_.unwrap());  // the two-way close; the plain socket is closed here
+    return {};
+  } catch (const TimeoutError& e) {
+    return result({io_status::error, 0}, e.code());
+  } catch (const OSError& e) {
+    DriveResult out = result({io_status::error, 0}, e.code());
+    if (dynamic_cast<const SSLZeroReturnError*>(&e) != nullptr) {
+      out.status = io_status::closed;
+    }
+    return out;
+  }
 }
 
 }  // namespace sslpp::test

@@ -1,7 +1,8 @@
-// Drives a sans-IO sslpp::Connection over a connected TCP socket, for the
-// interop tests against independent peers. Test support only (the library's
-// own socket layer is separate): every call has a deadline and reports what
-// happened instead of hanging or throwing.
+// Bounded steps over the library's socket driver (sslpp::SSLSocket), for the
+// interop tests against independent peers: each step has a deadline and
+// reports what happened (a DriveResult) instead of hanging or throwing. The
+// TLS work is SSLSocket's: this file only loops and reports. Plain TCP
+// helpers (Fd, tcp_listen, tcp_accept, tcp_connect) set the peers up.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <system_error>
 
 #include <sslpp/connection.hpp>
+#include <sslpp/ssl_socket.hpp>
 
 #include "support/subprocess.hpp"
 
@@ -68,15 +70,15 @@ struct DriveResult {
   [[nodiscard]] bool ok() const noexcept { return status == io_status::ok && !timed_out; }
 };
 
-// SocketDriver moves ciphertext between `conn` and the socket `fd`
-// (made non-blocking here). Both must outlive it.
+// SocketDriver runs one step at a time on `sock`, each within `timeout`
+// (it sets the socket's timeout). `sock` must outlive it.
 class SocketDriver {
  public:
-  SocketDriver(Connection& conn, int fd, std::chrono::milliseconds timeout = peer_timeout);
+  explicit SocketDriver(SSLSocket& sock, std::chrono::milliseconds timeout = peer_timeout);
 
   // handshake runs do_handshake to completion.
   DriveResult handshake();
-  // write_all writes all of `data` and sends the ciphertext.
+  // write_all writes all of `data`.
   DriveResult write_all(std::string_view data);
   // read reads until `n` bytes have arrived, or the stream closes, is
   // truncated or fails; `data` has what arrived either way.
@@ -88,21 +90,19 @@ class SocketDriver {
   DriveResult shutdown(bool wait_for_peer = true);
 
  private:
-  using Clock = std::chrono::steady_clock;
-  enum class Op { handshake, write, read, shutdown };
-  // run repeats one Connection call until it stops asking for I/O.
-  DriveResult run(Op op, std::string_view data, std::size_t want);
-  // flush sends every pending ciphertext byte; false on socket error or
-  // timeout (recorded in `r`).
-  bool flush(Clock::time_point deadline, DriveResult& r);
-  // receive waits for ciphertext and hands it to the connection; at end
-  // of stream it calls bio_shutdown. False on socket error or timeout.
-  bool receive(Clock::time_point deadline, DriveResult& r);
+  // result describes one SSLSocket call's outcome.
+  DriveResult result(io_result r, const std::error_code& ec) const;
+  DriveResult read_until(std::size_t want);
 
-  Connection& conn_;
-  int fd_;
-  std::chrono::milliseconds timeout_;
-  bool eof_ = false;
+  SSLSocket& sock_;
 };
+
+// connect_tls connects to 127.0.0.1:port and wraps the socket with
+// `options`; accept_tls waits for `peer` to connect to `listener` and wraps
+// the socket server-side. The handshake is left to SocketDriver::handshake.
+// Both throw std::runtime_error (with the peer's output) when no TCP
+// connection is made.
+SSLSocket connect_tls(const Context& ctx, std::uint16_t port, SSLSocketOptions options);
+SSLSocket accept_tls(const Context& ctx, const Listener& listener, Subprocess& peer);
 
 }  // namespace sslpp::test
