@@ -286,25 +286,7 @@ TEST(OpenSSLServer, KilledPeerIsTruncationNotAClose) {
 // ---------------------------------------------------------------------------
 // sslpp server, s_client peer
 
-// SClient is an sslpp server connection accepted from `openssl s_client`.
-struct SClient {
-  Context ctx;
-  test::Listener listener = test::tcp_listen();
-  std::unique_ptr<Subprocess> proc;
-  SSLSocket sock;
-  Connection& conn = sock.connection();
-  SocketDriver driver{sock};
-
-  SClient(Context context, const std::vector<std::string>& extra)
-      : ctx(std::move(context)), proc(start(listener, extra)), sock(test::accept_tls(ctx, listener, *proc)) {}
-
-  static std::unique_ptr<Subprocess> start(const test::Listener& listener, const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {SSLPP_OPENSSL, "s_client", "-connect",
-                                     "127.0.0.1:" + std::to_string(listener.port)};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return std::make_unique<Subprocess>(argv);
-  }
-};
+using test::SClient;
 
 // verifying_s_client_args makes s_client check us as a careful client would.
 std::vector<std::string> verifying_s_client_args() {

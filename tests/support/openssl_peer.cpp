@@ -33,4 +33,17 @@ SServer start_s_server(const CredentialFiles& creds, const std::vector<std::stri
   return s;
 }
 
+namespace {
+
+std::unique_ptr<Subprocess> start_s_client(const Listener& listener, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {SSLPP_OPENSSL, "s_client", "-connect", "127.0.0.1:" + std::to_string(listener.port)};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return std::make_unique<Subprocess>(argv);
+}
+
+}  // namespace
+
+SClient::SClient(Context context, const std::vector<std::string>& extra)
+    : ctx(std::move(context)), proc(start_s_client(listener, extra)), sock(accept_tls(ctx, listener, *proc)) {}
+
 }  // namespace sslpp::test

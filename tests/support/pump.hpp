@@ -7,7 +7,18 @@
 
 #include <sslpp/connection.hpp>
 
+#include "support/pki.hpp"
+
 namespace sslpp::test {
+
+// MemoryPair is a verifying client (for "localhost") and a server over
+// memory buffers, from the test PKI; nothing has run yet.
+struct MemoryPair {
+  Context client_ctx = client_context();
+  Context server_ctx = server_context();
+  Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
+  Connection server = server_ctx.wrap_bio({.server_side = true});
+};
 
 // transfer moves every pending ciphertext byte from `from` to `to`; returns
 // how many moved. With `chunk` > 0 it moves at most `chunk` bytes per call

@@ -29,6 +29,14 @@ using test::handshake;
 using test::pki;
 using test::transfer;
 
+Socket loopback_listener() {
+  Socket listener(AF_INET);
+  listener.bind("127.0.0.1", 0);
+  listener.listen();
+  listener.settimeout(5s);
+  return listener;
+}
+
 Context trusting_client() {
   Context ctx;  // the default: a verifying client
   ctx.load_verify_locations(pki().ca_file);
@@ -287,10 +295,7 @@ TEST(ApiSafety, TruncationAndVerificationCodesCompose) {
 // process does not ignore SIGPIPE.)
 TEST(ApiSafety, KtlsWriteToAResetPeerRaisesNoSigpipe) {
   Context server_ctx = test::server_context();
-  Socket listener(AF_INET);
-  listener.bind("127.0.0.1", 0);
-  listener.listen();
-  listener.settimeout(5s);
+  Socket listener = loopback_listener();
   const std::uint16_t port = listener.getsockname().port;
   auto server = std::async(std::launch::async, [&] {
     auto [tcp, peer] = listener.accept();
@@ -335,10 +340,7 @@ TEST(ApiSafety, TimeoutsOutOfRangeAreRefused) {
 // comes.
 TEST(ApiSafety, BlockingUnwrapIsBounded) {
   Context server_ctx = test::server_context();
-  Socket listener(AF_INET);
-  listener.bind("127.0.0.1", 0);
-  listener.listen();
-  listener.settimeout(5s);
+  Socket listener = loopback_listener();
   const std::uint16_t port = listener.getsockname().port;
   std::promise<void> client_done;
   auto server = std::async(std::launch::async, [&] {

@@ -656,25 +656,7 @@ struct ClientSide {
 
 const SSLSocketOptions localhost_client{.server_hostname = "localhost"};
 
-// SClient is an sslpp server connection accepted from `openssl s_client`.
-struct SClient {
-  Context ctx;
-  test::Listener listener = test::tcp_listen();
-  std::unique_ptr<Subprocess> proc;
-  SSLSocket sock;
-  Connection& conn = sock.connection();
-  SocketDriver driver{sock};
-
-  SClient(Context context, const std::vector<std::string>& extra)
-      : ctx(std::move(context)), proc(start(listener, extra)), sock(test::accept_tls(ctx, listener, *proc)) {}
-
-  static std::unique_ptr<Subprocess> start(const test::Listener& listener, const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {SSLPP_OPENSSL, "s_client", "-connect",
-                                     "127.0.0.1:" + std::to_string(listener.port)};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return std::make_unique<Subprocess>(argv);
-  }
-};
+using test::SClient;
 
 std::string explain(const DriveResult& r, const Connection& conn, Subprocess& peer) {
   return "status=" + std::to_string(static_cast<int>(r.status)) + " timed_out=" + std::to_string(r.timed_out) +

@@ -18,12 +18,7 @@ using test::handshake;
 using test::pki;
 using test::transfer;
 
-struct Pair {
-  Context client_ctx = test::client_context();
-  Context server_ctx = test::server_context();
-  Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
-  Connection server = server_ctx.wrap_bio({.server_side = true});
-};
+using Pair = test::MemoryPair;
 
 std::string read_all(Connection& conn) {
   std::string out;

@@ -17,12 +17,7 @@ namespace {
 
 using test::handshake;
 
-struct Pair {
-  Context client_ctx = test::client_context();
-  Context server_ctx = test::server_context();
-  Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
-  Connection server = server_ctx.wrap_bio({.server_side = true});
-};
+using Pair = test::MemoryPair;
 
 // move_in_place moves everything `from` has pending to `to` the way a
 // zero-copy driver would: peek, receive into input_space, commit, consume.
