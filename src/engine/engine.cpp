@@ -44,6 +44,9 @@ engine::engine(std::shared_ptr<context_state> ctx, int socket_fd) : context(std:
     static_cast<void>(bio.release());
   } else {
     memory = std::make_unique<memory_transport>();
+    const bool release = (::SSL_CTX_get_mode(context->ctx.get()) & SSL_MODE_RELEASE_BUFFERS) != 0;
+    memory->input.release_idle = release;
+    memory->output.release_idle = release;
     // The SSL takes one reference for both directions; the transport keeps its own.
     BIO* bio = memory->bio();
     ::BIO_up_ref(bio);

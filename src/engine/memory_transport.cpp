@@ -19,6 +19,9 @@ void byte_queue::consume(std::size_t n) noexcept {
   head_ += std::min(n, size());
   if (head_ == tail_) {
     head_ = tail_ = 0;
+    if (release_idle) {
+      release();
+    }
   }
 }
 

@@ -39,6 +39,10 @@ class byte_queue {
   std::size_t read(std::span<std::byte> out) noexcept;
   // release gives the block back to the heap when the queue is empty.
   void release() noexcept;
+  // release_idle makes the queue give its block back whenever it empties
+  // (Context::release_buffers): an idle connection then holds none, at the
+  // price of an allocation per burst, as OpenSSL's own buffers in that mode.
+  bool release_idle = false;
 
  private:
   std::unique_ptr<std::byte[]> block_;

@@ -1,7 +1,11 @@
 // Hex text for passing arbitrary bytes to and from python3 oracles on a
-// line-oriented pipe.
+// line-oriented pipe, and for comparing bytes with what openssl prints.
 #pragma once
 
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +30,23 @@ inline std::string unhex(std::string_view text) {
     out += static_cast<char>(nibble(text[i]) * 16 + nibble(text[i + 1]));
   }
   return out;
+}
+
+// upper_hex is the form s_client and the NSS key log print (case aside).
+inline std::string upper_hex(std::span<const std::byte> bytes) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (const std::byte b : bytes) {
+    out += digits[std::to_integer<unsigned>(b) >> 4];
+    out += digits[std::to_integer<unsigned>(b) & 0xF];
+  }
+  return out;
+}
+
+// upper is `s` in upper case.
+inline std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
 }
 
 }  // namespace sslpp::test

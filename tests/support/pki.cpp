@@ -105,4 +105,9 @@ Context server_context(const CredentialFiles* creds) {
   return ctx;
 }
 
+void request_client_certs_later(Context& server_ctx) {
+  server_ctx.load_verify_locations(pki().ca_file);
+  server_ctx.set_verify(VERIFY_PEER | VERIFY_POST_HANDSHAKE);
+}
+
 }  // namespace sslpp::test

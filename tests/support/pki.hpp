@@ -44,9 +44,17 @@ CredentialFiles write_credential(const std::filesystem::path& dir, const std::st
 // write_text writes `text` to `path`.
 void write_text(const std::filesystem::path& path, const std::string& text);
 
+// path is `p` as text, for a peer's command line.
+inline std::string path(const std::filesystem::path& p) { return p.string(); }
+
 // client_context trusts the test CA, checks hostnames (PROTOCOL_TLS_CLIENT).
 Context client_context();
 // server_context serves `creds` (default: pki().server).
 Context server_context(const CredentialFiles* creds = nullptr);
+
+// request_client_certs_later makes a server of `server_ctx` verify client
+// certificates (against the test CA) but ask for them only after the
+// handshake.
+void request_client_certs_later(Context& server_ctx);
 
 }  // namespace sslpp::test

@@ -1,8 +1,10 @@
 // In-memory pair: moves ciphertext between two Connections until both are
-// idle, single-threaded and deterministic.
+// idle, single-threaded and deterministic; and what the unit tests build on
+// it: a handshake's outcome, post-handshake messages driven by reads.
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <system_error>
 
 #include <sslpp/connection.hpp>
@@ -12,12 +14,15 @@
 namespace sslpp::test {
 
 // MemoryPair is a verifying client (for "localhost") and a server over
-// memory buffers, from the test PKI; nothing has run yet.
+// memory buffers, from the test PKI; nothing has run yet. `tls12` caps the
+// server at TLS 1.2.
 struct MemoryPair {
+  explicit MemoryPair(bool tls12 = false);
+
   Context client_ctx = client_context();
   Context server_ctx = server_context();
   Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
-  Connection server = server_ctx.wrap_bio({.server_side = true});
+  Connection server;
 };
 
 // transfer moves every pending ciphertext byte from `from` to `to`; returns
@@ -37,5 +42,29 @@ struct HandshakeResult {
 // handshake drives both sides until both finish or one fails; bounded in
 // rounds so a bug cannot loop forever.
 HandshakeResult handshake(Connection& client, Connection& server, std::size_t chunk = 0);
+
+// Outcome is how a handshake ended, from the client's side.
+struct Outcome {
+  bool ok = false;
+  long verify_code = 0;
+  std::string message;
+};
+
+// connect runs a handshake between a new client of `client_ctx`, which
+// names the server `hostname`, and a new server of `server_ctx`.
+Outcome connect(Context& client_ctx, Context& server_ctx, const std::string& hostname = "localhost");
+
+// exchange reads on both ends and moves the ciphertext until nothing moves,
+// which is how a post-handshake message (HelloRequest, CertificateRequest,
+// a renegotiation) gets driven by ordinary reads. Returns the plaintext
+// each end read. Fails the test on a hard error.
+struct Exchanged {
+  std::string at_client;
+  std::string at_server;
+};
+Exchanged exchange(Connection& client, Connection& server);
+
+// expect_data_flows proves the connection still carries data both ways.
+void expect_data_flows(Connection& client, Connection& server, const std::string& tag);
 
 }  // namespace sslpp::test

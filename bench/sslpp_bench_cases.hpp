@@ -1,0 +1,268 @@
+// What sslpp_bench measures, run alike on both sides (sslpp_bench_sides.hpp):
+// the drivers that move ciphertext between an in-memory pair, the cases
+// (full and resumed handshakes, bulk transfer, heap per idle pair), the
+// live heap counters the heap case reads, and the start-up check that both
+// sides are configured alike.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "raw_openssl.hpp"
+#include "settings_check.hpp"
+#include "sslpp_bench_sides.hpp"
+
+namespace sslpp_bench::memory {
+
+// ===========================================================================
+// Heap accounting: live bytes, from OpenSSL (through CRYPTO_set_mem_functions)
+// and from C++ (through the replaced global operator new), kept by the
+// allocation functions in sslpp_bench.cpp. A measurement is the difference
+// of two readings.
+
+inline std::atomic<long long> g_openssl_live{0};
+inline std::atomic<long long> g_cxx_live{0};
+
+// HeapReading is the live byte count at one moment.
+struct HeapReading {
+  long long openssl = 0;
+  long long cxx = 0;
+  [[nodiscard]] long long total() const { return openssl + cxx; }
+};
+
+inline HeapReading read_heap() {
+  return {g_openssl_live.load(std::memory_order_relaxed), g_cxx_live.load(std::memory_order_relaxed)};
+}
+
+// ===========================================================================
+// Drivers shared by both sides: the same loop shapes, buffer sizes and
+// checks, so only the API under test differs.
+
+inline constexpr std::size_t kBounce = 16384;
+
+// move_ciphertext moves every pending byte from one side's output to the
+// other's input; returns how many moved.
+template <class Side>
+std::size_t move_ciphertext(typename Side::Connection& from, typename Side::Connection& to) {
+  std::array<std::byte, kBounce> buf;  // NOLINT: filled before it is read
+  std::size_t total = 0;
+  while (const std::size_t n = Side::pull(from, buf)) {
+    Side::push(to, std::span<const std::byte>(buf.data(), n));
+    total += n;
+  }
+  return total;
+}
+
+// handshake drives both sides until both are done and nothing moves, as
+// tests/support/pump.cpp does; bounded so a bug cannot loop forever.
+template <class Side>
+bool handshake(typename Side::Connection& client, typename Side::Connection& server) {
+  bool client_done = false;
+  bool server_done = false;
+  for (int round = 0; round < 100; ++round) {
+    if (!client_done) {
+      const Step s = Side::handshake(client);
+      if (s.status == Io::failed) {
+        return false;
+      }
+      client_done = s.status == Io::ok;
+    }
+    const std::size_t a = move_ciphertext<Side>(client, server);
+    if (!server_done) {
+      const Step s = Side::handshake(server);
+      if (s.status == Io::failed) {
+        return false;
+      }
+      server_done = s.status == Io::ok;
+    }
+    const std::size_t b = move_ciphertext<Side>(server, client);
+    if (client_done && server_done && a == 0 && b == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// drain_tickets lets the client process the TLS 1.3 session tickets that
+// arrive after its handshake: one read, which must find no data and ask for
+// more. Only then is the connection idle and its session resumable.
+template <class Side>
+bool drain_tickets(typename Side::Connection& client) {
+  std::array<std::byte, 1> buf{};
+  return Side::read(client, buf).status == Io::want;
+}
+
+// connect makes an established, idle pair (client offering `session`).
+template <class Side>
+bool connect(typename Side::Connection& client, typename Side::Connection& server) {
+  return handshake<Side>(client, server) && drain_tickets<Side>(client) && Side::verified(client);
+}
+
+// 1. Full handshakes: new connections, client verifying chain and hostname.
+template <class Side>
+void bm_handshake(benchmark::State& state, const Side& side) {
+  for (auto _ : state) {
+    auto client = side.client();
+    auto server = side.server();
+    if (!connect<Side>(client, server)) {
+      state.SkipWithError("handshake failed");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// 2. Resumed handshakes: each client offers the session of a first one.
+template <class Side>
+void bm_resume(benchmark::State& state, const Side& side) {
+  std::optional<typename Side::Session> session;
+  {
+    auto client = side.client();
+    auto server = side.server();
+    if (!connect<Side>(client, server)) {
+      state.SkipWithError("first handshake failed");
+      return;
+    }
+    session = Side::session(client);
+    // Close cleanly: OpenSSL marks the session of a connection freed
+    // without sending close_notify as not resumable.
+    if (Side::shutdown(client).status == Io::failed) {
+      state.SkipWithError("shutdown failed");
+      return;
+    }
+  }
+  if (!session) {
+    state.SkipWithError("no session after the first handshake");
+    return;
+  }
+  for (auto _ : state) {
+    auto client = side.client(&*session);
+    auto server = side.server();
+    if (!connect<Side>(client, server)) {
+      state.SkipWithError("resumed handshake failed");
+      break;
+    }
+    if (!Side::reused(client) || !Side::reused(server)) {
+      state.SkipWithError("the session was not resumed (full handshake instead)");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// 3. Bulk transfer client -> server in writes of `size` bytes: write, move
+// the ciphertext, read all of it on the other side.
+template <class Side>
+void bm_bulk(benchmark::State& state, const Side& side, std::size_t size) {
+  auto client = side.client();
+  auto server = side.server();
+  if (!connect<Side>(client, server)) {
+    state.SkipWithError("handshake failed");
+    return;
+  }
+  std::vector<std::byte> payload(size, std::byte{0x5a});
+  std::array<std::byte, 16384> in{};
+  for (auto _ : state) {
+    const Step w = Side::write(client, payload);
+    if (w.status != Io::ok || w.bytes != size) {
+      state.SkipWithError("write failed");
+      break;
+    }
+    move_ciphertext<Side>(client, server);
+    std::size_t got = 0;
+    while (got < size) {
+      const Step r = Side::read(server, in);
+      if (r.status != Io::ok) {
+        break;
+      }
+      got += r.bytes;
+    }
+    if (got != size) {
+      state.SkipWithError("read came up short");
+      break;
+    }
+    benchmark::DoNotOptimize(in.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(size));
+}
+
+// 4. Heap bytes per established idle pair. kPairs pairs are held at once
+// and the growth divided by kPairs; one pair made and dropped first takes
+// OpenSSL's one-time lazy allocations (algorithm fetch caches, the thread's
+// error state) out of the figure.
+template <class Side>
+void bm_heap(benchmark::State& state, const Side& side) {
+  constexpr int kPairs = 16;
+  {
+    auto client = side.client();
+    auto server = side.server();
+    if (!connect<Side>(client, server)) {
+      state.SkipWithError("warm-up handshake failed");
+      return;
+    }
+  }
+  double per_pair = 0;
+  double client_bytes = 0;
+  double server_bytes = 0;
+  double cxx_bytes = 0;
+  for (auto _ : state) {
+    // The harness's own storage is reserved before the first reading.
+    std::vector<typename Side::Connection> clients;
+    std::vector<typename Side::Connection> servers;
+    clients.reserve(kPairs);
+    servers.reserve(kPairs);
+    const HeapReading before = read_heap();
+    for (int i = 0; i < kPairs; ++i) {
+      clients.emplace_back(side.client());
+      servers.emplace_back(side.server());
+      if (!connect<Side>(clients.back(), servers.back())) {
+        state.SkipWithError("handshake failed");
+        return;
+      }
+    }
+    const HeapReading idle = read_heap();
+    // Dropping the servers first splits the figure between the two ends.
+    servers.clear();
+    const HeapReading clients_only = read_heap();
+    per_pair = static_cast<double>(idle.total() - before.total()) / kPairs;
+    server_bytes = static_cast<double>(idle.total() - clients_only.total()) / kPairs;
+    client_bytes = per_pair - server_bytes;
+    cxx_bytes = static_cast<double>(idle.cxx - before.cxx) / kPairs;
+  }
+  state.counters["bytes_per_pair"] = per_pair;
+  state.counters["client_bytes"] = client_bytes;
+  state.counters["server_bytes"] = server_bytes;
+  state.counters["cxx_bytes"] = cxx_bytes;
+}
+
+// ===========================================================================
+// Start-up checks: the two sides really are configured alike.
+
+template <class Side>
+std::string probe(const Side& side) {
+  auto client = side.client();
+  auto server = side.server();
+  if (!connect<Side>(client, server)) {
+    throw std::runtime_error("probe handshake failed");
+  }
+  return negotiated(Side::native(client));
+}
+
+// check_settings fails the run unless both sides are configured alike and
+// negotiate the same thing; returns what they negotiated.
+inline std::string check_settings() {
+  return check_sides(SslppSide(pki().ecdsa), RawSide(pki().ecdsa, RawMode::release_buffers),
+                     [](const auto& side) { return probe(side); });
+}
+
+}  // namespace sslpp_bench::memory
