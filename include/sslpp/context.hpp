@@ -114,7 +114,7 @@ struct ConnectionOptions {
   bool server_side = false;
   /// server_hostname is what a client sends as SNI (unless it is an IP
   /// address) and, with check_hostname, the name or address the server's
-  /// certificate must match.
+  /// certificate must match. Copied by the wrap call: it need not outlive it.
   std::optional<std::string_view> server_hostname = std::nullopt;
   /// session is offered for resumption (clients only).
   std::optional<Session> session = std::nullopt;

@@ -178,7 +178,10 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
 /// for a context that would not verify the server (not CERT_REQUIRED, or
 /// check_hostname off: use wrap_socket for that, by name), and what
 /// create_connection and the handshake throw (gaierror, TimeoutError,
-/// SSLCertVerificationError, ...).
+/// SSLCertVerificationError, ...). A verify callback set on the context
+/// (set_verify) is the caller's own policy and is not second-guessed: one
+/// that accepts what OpenSSL rejected is accepted here too (a host name
+/// mismatch stays fatal).
 ///
 ///     sslpp::Context ctx = sslpp::create_default_context();
 ///     sslpp::SSLSocket s = sslpp::connect(ctx, "example.com", 443, std::chrono::seconds(10));

@@ -25,6 +25,8 @@ enum class io_status {
   truncated,
   /// A fatal error; the std::error_code says which. The connection is dead:
   /// every later call reports the same error. Flush bio_read and close.
+  /// Two errors are not fatal and may be retried: check_hostname without a
+  /// server_hostname (set one, then repeat) and want_x509_lookup.
   error,
 };
 

@@ -30,7 +30,7 @@ engine::engine(std::shared_ptr<context_state> ctx, int socket_fd) : context(std:
     // With OP_ENABLE_KTLS the caller asked the kernel to encrypt, which only
     // OpenSSL's own socket BIO can arrange; every call that may write then
     // runs with SIGPIPE blocked (sigpipe_guard).
-    openssl_socket_bio = (::SSL_CTX_get_options(context->ctx.get()) & SSL_OP_ENABLE_KTLS) != 0;
+    const bool openssl_socket_bio = (::SSL_CTX_get_options(context->ctx.get()) & SSL_OP_ENABLE_KTLS) != 0;
     if (openssl_socket_bio) {
       gate |= gate_sigpipe;
     }

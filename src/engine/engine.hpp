@@ -72,7 +72,6 @@ struct engine {
   std::shared_ptr<const session_origin> offered_origin;
   bool check_hostname = false;  // the policy applied at the handshake's start
   bool accept_state = false;    // set_accept_state was called: a server
-  bool openssl_socket_bio = false;  // kTLS: OpenSSL's socket BIO, which may raise SIGPIPE
   std::any app_data;
 
   // verify_context is the context whose verification policy applies: the
