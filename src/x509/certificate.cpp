@@ -1,5 +1,7 @@
 #include <sslpp/certificate.hpp>
 
+#include <climits>
+
 #include <cstdio>
 #include <ctime>
 
@@ -213,7 +215,12 @@ std::string Certificate::sha256_fingerprint() const {
 Name Certificate::subject() const { return Name::from_native(::X509_get_subject_name(x509_.get())); }
 Name Certificate::issuer() const { return Name::from_native(::X509_get_issuer_name(x509_.get())); }
 
-long Certificate::version() const noexcept { return ::X509_get_version(x509_.get()) + 1; }
+long Certificate::version() const noexcept {
+  // The field is whatever the certificate says: a hostile one may say
+  // LONG_MAX, where adding one would be undefined behaviour. It saturates.
+  const long field = ::X509_get_version(x509_.get());
+  return field < LONG_MAX ? field + 1 : LONG_MAX;
+}
 
 std::string Certificate::serial_number() const { return print_serial(::X509_get0_serialNumber(x509_.get())); }
 

@@ -10,6 +10,9 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <climits>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -125,6 +128,45 @@ TEST(Certificate, AccessorsAgreeWithTheDecodedForm) {
             std::stol(command_output(std::string(SSLPP_PYTHON3) + " -c 'import ssl, sys; print(ssl.cert_time_to_seconds(sys.argv[1]))' '" +
                           info.notBefore + "'")));
   EXPECT_EQ(cert.signature_algorithm(), "ecdsa-with-SHA256");
+}
+
+// with_version rewrites a v3 certificate's version field ([0] INTEGER 2) as
+// an 8-byte INTEGER (so `version` must need all 8: DER refuses leading
+// zeros), fixing the two enclosing lengths (both long-form, two
+// bytes, in the test PKI's certificates). The signature no longer matches,
+// which parsing does not check.
+std::vector<std::byte> with_version(std::vector<std::byte> der, std::uint64_t version) {
+  const std::array<std::byte, 5> v3{std::byte{0xa0}, std::byte{0x03}, std::byte{0x02}, std::byte{0x01},
+                                    std::byte{0x02}};
+  const auto at = std::search(der.begin(), der.end(), v3.begin(), v3.end());
+  EXPECT_NE(at, der.end());
+  std::vector<std::byte> field{std::byte{0xa0}, std::byte{0x0a}, std::byte{0x02}, std::byte{0x08}};
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    field.push_back(static_cast<std::byte>((version >> shift) & 0xff));
+  }
+  const std::size_t grow = field.size() - v3.size();
+  const auto pos = static_cast<std::size_t>(at - der.begin());
+  const auto first = der.begin() + static_cast<std::ptrdiff_t>(pos);
+  der.insert(der.erase(first, first + static_cast<std::ptrdiff_t>(v3.size())), field.begin(), field.end());
+  for (const std::size_t len_at : {std::size_t{2}, std::size_t{6}}) {  // Certificate, then tbsCertificate
+    EXPECT_EQ(der[len_at - 1], std::byte{0x82});
+    const std::size_t len =
+        (std::to_integer<std::size_t>(der[len_at]) << 8) + std::to_integer<std::size_t>(der[len_at + 1]) + grow;
+    der[len_at] = static_cast<std::byte>(len >> 8);
+    der[len_at + 1] = static_cast<std::byte>(len & 0xff);
+  }
+  return der;
+}
+
+// A certificate whose version field is huge (a fuzzer's find) reports it
+// without overflowing, and decodes.
+TEST(Certificate, HugeVersionFieldSaturates) {
+  const std::vector<std::byte> der = pki().server.credential.certificate.der();
+  const Certificate huge = Certificate::from_der(with_version(der, 0x7fffffffffffffffULL));
+  EXPECT_EQ(huge.version(), LONG_MAX);
+  EXPECT_EQ(huge.decode().version, LONG_MAX);
+  // One below: the usual +1.
+  EXPECT_EQ(Certificate::from_der(with_version(der, 0x7ffffffffffffffeULL)).version(), LONG_MAX);
 }
 
 TEST(Certificate, ExtensionsAreListedWithTheirText) {
