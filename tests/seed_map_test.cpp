@@ -19,7 +19,7 @@ std::string slurp(const std::string& path) {
 }
 
 std::vector<std::string> identifiers() {
-  std::ifstream in(std::string(SSLPP_SHARED_DIR) + "/seeds/identifiers.txt");
+  std::ifstream in(std::string(SSLPP_SOURCE_DIR) + "/tests/data/seeds/identifiers.txt");
   std::vector<std::string> ids;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line[0] != '#') {
@@ -37,7 +37,7 @@ std::string escape_regex(const std::string& s) {
 TEST(SeedMap, EveryIdentifierIsMapped) {
   const std::string map = slurp(std::string(SSLPP_SOURCE_DIR) + "/docs/seed-map.md");
   const auto ids = identifiers();
-  ASSERT_GT(ids.size(), 200u) << "identifiers.txt not found under " << SSLPP_SHARED_DIR;
+  ASSERT_GT(ids.size(), 200u) << "identifiers.txt not found under " << SSLPP_SOURCE_DIR "/tests/data/seeds";
   for (const auto& id : ids) {
     const std::regex word("(^|[^A-Za-z0-9_.])" + escape_regex(id) + "([^A-Za-z0-9_]|$)");
     EXPECT_TRUE(std::regex_search(map, word)) << id << " is missing from docs/seed-map.md";

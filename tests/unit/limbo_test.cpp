@@ -174,9 +174,9 @@ const LimboData& limbo() {
   static const LimboData data = [] {
     LimboData d;
     try {
-      std::ifstream in(SSLPP_SHARED_DIR "/x509-limbo/limbo.json");
+      std::ifstream in(SSLPP_SOURCE_DIR "/tests/data/x509-limbo/limbo.json");
       if (!in) {
-        throw std::runtime_error("cannot open " SSLPP_SHARED_DIR "/x509-limbo/limbo.json");
+        throw std::runtime_error("cannot open " SSLPP_SOURCE_DIR "/tests/data/x509-limbo/limbo.json");
       }
       const nlohmann::json j = nlohmann::json::parse(in);
       for (const auto& tc : j.at("testcases")) {
