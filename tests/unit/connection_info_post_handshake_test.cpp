@@ -139,13 +139,24 @@ TEST(ConnectionInfo, RenegotiateIsRefusedBeforeTheHandshake) {
 // authentication.
 void offer_pha(Context& client_ctx) { client_ctx.set_post_handshake_auth(true); }
 
-TEST(ConnectionInfo, VerifyClientPostHandshakeFetchesTheCertificate) {
-  Pair p;
+// pha_pair is a pair whose client has a certificate (and offers
+// post-handshake authentication when `offer`) and whose server asks for
+// client certificates only after the handshake; both connections are made
+// after the settings, since a certificate is copied when a connection is.
+Pair pha_pair(bool tls12, bool offer) {
+  Pair p(tls12);
   p.client_ctx.load_cert_chain(pki().client.cert, pki().client.key);
-  offer_pha(p.client_ctx);
+  if (offer) {
+    offer_pha(p.client_ctx);
+  }
   request_client_certs_later(p.server_ctx);
   p.client = p.client_ctx.wrap_bio({.server_hostname = "localhost"});
   p.server = p.server_ctx.wrap_bio({.server_side = true});
+  return p;
+}
+
+TEST(ConnectionInfo, VerifyClientPostHandshakeFetchesTheCertificate) {
+  Pair p = pha_pair(false, true);
   ASSERT_TRUE(handshake(p.client, p.server).ok());
   ASSERT_EQ(p.server.version(), "TLSv1.3");
   // VERIFY_POST_HANDSHAKE: nothing was asked during the handshake.
@@ -185,14 +196,9 @@ TEST(ConnectionInfo, VerifyClientPostHandshakeRefusals) {
   }
   {
     SCOPED_TRACE("TLS 1.2");
-    Pair p(true);
     // VERIFY_POST_HANDSHAKE means nothing to TLS 1.2: the server asks in
     // the handshake, so the client needs a certificate to get through.
-    p.client_ctx.load_cert_chain(pki().client.cert, pki().client.key);
-    offer_pha(p.client_ctx);
-    request_client_certs_later(p.server_ctx);
-    p.client = p.client_ctx.wrap_bio({.server_hostname = "localhost"});
-    p.server = p.server_ctx.wrap_bio({.server_side = true});
+    Pair p = pha_pair(true, true);
     ASSERT_TRUE(handshake(p.client, p.server).ok());
     expect_ssl_error([&] { p.server.verify_client_post_handshake(); }, "WRONG_SSL_VERSION", "only in TLS 1.3");
     expect_data_flows(p.client, p.server, "after refusal");
