@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 build_dir=${1:-build}
 shift || true
 
-packages=(cmake ninja-build g++ ccache libssl-dev openssl libgtest-dev libgmock-dev googletest
+packages=(cmake ninja-build g++ ccache libssl-dev libidn2-dev openssl libgtest-dev libgmock-dev googletest
           libbenchmark-dev nlohmann-json3-dev python3 gnutls-bin ca-certificates)
 missing=()
 for p in "${packages[@]}"; do

@@ -26,11 +26,11 @@ struct Credential {
 /// CertificateRequest describes a certificate to issue.
 struct CertificateRequest {
   /// The subject's commonName (may be empty).
-  std::string common_name;
+  std::string common_name{};
   /// subjectAltName DNS entries.
-  std::vector<std::string> dns_names;
+  std::vector<std::string> dns_names{};
   /// subjectAltName IP entries, as text ("127.0.0.1", "::1").
-  std::vector<std::string> ip_addresses;
+  std::vector<std::string> ip_addresses{};
   /// Validity, relative to now. Negative values make expired or
   /// not-yet-valid certificates for tests.
   std::chrono::seconds not_before_offset{-3600};

@@ -130,8 +130,12 @@ struct SSLSocketOptions {
   /// socket) or connect(); otherwise call do_handshake yourself.
   bool do_handshake_on_connect = true;
   /// suppress_ragged_eofs makes a close without close_notify read as end of
-  /// stream (Python's default); off, it is SSLEOFError.
-  bool suppress_ragged_eofs = true;
+  /// stream (Python's default). Off by default here: a close without
+  /// close_notify is SSLEOFError, because an attacker who can reset a TCP
+  /// connection could otherwise cut a response short unnoticed (a
+  /// truncation attack). Turn it on only for peers known to close abruptly
+  /// whose protocol frames its own messages (HTTP with Content-Length).
+  bool suppress_ragged_eofs = false;
 };
 
 /// SessionStats are Python's SSLContext.session_stats() counters.
@@ -221,6 +225,17 @@ class SSLPP_API Context : public compat::ContextNames {
   /// set_check_hostname turns it on or off; turning it on while verify_mode
   /// is CERT_NONE raises verify_mode to CERT_REQUIRED, as Python does.
   void set_check_hostname(bool on);
+  /// hostname_checks_common_name is Python's attribute of that name: whether
+  /// the handshake's name check falls back to the subject's commonName when
+  /// the certificate has no DNS subjectAltName. Off by default, as browsers,
+  /// Go and rustls do (RFC 6125 deprecates the fallback; a CA constrained by
+  /// name constraints does not constrain the CN). match_hostname keeps the
+  /// seed's documented rules either way.
+  [[nodiscard]] bool hostname_checks_common_name() const;
+  /// set_hostname_checks_common_name turns the fallback on (Python 3.11's
+  /// looser behaviour) or off; it governs connections whose handshake starts
+  /// afterwards.
+  void set_hostname_checks_common_name(bool on);
   /// verify_flags is Python's SSLContext.verify_flags (X509_V_FLAG_*).
   [[nodiscard]] VerifyFlags verify_flags() const;
   void set_verify_flags(VerifyFlags flags);

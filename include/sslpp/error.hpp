@@ -130,7 +130,7 @@ struct ErrorInfo {
   /// X509_V_* result when certificate verification failed, else 0.
   long verify_code = 0;
   std::string verify_message;
-  /// errno for SSLSyscallError, else 0.
+  /// errno of a failure below TLS (ConnectionResetError, SSLSyscallError, ...), else 0.
   int sys_errno = 0;
 };
 

@@ -48,8 +48,9 @@ class SSLStream;
 class SSLPP_API SSLSocket : public compat::SSLSocketNames {
  public:
   SSLSocket(SSLSocket&&) noexcept = default;
-  SSLSocket& operator=(SSLSocket&&) noexcept = default;
-  ~SSLSocket() = default;
+  /// Move assignment and the destructor close this socket as close() does.
+  SSLSocket& operator=(SSLSocket&& other) noexcept;
+  ~SSLSocket();
 
   // -- Socket operations ---------------------------------------------------
 
@@ -65,7 +66,11 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   /// connect_ex is connect returning an errno value for connection errors.
   int connect_ex(std::string_view host, std::uint16_t port);
   /// close closes the socket without close_notify (call unwrap() or
-  /// shutdown_tls() first for a clean close).
+  /// shutdown_tls() first for a clean close). After a TLS failure that sent
+  /// the peer a fatal alert, it first shuts down writing and reads until the
+  /// peer closes, for at most a second (or the socket's timeout, if
+  /// shorter; a non-blocking socket does not wait), so the peer receives
+  /// the alert instead of a TCP reset.
   void close() noexcept;
   /// detach gives up the descriptor (the TLS state is lost).
   int detach() noexcept;
@@ -101,7 +106,7 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   void do_handshake();
   /// read returns the bytes read; 0 at the end of the stream: after the
   /// peer's close_notify, or after an abrupt close when suppress_ragged_eofs
-  /// is on (otherwise SSLEOFError).
+  /// is on (by default it is off, and an abrupt close is SSLEOFError).
   std::size_t read(std::span<std::byte> out);
   std::string read(std::size_t len = 1024);
   std::size_t write(std::span<const std::byte> data);
@@ -168,7 +173,7 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   Connection conn_;
   bool server_side_ = false;
   bool do_handshake_on_connect_ = true;
-  bool suppress_ragged_eofs_ = true;
+  bool suppress_ragged_eofs_ = false;
 };
 
 /// connect is the verified client in one call: connects to (host, port)

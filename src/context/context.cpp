@@ -110,7 +110,8 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
   // two hours): a stolen ticket is useful for minutes, not hours.
   ::SSL_CTX_set_timeout(ctx, kSessionTimeoutSeconds);
   // Python's verification parameters: no partial wildcards ("f*.example"),
-  // and trusted certificates first when building the chain.
+  // no commonName fallback (hostname_checks_common_name), and trusted
+  // certificates first when building the chain.
   ::X509_VERIFY_PARAM_set_hostflags(::SSL_CTX_get0_param(ctx), detail::hostname_check_flags);
   ::X509_VERIFY_PARAM_set_flags(::SSL_CTX_get0_param(ctx), X509_V_FLAG_TRUSTED_FIRST);
   ::SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, &detail::verify_trampoline);
@@ -151,6 +152,12 @@ Context create_default_context(Purpose purpose, const VerifyLocations& locations
   } else if (ctx.verify_mode() != CERT_NONE) {
     ctx.load_default_certs(purpose);
   }
+  // As CPython 3.13: a chain ends at the first trusted certificate, even one
+  // that is not self-signed (RFC 5280's trust anchors: an intermediate may be
+  // trusted on its own), and OpenSSL's workarounds for malformed
+  // certificates are off (X509_STRICT: e.g. a CA without keyCertSign, a
+  // leaf without authorityKeyIdentifier, explicit EC parameters).
+  ctx.set_verify_flags(ctx.verify_flags() | VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT);
   if (const char* keylog = ::secure_getenv("SSLKEYLOGFILE"); keylog != nullptr && *keylog != '\0') {
     ctx.set_keylog_filename(keylog);
   }
@@ -208,6 +215,18 @@ void Context::set_check_hostname(bool on) {
     set_verify_mode(CERT_REQUIRED);
   }
   state().check_hostname = on;
+}
+
+bool Context::hostname_checks_common_name() const {
+  const unsigned int flags = ::X509_VERIFY_PARAM_get_hostflags(::SSL_CTX_get0_param(state().ctx.get()));
+  return (flags & X509_CHECK_FLAG_NEVER_CHECK_SUBJECT) == 0;
+}
+
+void Context::set_hostname_checks_common_name(bool on) {
+  X509_VERIFY_PARAM* param = ::SSL_CTX_get0_param(state().ctx.get());
+  const unsigned int flags = ::X509_VERIFY_PARAM_get_hostflags(param);
+  ::X509_VERIFY_PARAM_set_hostflags(param, on ? flags & ~X509_CHECK_FLAG_NEVER_CHECK_SUBJECT
+                                              : flags | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
 }
 
 VerifyFlags Context::verify_flags() const {

@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 
 #include "engine/engine.hpp"
+#include "internal/idna.hpp"
 #include "x509/verify_name.hpp"
 
 namespace sslpp {
@@ -128,7 +129,7 @@ void Connection::set_server_hostname(std::string_view hostname) {
     detail::throw_value_error("server_hostname can only be specified in client mode");
   }
   detail::engine& e = *impl_;
-  std::optional<std::string> name(hostname);
+  std::optional<std::string> name(detail::to_a_label(hostname, "server_hostname"));
   e.refuse_if_session_mismatch(name);
   const bool is_ip = detail::is_ip_address(*name);
   detail::clear_stale_errors();

@@ -7,12 +7,15 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <memory>
 #include <vector>
 
 #include "drivers/socket_wait.hpp"
+#include "internal/idna.hpp"
 
 namespace sslpp {
 
@@ -38,7 +41,8 @@ addrinfo_list resolve(std::string_view host, std::uint16_t port, int family, boo
   hints.ai_family = family;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
-  const std::string h(host);
+  // As Python's socket module: a non-ASCII name is looked up as its A-label.
+  const std::string h = detail::to_a_label(host, "host");
   const std::string p = std::to_string(port);
   addrinfo* out = nullptr;
   const int rc = ::getaddrinfo(h.empty() ? nullptr : h.c_str(), p.c_str(), &hints, &out);
@@ -179,6 +183,30 @@ bool wait_fd(int fd, short events, std::optional<clock::time_point> deadline) {
     }
     if (rc < 0 && errno != EINTR) {
       throw_errno(errno, "poll");
+    }
+  }
+}
+
+void linger_for_peer_close(int fd, std::chrono::milliseconds limit) noexcept {
+  if (fd < 0 || ::shutdown(fd, SHUT_WR) != 0) {
+    return;  // not connected (or not a socket): nothing to linger for
+  }
+  const clock::time_point deadline = clock::now() + limit;
+  std::array<char, 4096> sink{};
+  for (;;) {
+    const ssize_t n = ::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      continue;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      return;  // the peer closed (or reset): nothing more will arrive
+    }
+    try {
+      if (!wait_fd(fd, POLLIN, deadline)) {
+        return;
+      }
+    } catch (...) {
+      return;  // poll failed: close now
     }
   }
 }

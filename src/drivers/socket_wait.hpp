@@ -24,4 +24,16 @@ std::optional<std::chrono::steady_clock::time_point> deadline_after(Timeout time
 // (false). EINTR is retried; other poll failures throw OSError.
 bool wait_fd(int fd, short events, std::optional<std::chrono::steady_clock::time_point> deadline);
 
+// alert_linger is how long a socket driver waits, at most, for the peer to
+// close after a fatal alert (see linger_for_peer_close).
+inline constexpr std::chrono::milliseconds alert_linger{1000};
+
+// linger_for_peer_close ends our side of a stream socket gracefully before
+// it is closed: shuts down writing (a FIN follows what we sent, e.g. a
+// fatal alert), then reads and drops whatever the peer still sends until it
+// closes, fails, or `limit` passes (zero: only what has arrived already).
+// Closing with unread input would make the kernel send a reset, which can
+// destroy the alert before the peer reads it. Never throws.
+void linger_for_peer_close(int fd, std::chrono::milliseconds limit) noexcept;
+
 }  // namespace sslpp::detail

@@ -198,8 +198,33 @@ Socket SSLSocket::unwrap() {
   return std::move(sock_);
 }
 
+SSLSocket::~SSLSocket() { close(); }
+
+SSLSocket& SSLSocket::operator=(SSLSocket&& other) noexcept {
+  if (this != &other) {
+    close();
+    sock_ = std::move(other.sock_);
+    conn_ = std::move(other.conn_);
+    server_side_ = other.server_side_;
+    do_handshake_on_connect_ = other.do_handshake_on_connect_;
+    suppress_ragged_eofs_ = other.suppress_ragged_eofs_;
+  }
+  return *this;
+}
+
 void SSLSocket::close() noexcept {
+  // After a fatal alert, a FIN and a bounded wait for the peer's close, so
+  // the alert arrives instead of a reset (never longer than the socket's
+  // own timeout; a non-blocking socket drains only what is there).
+  const bool linger = conn_.impl_ && sock_.fileno() >= 0 && conn_.impl_->may_have_sent_alert();
   end_tls();
+  if (linger) {
+    std::chrono::milliseconds limit = detail::alert_linger;
+    if (const Timeout timeout = sock_.gettimeout()) {
+      limit = std::min(limit, std::chrono::duration_cast<std::chrono::milliseconds>(*timeout));
+    }
+    detail::linger_for_peer_close(sock_.fileno(), limit);
+  }
   sock_.close();
 }
 

@@ -16,6 +16,7 @@
 
 #include "engine/engine.hpp"
 #include "internal/error_queue.hpp"
+#include "internal/idna.hpp"
 #include "x509/verify_name.hpp"
 
 namespace sslpp {
@@ -253,7 +254,7 @@ void compat::ConnectionNames::set_tlsext_host_name(std::string_view name) {
   if (::SSL_in_before(impl_->ssl.get()) != 1) {
     detail::throw_value_error("set_tlsext_host_name: the server name can only be set before the handshake");
   }
-  const std::string host(name);  // OpenSSL needs the terminating NUL
+  const std::string host = detail::to_a_label(name, "set_tlsext_host_name: the name");
   // RFC 6066 section 3: "Literal IPv4 and IPv6 addresses are not permitted
   // in HostName." Sending one would announce a name no server can match.
   if (detail::is_ip_address(host)) {

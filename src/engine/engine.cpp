@@ -108,12 +108,15 @@ io_result engine::classify(int ret, int sys, std::error_code& ec) noexcept {
         status = io_status::truncated;
       } else {
         info = take_error_queue(errc::syscall);
-        if (info.code.category() != std::system_category()) {
-          info.code = make_error_code(errc::syscall);
-        }
         info.sys_errno = sys;
         if (sys != 0) {
+          // As Python: the transport's own failure is an OSError of its
+          // errno (ConnectionResetError, BrokenPipeError, ...), during the
+          // handshake and after it.
+          info.code = std::error_code(sys, std::system_category());
           info.message = std::string("[Errno ") + std::to_string(sys) + "] " + std::generic_category().message(sys);
+        } else if (info.code.category() != std::system_category()) {
+          info.code = make_error_code(errc::syscall);
         }
       }
     } else {
@@ -131,6 +134,15 @@ io_result engine::classify(int ret, int sys, std::error_code& ec) noexcept {
   }
   ::ERR_clear_error();
   return fail(std::move(info), status, ec);
+}
+
+bool engine::may_have_sent_alert() const noexcept {
+  if ((gate & gate_fatal) == 0 || error.sys_errno != 0) {
+    return false;
+  }
+  const std::error_category& category = error.code.category();
+  return category == ssl_category() || category == verify_category() ||
+         error.code == make_error_code(errc::callback_failed);
 }
 
 bool engine::pass_gate(std::error_code& ec) noexcept {

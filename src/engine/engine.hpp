@@ -97,6 +97,12 @@ struct engine {
   io_result classify(int ret, int sys, std::error_code& ec) noexcept;
   // fail makes `info` the sticky error and reports it.
   io_result fail(ErrorInfo info, io_status status, std::error_code& ec) noexcept;
+  // may_have_sent_alert is true when the connection failed in TLS itself
+  // (a protocol or verification error, a callback that aborted the
+  // handshake): OpenSSL then sends a fatal alert, which a socket driver
+  // must not destroy with a reset by closing on unread input.
+  [[nodiscard]] bool may_have_sent_alert() const noexcept;
+
   // output_pending is true when ciphertext waits for the driver.
   [[nodiscard]] bool output_pending() const noexcept { return memory && !memory->output.empty(); }
 

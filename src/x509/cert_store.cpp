@@ -12,6 +12,7 @@
 #include <sslpp/error.hpp>
 
 #include "internal/error_queue.hpp"
+#include "internal/idna.hpp"
 #include "internal/handle.hpp"
 #include "x509/pem.hpp"
 #include "x509/verify_name.hpp"
@@ -84,7 +85,7 @@ std::vector<Certificate> CertStore::verify(const Certificate& leaf, const Verify
   if (options.depth && *options.depth < 0) {
     detail::throw_value_error("verify depth must not be negative");
   }
-  const std::string& hostname = options.hostname;
+  const std::string hostname = detail::to_a_label(options.hostname, "hostname");
   if (!hostname.empty() && hostname.front() == '.') {
     detail::throw_value_error("hostname cannot start with a leading dot.");
   }

@@ -15,8 +15,11 @@
 namespace sslpp::detail {
 
 // hostname_check_flags are the X509_CHECK_FLAG_* bits of every name check:
-// no partial wildcards ("f*.example.com"), as CPython sets on its contexts.
-inline constexpr unsigned int hostname_check_flags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+// no partial wildcards ("f*.example.com"), as CPython sets on its contexts,
+// and never the subject's commonName, even in a certificate without DNS
+// names (Context::set_hostname_checks_common_name is the named way back).
+inline constexpr unsigned int hostname_check_flags =
+    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
 
 // is_ip_address decides strictly, as inet_pton does: "192.0.2.1 " and
 // "0192.0.2.1" are names, not addresses.

@@ -58,20 +58,28 @@ Context client_context(const ParsedArgs& args) {
 }
 
 // exchange sends `text` and reads until the peer closes or stays quiet for
-// kIdleAfterSend (never longer than the --timeout per read).
-std::string exchange(SSLSocket& tls, const std::string& text, std::chrono::duration<double> timeout) {
+// kIdleAfterSend (never longer than the --timeout per read); records what
+// came back and how it ended in `facts`.
+void exchange(SSLSocket& tls, const std::string& text, std::chrono::duration<double> timeout, SessionFacts& facts) {
   tls.sendall(text);
   tls.settimeout(std::min(timeout, kIdleAfterSend));
-  std::string received;
+  std::string& received = facts.received.emplace();
   for (;;) {
     try {
       const std::string part = tls.recv(16384);
       if (part.empty()) {
-        return received;  // close_notify, or the TCP connection ended
+        facts.end_of_stream = "close_notify";
+        return;
       }
       received += part;
     } catch (const TimeoutError&) {
-      return received;  // idle: the peer has said all it will say
+      facts.end_of_stream = "idle";  // the peer has said all it will say
+      return;
+    } catch (const SSLEOFError&) {
+      // What was read is shown, and marked: without close_notify nobody can
+      // tell a complete reply from one cut short on the path.
+      facts.end_of_stream = "truncated";
+      return;
     }
   }
 }
@@ -106,7 +114,7 @@ const CommandSpec& connect_spec() {
               {"--crlfile", "FILE", "CRLs (PEM) to check the server's chain against (implies --crl-check leaf)"},
               {"--crl-check", "LEVEL", "leaf or chain: which certificates must have a valid CRL"},
               {"--keylog", "FILE", "append NSS key log lines to FILE"},
-              {"--send", "TEXT", "send TEXT, then read until the peer closes or is idle for 2 s"},
+              {"--send", "TEXT", "send TEXT, then read until the peer closes (a close without close_notify is reported as truncated) or is idle for 2 s"},
               {"--timeout", "SECONDS", "bound on connect, handshake and each read (default 10)"},
               {"--json", "", "print one JSON object (the session, or {\"error\": ...})"},
           },
@@ -131,7 +139,7 @@ int connect(const ParsedArgs& args) {
       {.server_hostname = server_hostname});
   SessionFacts facts = facts_of(tls);
   if (const auto text = args.value("--send")) {
-    facts.received = exchange(tls, *text, timeout);
+    exchange(tls, *text, timeout, facts);
   }
   std::error_code ec;
   tls.shutdown_tls(ec);  // a courtesy close_notify; the peer may already be gone

@@ -20,8 +20,6 @@ using namespace std::chrono_literals;
 constexpr std::chrono::duration<double> kHandshakeTimeout = 10s;
 // After the handshake, an idle client is dropped after this long.
 constexpr std::chrono::duration<double> kIdleTimeout = 300s;
-// How long a failed connection is drained before it is closed (linger_close).
-constexpr std::chrono::milliseconds kLinger = 1s;
 // How often run() looks at stop() while no client arrives.
 constexpr std::chrono::duration<double> kStopPoll = 200ms;
 
@@ -65,25 +63,6 @@ void echo(SSLSocket& tls) {
   std::array<std::byte, 16384> buf{};
   while (const std::size_t n = tls.read(buf)) {
     tls.sendall(std::span(buf.data(), n));
-  }
-}
-
-// linger_close closes a connection whose handshake failed so that the
-// client gets our alert: closing with the client's bytes unread would send
-// a TCP reset, which can overtake the alert (the client would then report
-// "connection reset" instead of the reason). So: FIN after the alert, then
-// read and drop what the client still sends, for at most kLinger.
-void linger_close(SSLSocket& tls) noexcept {
-  try {
-    Socket raw = Socket::from_fd(tls.detach());
-    raw.shutdown(SHUT_WR);
-    raw.settimeout(kLinger);
-    std::array<std::byte, 4096> buf{};
-    const auto deadline = std::chrono::steady_clock::now() + kLinger;
-    while (std::chrono::steady_clock::now() < deadline && raw.recv(buf) > 0) {
-    }
-  } catch (...) {
-    // The client is gone or silent: closing now is all that is left.
   }
 }
 
@@ -179,9 +158,9 @@ void serve_connection(const Context& ctx, Socket client, const EventSink& emit) 
     } catch (...) {
       log_error(std::current_exception());
     }
-    if (tls) {
-      linger_close(*tls);
-    }
+    // tls's destructor sends the FIN after our alert and waits (a second
+    // at most) for the client to close, so it reads the alert rather than
+    // a reset.
     return;
   }
   try {

@@ -162,6 +162,7 @@ std::string session_json(const SessionFacts& f) {
       .raw("peercert", f.peercert ? f.peercert->to_json() : "null")
       .optional_string("peercert_sha256", f.peercert_sha256)
       .optional_string("received", f.received)
+      .optional_string("end_of_stream", f.end_of_stream)
       .str();
 }
 
@@ -187,6 +188,11 @@ void print_session(std::ostream& out, const SessionFacts& f) {
   }
   if (f.received) {
     out << "received:        " << f.received->size() << " bytes: " << json_quote(*f.received) << "\n";
+  }
+  if (f.end_of_stream == "truncated") {
+    out << "end of stream:   TCP closed without close_notify: the reply may be truncated\n";
+  } else if (f.end_of_stream) {
+    out << "end of stream:   " << *f.end_of_stream << "\n";
   }
 }
 

@@ -121,6 +121,10 @@ struct SessionFacts {
   std::optional<std::string> peercert_sha256;
   /// What --send brought back, if anything was sent.
   std::optional<std::string> received;
+  /// How the reply ended, if anything was sent: "close_notify", "idle" (the
+  /// peer went quiet) or "truncated" (TCP closed without close_notify, so
+  /// the reply may have been cut short by anyone on the path).
+  std::optional<std::string> end_of_stream;
 };
 
 /// facts_of collects the facts of a connection after its handshake.
