@@ -89,7 +89,8 @@ TEST(CliConnectGnutls, Tls12WithAlpnAndEcho) {
 }
 
 // A python3 ssl server that requires a client certificate, answers in upper
-// case, closes cleanly, and prints what it negotiated as JSON.
+// case, prints what it negotiated as JSON, and closes cleanly (close_notify)
+// or, with a fourth argument "abrupt", without close_notify.
 constexpr const char* kPythonServer =
     "import ssl, socket, sys, json\n"
     "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
@@ -106,6 +107,9 @@ constexpr const char* kPythonServer =
     "s.sendall(s.recv(1024).upper())\n"
     "print(json.dumps({'version': s.version(), 'cipher': s.cipher(), 'alpn': s.selected_alpn_protocol(),\n"
     "                  'peer': s.getpeercert()['subject']}), flush=True)\n"
+    "if sys.argv[4:] == ['abrupt']:\n"
+    "    s.close()\n"
+    "    sys.exit(0)\n"
     "try:\n"
     "    s.unwrap()\n"
     "except OSError:\n"
@@ -128,12 +132,40 @@ TEST(CliConnectPython, ClientCertAlpnAndCleanClose) {
   ASSERT_TRUE(theirs_line) << srv.describe();
   const nlohmann::json theirs = nlohmann::json::parse(*theirs_line);
   EXPECT_EQ(ours["received"], "QUIET PLEASE");
+  EXPECT_EQ(ours["end_of_stream"], "close_notify");
   EXPECT_EQ(ours["version"], theirs["version"]);
   EXPECT_EQ(ours["cipher"], theirs["cipher"]);
   EXPECT_EQ(ours["alpn"], "h2");
   EXPECT_EQ(theirs["alpn"], "h2");
   EXPECT_EQ(theirs["peer"], nlohmann::json::parse(R"([[["commonName", "client"]]])"));
   EXPECT_EQ(srv.wait(), 0) << srv.describe();
+}
+
+// The reply ends with a TCP close and no close_notify: what arrived is shown,
+// and marked as possibly truncated, in JSON and in text.
+TEST(CliConnectPython, CloseWithoutCloseNotifyIsReportedAsTruncated) {
+  for (const bool json : {true, false}) {
+    Subprocess srv({SSLPP_PYTHON3, "-c", kPythonServer, path(pki().server.cert), path(pki().server.key),
+                    path(pki().ca_file), "abrupt"});
+    const auto line = srv.wait_for_line("port");
+    ASSERT_TRUE(line) << srv.describe();
+    std::vector<std::string> extra = {"--cert", path(pki().client.cert), "--key", path(pki().client.key),
+                                      "--send", "cut short?"};
+    if (json) {
+      extra.emplace_back("--json");
+    }
+    const Outcome r = sslpp(connect_args(port_after_colon(*line), extra));
+    ASSERT_EQ(r.status, 0) << r.describe() << srv.describe();
+    if (json) {
+      const nlohmann::json ours = json_of(r);
+      EXPECT_EQ(ours["received"], "CUT SHORT?");
+      EXPECT_EQ(ours["end_of_stream"], "truncated");
+    } else {
+      EXPECT_NE(r.out.find("TCP closed without close_notify: the reply may be truncated"), std::string::npos)
+          << r.describe();
+    }
+    EXPECT_EQ(srv.wait(), 0) << srv.describe();
+  }
 }
 
 TEST(CliConnect, TextOutputSaysTheSameFacts) {
