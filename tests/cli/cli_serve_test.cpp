@@ -174,6 +174,31 @@ TEST(CliServe, ServesSeveralAtOnceAndSurvivesMisbehavingClients) {
   EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
 }
 
+// A record the server cannot accept after the handshake (TLS 1.3's
+// ChangeCipherSpec after Finished, a probe of TLS test suites), followed by
+// more bytes: serve answers with an alert and closes without a reset, so
+// the client reads the alert.
+TEST(CliServe, BadRecordAfterTheHandshakeGetsTheAlertNotAReset) {
+  constexpr int kRounds = 3;
+  Serve srv({"--max-connections", std::to_string(kRounds)});
+  for (int round = 0; round < kRounds; ++round) {
+    SCOPED_TRACE(round);
+    SSLSocket c = insecure_client().wrap_socket(create_connection("127.0.0.1", srv.port, 5s),
+        {.server_hostname = "localhost"});
+    const std::string ccs("\x14\x03\x03\x00\x01\x01", 6);
+    const std::string more(3000, 'x');
+    ASSERT_EQ(::send(c.fileno(), ccs.data(), ccs.size(), MSG_NOSIGNAL), 6);
+    static_cast<void>(::send(c.fileno(), more.data(), more.size(), MSG_NOSIGNAL));
+    try {
+      static_cast<void>(c.recv(100));
+      ADD_FAILURE() << "read data after a bad record";
+    } catch (const SSLError& e) {
+      EXPECT_EQ(e.reason(), "SSLV3_ALERT_UNEXPECTED_MESSAGE") << e.what();
+    }
+  }
+  EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
+}
+
 TEST(CliServe, ClientAuthenticationRequiredAndOptional) {
   {
     Serve srv(client_auth_args("required", {"--max-connections", "1"}));
