@@ -101,8 +101,9 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   void consume_output(std::size_t n) noexcept;
   /// input_space is room for up to `n` bytes of the peer's ciphertext, to
   /// receive into directly (e.g. with recv(2)); commit_input(k) then hands
-  /// the first k bytes to the connection. Empty when the input limit is
-  /// reached. Throws std::bad_alloc.
+  /// the first k bytes to the connection. The room is not initialised (no
+  /// time is spent clearing it): commit only bytes you wrote. Empty when the
+  /// input limit is reached. Throws std::bad_alloc.
   [[nodiscard]] std::span<std::byte> input_space(std::size_t n);
   void commit_input(std::size_t n) noexcept;
   /// TransportLimits bound the ciphertext a connection buffers. With an

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
@@ -150,6 +151,7 @@ TEST(Transport, CommitNeverGoesPastTheSpaceHandedOut) {
   Pair p;
   const std::span<std::byte> room = p.server.input_space(10);
   ASSERT_EQ(room.size(), 10u);
+  std::fill(room.begin(), room.end(), std::byte{0});  // the space handed out is not initialised
   p.server.commit_input(1u << 30);  // a driver bug: more than it was given
   EXPECT_EQ(p.server.input_space(0).size(), 0u);
   p.server.commit_input(5);  // nothing handed out since the last commit

@@ -1,0 +1,86 @@
+// The contexts and in-memory pairs the handshake targets and the corpus
+// generator share. A recording only replays if the generator and the target
+// build the very same contexts in the very same order, so both come here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <sslpp/connection.hpp>
+#include <sslpp/context.hpp>
+
+#include "deterministic.hpp"
+
+namespace sslpp_fuzz {
+
+/// client_config is the first byte of a client_handshake input.
+struct client_config {
+  bool verify = true;          // CA loaded, CERT_REQUIRED, check_hostname; else CERT_NONE
+  bool client_cert = false;    // a certificate to answer a CertificateRequest with
+  std::uint8_t max_version = 0;  // 0, 3: any; 1: TLS 1.2; 2: TLS 1.3
+  bool alpn = false;           // offer "h2", "http/1.1"
+  bool resume = false;         // offer a session from a full handshake run first
+  bool post_handshake_auth = false;
+  bool other_name = false;     // ask for "other.example.test" (no name at all when not verifying)
+
+  static client_config from_byte(std::uint8_t b) noexcept;
+  [[nodiscard]] std::uint8_t to_byte() const noexcept;
+};
+
+/// server_config is the first byte of a server_handshake input.
+struct server_config {
+  std::uint8_t client_auth = 0;  // 0: CERT_NONE, 1: CERT_OPTIONAL, 2: CERT_REQUIRED, 3: that + post-handshake auth
+  bool python_sni = true;        // set_sni_callback; else set_tlsext_servername_callback
+  bool alpn_callback = false;    // set_alpn_select_callback; else set_alpn_protocols
+  std::uint8_t max_version = 0;  // as client_config
+  bool no_ticket = false;        // OP_NO_TICKET
+  bool keep_buffers = false;     // set_release_buffers(false)
+
+  static server_config from_byte(std::uint8_t b) noexcept;
+  [[nodiscard]] std::uint8_t to_byte() const noexcept;
+};
+
+/// world is one client context and two server contexts (the second is what
+/// the SNI callback switches to for "other.example.test").
+struct world {
+  world(const client_config& client, const server_config& server);
+  client_config client_cfg;
+  server_config server_cfg;
+  sslpp::Context client_ctx;
+  sslpp::Context server_ctx;
+  sslpp::Context other_ctx;
+};
+
+/// endpoint is a connection and the random stream its calls draw from.
+struct endpoint {
+  sslpp::Connection conn;
+  stream rng;
+};
+
+/// transcript is what each side sent, in order.
+struct transcript {
+  std::string client_to_server;
+  std::string server_to_client;
+};
+
+/// connection_pair is a client and a server from one world.
+struct connection_pair {
+  endpoint client;
+  endpoint server;
+};
+
+/// hostname is what a client built from `cfg` asks for, if anything.
+std::optional<std::string> hostname(const client_config& cfg);
+
+/// make_client makes the client connection of `w` (offering `session`).
+endpoint make_client(const world& w, const std::optional<sslpp::Session>& session);
+endpoint make_server(const world& w);
+connection_pair make_connection_pair(const world& w, const std::optional<sslpp::Session>& session);
+
+/// begin_input starts an input: builds the PKI on first use, then rewinds
+/// every random stream. Every target calls it first.
+void begin_input();
+
+}  // namespace sslpp_fuzz
