@@ -166,6 +166,8 @@ Certificate Certificate::from_der(std::span<const std::byte> der) {
   if (!cert) {
     detail::throw_openssl_error("not a DER certificate");
   }
+  detail::refuse_trailing_bytes(der.size() - static_cast<std::size_t>(p - reinterpret_cast<const unsigned char*>(der.data())),
+                                "certificate");
   return Certificate(cert.release());
 }
 

@@ -46,6 +46,8 @@ PublicKey PublicKey::from_der(std::span<const std::byte> der) {
   if (!key) {
     detail::throw_openssl_error("cannot load public key");
   }
+  detail::refuse_trailing_bytes(der.size() - static_cast<std::size_t>(p - reinterpret_cast<const unsigned char*>(der.data())),
+                                "public key");
   return PublicKey(key.release());
 }
 

@@ -49,11 +49,23 @@ unique_handle<BIO> memory_bio(std::string_view data) {
   if (data.size() > static_cast<std::size_t>(INT_MAX)) {
     throw ValueError("input larger than 2 GiB");
   }
-  unique_handle<BIO> bio(::BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  // An empty view may have no data pointer, which BIO_new_mem_buf refuses
+  // as a null parameter: empty input is a decoding failure, not that.
+  unique_handle<BIO> bio(::BIO_new_mem_buf(data.empty() ? "" : data.data(), static_cast<int>(data.size())));
   if (!bio) {
     throw_openssl_error("BIO_new_mem_buf");
   }
   return bio;
+}
+
+void refuse_trailing_bytes(std::size_t trailing, const char* what) {
+  if (trailing == 0) {
+    return;
+  }
+  // One object was asked for: bytes after it are a malformed input (a
+  // concatenation, or a length field that lies), not something to ignore.
+  ERR_raise_data(ERR_LIB_ASN1, ASN1_R_TOO_LONG, "%zu bytes after the DER %s", trailing, what);
+  throw_openssl_error(std::string("trailing bytes after the DER ") + what);
 }
 
 unique_handle<EVP_PKEY> parse_private_key(std::string_view data, FileType type, password_source* source) {
@@ -66,8 +78,16 @@ unique_handle<EVP_PKEY> parse_private_key(std::string_view data, FileType type, 
     ::ERR_clear_error();
     std::rethrow_exception(source->error);
   }
+  if (!key && ::ERR_peek_error() == 0) {
+    // Some malformed DER fails without a queue entry: name it as OpenSSL's
+    // decoder would, so it is an SSLError like every other malformed key.
+    ERR_raise_data(ERR_LIB_ASN1, ASN1_R_HEADER_TOO_LONG, "no private key in the input");
+  }
   if (!key) {
     throw_openssl_error("cannot load private key");
+  }
+  if (type == FILETYPE_ASN1) {
+    refuse_trailing_bytes(static_cast<std::size_t>(BIO_pending(bio.get())), "private key");
   }
   return key;
 }
@@ -86,6 +106,9 @@ std::vector<unique_handle<X509>> parse_certificates(std::string_view data, FileT
       break;
     }
     certs.push_back(std::move(cert));
+    if (first_only && type == FILETYPE_ASN1) {
+      refuse_trailing_bytes(static_cast<std::size_t>(BIO_pending(bio.get())), "certificate");
+    }
     if (first_only || (type == FILETYPE_ASN1 && BIO_eof(bio.get()) != 0)) {
       break;
     }

@@ -34,6 +34,10 @@ std::string read_file(const std::filesystem::path& path);
 // memory_bio is a read-only BIO over `data`, which must outlive it.
 unique_handle<BIO> memory_bio(std::string_view data);
 
+// refuse_trailing_bytes throws SSLError (ASN1, TOO_LONG) when `trailing`
+// bytes follow the one DER object `what` that was asked for.
+void refuse_trailing_bytes(std::size_t trailing, const char* what);
+
 // parse_private_key decodes a PEM or DER key; passphrases come from `source`
 // (may be null). Throws SSLError (or the callback's exception) on failure.
 unique_handle<EVP_PKEY> parse_private_key(std::string_view data, FileType type, password_source* source);

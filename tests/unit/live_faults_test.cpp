@@ -1,0 +1,151 @@
+// Live faults over TCP (issue 11): a peer that resets the connection at each
+// step of the handshake. The side under test is the library's socket driver
+// (SSLSocket), as a client and as a server; the peer's TLS runs in a memory
+// Connection over a plain socket, so the test decides exactly when the reset
+// comes. Every run must end within the socket's timeout with a typed error
+// for the reset (ConnectionResetError, or BrokenPipeError when the reset
+// meets a write), or, only when the peer had nothing left to send, success.
+#include <sslpp/connection.hpp>
+#include <sslpp/context.hpp>
+#include <sslpp/ssl_socket.hpp>
+
+#include <gtest/gtest.h>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <future>
+#include <string>
+
+#include "support/pki.hpp"
+#include "support/socket_driver.hpp"
+
+namespace sslpp {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// reset closes `fd` with a TCP reset (SO_LINGER 0) instead of a FIN.
+void reset(test::Fd fd) {
+  const linger abort{1, 0};
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+}
+
+// run_peer drives the peer's handshake (`tls`, over memory buffers) on the
+// socket `fd` for `steps` steps, a step being one batch of bytes sent or
+// received, then resets the connection. Returns whether the peer's
+// handshake had finished.
+bool run_peer(Connection& tls, test::Fd fd, int steps) {
+  std::array<std::byte, 16384> buf{};
+  const auto deadline = Clock::now() + 5s;
+  bool finished = false;
+  for (int done = 0; done < steps && Clock::now() < deadline;) {
+    std::error_code ec;
+    const io_result r = tls.do_handshake(ec);
+    finished = r.ok();
+    if (const std::string out = tls.bio_read(65536); !out.empty()) {
+      if (::send(fd.get(), out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
+        break;
+      }
+      ++done;
+      continue;
+    }
+    if (r.status != io_status::want_read) {
+      break;  // finished with nothing to send, or failed
+    }
+    pollfd p{fd.get(), POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) {
+      continue;
+    }
+    const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), 0);
+    if (n <= 0) {
+      break;
+    }
+    tls.bio_write(std::span(buf.data(), static_cast<std::size_t>(n)));
+    ++done;
+  }
+  reset(std::move(fd));
+  return finished;
+}
+
+// Outcome is how the side under test ended.
+struct Outcome {
+  std::string what;  // "ok" or the exception's class name
+  Clock::duration took{};
+};
+
+template <typename Handshake>
+Outcome observe(Handshake&& handshake) {
+  const auto start = Clock::now();
+  Outcome o;
+  try {
+    handshake();
+    o.what = "ok";
+  } catch (const OSError& e) {
+    o.what = e.class_name();
+  }
+  o.took = Clock::now() - start;
+  return o;
+}
+
+// check: a typed error for the reset, or success only if the peer finished.
+void check(const Outcome& o, bool peer_finished) {
+  EXPECT_LT(o.took, 4s) << o.what;
+  if (o.what == "ok") {
+    EXPECT_TRUE(peer_finished) << "a handshake succeeded against a peer that reset it";
+  } else {
+    EXPECT_TRUE(o.what == "ConnectionResetError" || o.what == "BrokenPipeError") << o.what;
+  }
+}
+
+TEST(LiveFaults, ServerPeerResetsAtEachStepOfTheHandshake) {
+  const Context client_ctx = test::client_context();
+  Context server_ctx = test::server_context();
+  for (int steps = 0; steps <= 4; ++steps) {
+    SCOPED_TRACE("the server resets after " + std::to_string(steps) + " steps");
+    const test::Listener listener = test::tcp_listen();
+    auto peer = std::async(std::launch::async, [&] {
+      test::Fd fd = test::tcp_accept(listener, 5000ms);
+      Connection tls = server_ctx.wrap_bio({.server_side = true});
+      return run_peer(tls, std::move(fd), steps);
+    });
+    const Outcome o = observe([&] {
+      SSLSocket s = client_ctx.wrap_socket(create_connection("127.0.0.1", listener.port, 3s),
+          {.server_hostname = "localhost"});
+      // A client may finish before the server has read its Finished: the
+      // reset then meets the first read.
+      static_cast<void>(s.recv(1));
+    });
+    check(o, peer.get());
+  }
+}
+
+TEST(LiveFaults, ClientPeerResetsAtEachStepOfTheHandshake) {
+  Context client_ctx = test::client_context();
+  const Context server_ctx = test::server_context();
+  for (int steps = 0; steps <= 4; ++steps) {
+    SCOPED_TRACE("the client resets after " + std::to_string(steps) + " steps");
+    const test::Listener listener = test::tcp_listen();
+    auto peer = std::async(std::launch::async, [&] {
+      test::Fd fd = test::tcp_connect(listener.port, 5000ms);
+      Connection tls = client_ctx.wrap_bio({.server_hostname = "localhost"});
+      return run_peer(tls, std::move(fd), steps);
+    });
+    const Outcome o = observe([&] {
+      test::Fd fd = test::tcp_accept(listener, 5000ms);
+      Socket sock = Socket::from_fd(fd.release());
+      sock.settimeout(3s);
+      SSLSocket s = server_ctx.wrap_socket(std::move(sock), {.server_side = true, .do_handshake_on_connect = false});
+      s.do_handshake();
+      static_cast<void>(s.recv(1));
+    });
+    check(o, peer.get());
+  }
+}
+
+}  // namespace
+}  // namespace sslpp
