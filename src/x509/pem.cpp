@@ -125,6 +125,9 @@ std::vector<unique_handle<X509>> parse_certificates(std::string_view data, FileT
     // malformed input.
     ERR_raise_data(ERR_LIB_ASN1, ASN1_R_HEADER_TOO_LONG, "no certificate in the input");
   }
+  if (type == FILETYPE_ASN1 && !certs.empty() && ::ERR_peek_error() != 0) {
+    throw_error(take_error_queue(errc::invalid_argument, "bytes after the DER certificates are not a certificate"));
+  }
   if (certs.empty() || ::ERR_peek_error() != 0) {
     throw_error(take_error_queue(errc::invalid_argument, "no certificate could be read"));
   }

@@ -31,7 +31,7 @@ struct Case {
 
 // expect_typed runs the call: it must raise exactly `kind` (not another
 // sslpp type, not an untyped exception, not nothing) with every fragment in
-// its message, within two seconds (times SSLPP_TEST_TIME_SCALE, for
+// its message, within ten seconds (times SSLPP_TEST_TIME_SCALE, for
 // valgrind). With SSLPP_TEST_VERBOSE set it prints each message, to review
 // their wording.
 void expect_typed(const Case& c);

@@ -263,19 +263,23 @@ TEST(HostileFiles, DerWithTrailingBytes) {
   const Bytes cert = pki().server.credential.certificate.der();
   const Bytes pub = pki().server.credential.key.public_key().der();
   const Bytes priv = der_of_pem(pki().server.credential.key.pem());
+  // The message says what is wrong: bytes after the object, and how many.
+  const auto refused = [](const DerTarget& target, const std::string& name, const Bytes& input) {
+    expect_typed({target.name + ": " + name, [&] { target.call(input); }, Kind::ssl_error, {"bytes after the DER"}});
+  };
   for (const auto& [name, tail] : tails(cert)) {
     for (const DerTarget& target : certificate_der_targets()) {
-      expect_refused_der(target, "+ " + name, der::concat({cert, tail}));
+      refused(target, "+ " + name, der::concat({cert, tail}));
     }
-    expect_refused_der(kPublicKeyDer, "+ " + name, der::concat({pub, tail}));
-    expect_refused_der(kPrivateKeyDer, "+ " + name, der::concat({priv, tail}));
+    refused(kPublicKeyDer, "+ " + name, der::concat({pub, tail}));
+    refused(kPrivateKeyDer, "+ " + name, der::concat({priv, tail}));
   }
   const std::filesystem::path file = pki().dir / "hostile-trailing.der";
   test::write_text(file, text(cert) + "trailing");
   expect_typed({"Certificate::load(FILETYPE_ASN1) + text",
                 [&] { (void)Certificate::load(file, FILETYPE_ASN1); },
                 Kind::ssl_error,
-                {"no certificate could be read"}});
+                {"8 bytes after the DER certificate"}});
 }
 
 // -- Keys that do not match, passwords ---------------------------------------
