@@ -3,12 +3,14 @@
 // read" and "want write" are statuses that tell the loop what to wait for,
 // never exceptions.
 //
-// Each client gets its bytes echoed back until it closes.
+// Each client gets its bytes echoed back until it sends close_notify, which
+// the server answers with its own before closing the socket.
 // Usage: epoll_server CERTCHAIN KEY [CONNECTIONS]. Prints
 // "listening on 127.0.0.1:PORT"; exits after CONNECTIONS clients (default:
 // run until killed).
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -24,9 +26,12 @@ namespace {
 
 // Client is one connection's state between events.
 struct Client {
+  explicit Client(sslpp::SSLSocket s) : tls(std::move(s)) {}
+
   sslpp::SSLSocket tls;
   bool handshaken = false;
-  std::string unsent;  // echoed bytes the socket could not take yet
+  bool closing = false;  // the client sent close_notify: ours is due
+  std::string unsent;    // echoed bytes the socket could not take yet
 };
 
 enum class Next { wait_read, wait_write, close };
@@ -43,9 +48,21 @@ Next want(const sslpp::io_result& r) {
   }
 }
 
+// answer_close_notify sends our close_notify, so the client knows it got
+// every byte; a full socket buffer makes it wait for EPOLLOUT and retry.
+Next answer_close_notify(Client& c) {
+  std::error_code ec;
+  c.closing = true;
+  const sslpp::io_result r = c.tls.shutdown_tls(ec);
+  return r.status == sslpp::io_status::want_write ? Next::wait_write : Next::close;
+}
+
 // serve advances one client as far as it can go without blocking.
 Next serve(Client& c) {
   std::error_code ec;
+  if (c.closing) {
+    return answer_close_notify(c);
+  }
   if (!c.handshaken) {
     const sslpp::io_result r = c.tls.do_handshake(ec);
     if (!r.ok()) {
@@ -63,6 +80,9 @@ Next serve(Client& c) {
       c.unsent.erase(0, w.bytes);
     }
     const sslpp::io_result r = c.tls.read(buf, ec);
+    if (r.status == sslpp::io_status::closed) {
+      return answer_close_notify(c);
+    }
     if (!r.ok()) {
       return want(r);
     }
@@ -84,7 +104,9 @@ int main(int argc, char** argv) try {
   sslpp::Socket listener(AF_INET);
   listener.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
   listener.bind("127.0.0.1", 0);
-  listener.listen(128);
+  // A burst of connects waits in the kernel's queue (capped by
+  // net.core.somaxconn) instead of having its SYNs dropped and retried.
+  listener.listen(SOMAXCONN);
   listener.setblocking(false);
   std::cout << "listening on 127.0.0.1:" << listener.getsockname().port << std::endl;
 
@@ -106,8 +128,8 @@ int main(int argc, char** argv) try {
           try {
             auto [sock, peer] = listener.accept();
             sock.setblocking(false);
-            auto c = std::make_unique<Client>(Client{context.wrap_socket(std::move(sock),
-                {.server_side = true, .do_handshake_on_connect = false}), false, {}});
+            auto c = std::make_unique<Client>(context.wrap_socket(std::move(sock),
+                {.server_side = true, .do_handshake_on_connect = false}));
             const int cfd = c->tls.fileno();
             epoll_event cev{};
             cev.events = EPOLLIN;

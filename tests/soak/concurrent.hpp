@@ -1,0 +1,56 @@
+// The concurrent soak: the example epoll_server as a subprocess, wave after
+// wave of N clients through it, and the server's descriptors and resident
+// memory (and our own descriptors) checked after every wave against the
+// figures after the first, warm-up, wave.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "wave.hpp"
+
+namespace sslpp::soak {
+
+struct ConcurrentOptions {
+  std::string server;  // the epoll_server binary
+  std::size_t connections = 1000;
+  std::size_t max_waves = 0;  // 0: as many as start within `seconds` (at least 2)
+  std::chrono::seconds seconds{60};
+  std::uint64_t seed = 1;
+  std::chrono::steady_clock::time_point deadline;  // the whole run's
+};
+
+// Sample is what was measured after one wave, once the server's
+// descriptors settled.
+struct Sample {
+  std::size_t server_fds = 0;
+  std::size_t server_rss_kib = 0;
+  std::size_t own_fds = 0;
+};
+
+struct ConcurrentReport {
+  std::size_t connections = 0;
+  std::size_t waves = 0;
+  std::size_t min_peak = 0;  // the smallest per-wave peak of established connections
+  std::size_t completed = 0;
+  std::size_t failed = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t bytes_mismatched = 0;
+  std::size_t checksum_mismatches = 0;
+  std::size_t startup_server_fds = 0;  // once it listens (its epoll descriptor may come a moment later)
+  Sample baseline;                     // after the first wave
+  Sample end;                          // after the last wave
+  std::size_t max_server_rss_kib = 0;
+  double rss_growth_percent = 0;  // end against baseline
+  bool rss_checked = true;        // false under AddressSanitizer (see README)
+  double seconds = 0;
+  std::vector<std::string> failures;  // every criterion that failed, and the first connection errors
+};
+
+ConcurrentReport run_concurrent(const ConcurrentOptions& options);
+
+}  // namespace sslpp::soak
