@@ -13,6 +13,7 @@
 #include <optional>
 #include <sstream>
 
+#include "alloc/failing_allocator.hpp"
 #include "alloc/known_findings.hpp"
 #include "alloc/pair.hpp"
 #include "support/pki.hpp"
@@ -93,8 +94,9 @@ class ContextScenario final : public Scenario {
                                     [this](const KnownDegradation& d) { return d.scenario == name(); });
     if (!works.ok() && outcome.ok() && works.verdict == Verdict::typed_error && known != known_degradations.end()) {
       if (degraded_++ == 0) {
-        std::printf("[alloc] %s: reported success, then failed closed (%.*s): %s\n", name().c_str(),
-                    static_cast<int>(known->why.size()), known->why.data(), works.what);
+        std::printf("[alloc] %s: reported success, then failed closed (%.*s): %s; the failed allocation:\n",
+                    name().c_str(), static_cast<int>(known->why.size()), known->why.data(), works.what);
+        print_failed_stack(stdout);
       }
     } else {
       EXPECT_TRUE(works.ok()) << name() << ": " << works.what;

@@ -50,10 +50,13 @@ struct KnownDegradation {
 // handshakes that need it fail (NO_SUITABLE_SIGNATURE_ALGORITHM, ...).
 inline constexpr std::string_view o1_ctx_drops_algorithms =
     "O1: SSL_CTX_new leaves out an algorithm whose fetch failed";
-// O2: decoding a certificate, OpenSSL keeps it without its public key when
-// the key's decoder cannot be allocated (x509_pubkey_ex_d2i_ex pops the
-// error); a CA loaded so cannot verify anything (unable to get local
-// issuer certificate).
+// O2: decoding a certificate, OpenSSL keeps it without its public key
+// when an allocation fails inside the key's decoder (x509_pubkey_ex_d2i_ex
+// pops the error: BN, EC_GROUP and decoder-context allocations in the
+// failing stacks); a CA loaded so verifies nothing ("unable to get local
+// issuer certificate"). sslpp could refuse such a certificate in its own
+// cadata path (X509_get0_pubkey() == nullptr), not inside
+// SSL_CTX_load_verify_locations.
 inline constexpr std::string_view o2_cert_without_key =
     "O2: a certificate decoded while an allocation failed has no public key";
 
