@@ -13,7 +13,7 @@ namespace sslpp {
 
 void Session::free_session::operator()(SSL_SESSION* p) const noexcept { ::SSL_SESSION_free(p); }
 
-Session Session::from_native(SSL_SESSION* session) noexcept { return Session(detail::up_ref(session).release()); }
+Session Session::from_native(SSL_SESSION* session) { return Session(detail::up_ref(session).release()); }
 
 std::vector<std::byte> Session::id() const {
   unsigned int len = 0;

@@ -101,7 +101,9 @@ class SSLPP_API CertStore {
   struct free_store {
     void operator()(X509_STORE* p) const noexcept;
   };
-  explicit CertStore(X509_STORE* owned) noexcept : store_(owned, free_store{}) {}
+  // Not noexcept: the shared_ptr allocates its control block (std::bad_alloc;
+  // the pointer is freed then).
+  explicit CertStore(X509_STORE* owned) : store_(owned, free_store{}) {}
   std::shared_ptr<X509_STORE> store_;
 };
 

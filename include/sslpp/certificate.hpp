@@ -138,7 +138,9 @@ class SSLPP_API Certificate {
   struct free_x509 {
     void operator()(X509* p) const noexcept;
   };
-  explicit Certificate(X509* owned) noexcept : x509_(owned, free_x509{}) {}
+  // Not noexcept: the shared_ptr allocates its control block (std::bad_alloc;
+  // the pointer is freed then).
+  explicit Certificate(X509* owned) : x509_(owned, free_x509{}) {}
   std::shared_ptr<X509> x509_;
 };
 

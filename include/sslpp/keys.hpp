@@ -45,7 +45,8 @@ class SSLPP_API PublicKey {
   struct free_pkey {
     void operator()(EVP_PKEY* p) const noexcept;
   };
-  explicit PublicKey(EVP_PKEY* owned) noexcept : pkey_(owned, free_pkey{}) {}
+  // Not noexcept: the shared_ptr allocates (std::bad_alloc; the key is freed).
+  explicit PublicKey(EVP_PKEY* owned) : pkey_(owned, free_pkey{}) {}
   std::shared_ptr<EVP_PKEY> pkey_;
 };
 
@@ -78,7 +79,8 @@ class SSLPP_API PrivateKey {
   struct free_pkey {
     void operator()(EVP_PKEY* p) const noexcept;
   };
-  explicit PrivateKey(EVP_PKEY* owned) noexcept : pkey_(owned, free_pkey{}) {}
+  // Not noexcept: the shared_ptr allocates (std::bad_alloc; the key is freed).
+  explicit PrivateKey(EVP_PKEY* owned) : pkey_(owned, free_pkey{}) {}
   std::shared_ptr<EVP_PKEY> pkey_;
 };
 

@@ -90,7 +90,8 @@ class SSLPP_API Name {
   struct free_name {
     void operator()(X509_NAME* p) const noexcept;
   };
-  explicit Name(X509_NAME* owned) noexcept : name_(owned, free_name{}) {}
+  // Not noexcept: the shared_ptr allocates (std::bad_alloc; the name is freed).
+  explicit Name(X509_NAME* owned) : name_(owned, free_name{}) {}
   std::shared_ptr<X509_NAME> name_;
 };
 

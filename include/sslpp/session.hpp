@@ -27,7 +27,7 @@ struct session_origin;
 class SSLPP_API Session {
  public:
   /// from_native takes a new reference to `session` (borrowed).
-  static Session from_native(SSL_SESSION* session) noexcept;
+  static Session from_native(SSL_SESSION* session);
 
   /// id is the session ID (may be empty for TLS 1.3 tickets).
   [[nodiscard]] std::vector<std::byte> id() const;
@@ -46,7 +46,8 @@ class SSLPP_API Session {
     void operator()(SSL_SESSION* p) const noexcept;
   };
   friend class Connection;
-  explicit Session(SSL_SESSION* owned) noexcept : session_(owned, free_session{}) {}
+  // Not noexcept: the shared_ptr allocates (std::bad_alloc; the session is freed).
+  explicit Session(SSL_SESSION* owned) : session_(owned, free_session{}) {}
   std::shared_ptr<SSL_SESSION> session_;
   // Where a client connection made it (Connection::session), so that
   // set_session can refuse it elsewhere. Kept in the handle, not in the

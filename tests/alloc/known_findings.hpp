@@ -11,29 +11,14 @@
 
 namespace sslpp::test::alloc {
 
-// F1: the private constructors that adopt an OpenSSL pointer into a
-// std::shared_ptr (PrivateKey, PublicKey, Certificate, Name, CertStore,
-// Session) are noexcept, but shared_ptr(p, deleter) allocates its control
-// block and throws std::bad_alloc: std::terminate. Session::from_native is
-// itself declared noexcept. Reached here through load_cert_chain
-// (PrivateKey::from_native) and, during a handshake, through the verify
-// trampoline (Certificate::from_native, inside guarded(): its catch never
-// runs, the noexcept frame terminates first).
-inline constexpr std::string_view f1_noexcept_shared_handles =
-    "F1: noexcept constructor of a shared_ptr handle meets std::bad_alloc";
-
-inline constexpr std::array known_findings{
-    KnownFinding{"context load_cert_chain", f1_noexcept_shared_handles},
-    KnownFinding{"context load_cert_chain_encrypted", f1_noexcept_shared_handles},
-    KnownFinding{"connection handshake, verify callback (status form)", f1_noexcept_shared_handles},
-    // The reproducers of known_findings_test.cpp, one per type.
-    KnownFinding{"Certificate::from_native", f1_noexcept_shared_handles},
-    KnownFinding{"PublicKey::from_native", f1_noexcept_shared_handles},
-    KnownFinding{"PrivateKey::from_native", f1_noexcept_shared_handles},
-    KnownFinding{"Name::from_native", f1_noexcept_shared_handles},
-    KnownFinding{"CertStore::from_native", f1_noexcept_shared_handles},
-    KnownFinding{"Session::from_native", f1_noexcept_shared_handles},
-};
+// None open. F1 (fixed): the constructors that adopt an OpenSSL pointer into
+// a std::shared_ptr (PrivateKey, PublicKey, Certificate, Name, CertStore,
+// Session) were noexcept while the shared_ptr allocates its control block,
+// so std::bad_alloc became std::terminate (through load_cert_chain, and
+// inside the verify trampoline during a handshake). They now throw
+// std::bad_alloc, which the trampolines turn into a failed handshake;
+// known_findings_test.cpp keeps a reproducer per type.
+inline constexpr std::array<KnownFinding, 0> known_findings{};
 
 // Known degradations: OpenSSL 3.0 behaviour, not sslpp bugs. After these
 // steps OpenSSL may report success while an allocation failure silently
