@@ -78,8 +78,10 @@ class SSLPP_API Connection : public compat::ConnectionNames {
 
   /// bio_write hands ciphertext received from the peer to the connection and
   /// returns how many bytes it took: all of them, unless an input limit is
-  /// set (set_transport_limits) and reached. Garbage is accepted here and
-  /// fails the next read/handshake with SSLError.
+  /// set (set_transport_limits) and reached, or memory ran out (then it
+  /// takes what fitted, possibly nothing). Offer the rest again later; never
+  /// drop it. Garbage is accepted here and fails the next read/handshake
+  /// with SSLError.
   std::size_t bio_write(std::span<const std::byte> data) noexcept;
   std::size_t bio_write(std::string_view data) noexcept { return bio_write(std::as_bytes(std::span(data))); }
   /// bio_read moves up to `out.size()` bytes of ciphertext for the peer into

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cli/cli_support.hpp"
+#include "support/socket_driver.hpp"
 
 namespace sslpp::cli_test {
 namespace {
@@ -185,16 +186,7 @@ TEST(CliServe, BadRecordAfterTheHandshakeGetsTheAlertNotAReset) {
     SCOPED_TRACE(round);
     SSLSocket c = insecure_client().wrap_socket(create_connection("127.0.0.1", srv.port, 5s),
         {.server_hostname = "localhost"});
-    const std::string ccs("\x14\x03\x03\x00\x01\x01", 6);
-    const std::string more(3000, 'x');
-    ASSERT_EQ(::send(c.fileno(), ccs.data(), ccs.size(), MSG_NOSIGNAL), 6);
-    static_cast<void>(::send(c.fileno(), more.data(), more.size(), MSG_NOSIGNAL));
-    try {
-      static_cast<void>(c.recv(100));
-      ADD_FAILURE() << "read data after a bad record";
-    } catch (const SSLError& e) {
-      EXPECT_EQ(e.reason(), "SSLV3_ALERT_UNEXPECTED_MESSAGE") << e.what();
-    }
+    EXPECT_EQ(test::send_bad_record_and_read(c), "SSLV3_ALERT_UNEXPECTED_MESSAGE");
   }
   EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
 }

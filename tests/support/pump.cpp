@@ -20,12 +20,22 @@ Connection make_server(Context& ctx, bool tls12) {
 
 MemoryPair::MemoryPair(bool tls12) : server(make_server(server_ctx, tls12)) {}
 
+std::vector<std::byte> take_output(Connection& c) {
+  std::vector<std::byte> out;
+  std::array<std::byte, 4096> buf{};
+  while (const std::size_t n = c.bio_read(buf)) {
+    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  return out;
+}
+
 std::size_t transfer(Connection& from, Connection& to, std::size_t chunk) {
   std::array<std::byte, 16384> buf{};
   std::size_t total = 0;
   const std::size_t step = chunk == 0 ? buf.size() : std::min(chunk, buf.size());
   while (std::size_t n = from.bio_read(std::span(buf.data(), step))) {
-    to.bio_write(std::span<const std::byte>(buf.data(), n));
+    // Every pair here is unbounded: a short take would drop ciphertext.
+    EXPECT_EQ(to.bio_write(std::span<const std::byte>(buf.data(), n)), n) << "bio_write took less than offered";
     total += n;
   }
   return total;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <sslpp/connection.hpp>
 
@@ -24,6 +25,9 @@ struct MemoryPair {
   Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
   Connection server;
 };
+
+// take_output takes every ciphertext byte `c` has for its peer.
+std::vector<std::byte> take_output(Connection& c);
 
 // transfer moves every pending ciphertext byte from `from` to `to`; returns
 // how many moved. With `chunk` > 0 it moves at most `chunk` bytes per call

@@ -250,4 +250,21 @@ DriveResult SocketDriver::shutdown(bool wait_for_peer) {
   }
 }
 
+std::string send_bad_record_and_read(SSLSocket& client) {
+  const std::string ccs("\x14\x03\x03\x00\x01\x01", 6);
+  const std::string more(3000, 'x');
+  if (::send(client.fileno(), ccs.data(), ccs.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(ccs.size())) {
+    return "could not send the record";
+  }
+  static_cast<void>(::send(client.fileno(), more.data(), more.size(), MSG_NOSIGNAL));
+  try {
+    const std::string got = client.recv(100);
+    return "read " + std::to_string(got.size()) + " bytes";
+  } catch (const SSLError& e) {
+    return e.reason();
+  } catch (const OSError& e) {
+    return std::string(e.class_name()) + ": " + e.what();
+  }
+}
+
 }  // namespace sslpp::test

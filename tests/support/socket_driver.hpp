@@ -105,4 +105,11 @@ class SocketDriver {
 SSLSocket connect_tls(const Context& ctx, std::uint16_t port, SSLSocketOptions options);
 SSLSocket accept_tls(const Context& ctx, const Listener& listener, Subprocess& peer);
 
+// send_bad_record_and_read sends, below TLS on `client`'s socket, a
+// ChangeCipherSpec record (which TLS 1.3 forbids after the handshake, a probe
+// of TLS test suites) and 3000 more bytes the server will leave unread, then
+// reads: returns the reason of the SSLError that read raised (the server's
+// alert, e.g. "SSLV3_ALERT_UNEXPECTED_MESSAGE"), or what happened instead.
+std::string send_bad_record_and_read(SSLSocket& client);
+
 }  // namespace sslpp::test

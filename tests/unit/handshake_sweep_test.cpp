@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "support/pki.hpp"
+#include "support/pump.hpp"
 
 namespace sslpp {
 namespace {
@@ -92,15 +93,6 @@ class DeterministicRandom {
 
 // -- Recording -------------------------------------------------------------------
 
-Bytes drain(Connection& c) {
-  Bytes out;
-  std::byte buf[4096];
-  while (const std::size_t n = c.bio_read(buf)) {
-    out.insert(out.end(), buf, buf + n);
-  }
-  return out;
-}
-
 Bytes prefix(const Bytes& b, std::size_t n) { return {b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n)}; }
 
 // Recording is one handshake, flight by flight.
@@ -164,22 +156,22 @@ Recording record(Contexts& s, bool tls12) {
   Connection server = s.server(tls12).wrap_bio({.server_side = true});
   std::error_code ec;
   EXPECT_EQ(client.do_handshake(ec).status, io_status::want_read);
-  r.client_hello = drain(client);
+  r.client_hello = test::take_output(client);
   server.bio_write(r.client_hello);
   {
     const DeterministicRandom::Aside aside;
     EXPECT_EQ(server.do_handshake(ec).status, io_status::want_read);
   }
-  r.server_flight = drain(server);
+  r.server_flight = test::take_output(server);
   client.bio_write(r.server_flight);
   EXPECT_EQ(client.do_handshake(ec).status, tls12 ? io_status::want_read : io_status::ok) << ec.message();
-  server.bio_write(drain(client));
+  server.bio_write(test::take_output(client));
   {
     const DeterministicRandom::Aside aside;
     EXPECT_EQ(server.do_handshake(ec).status, io_status::ok) << ec.message();
   }
   if (tls12) {
-    r.server_flight2 = drain(server);
+    r.server_flight2 = test::take_output(server);
     client.bio_write(r.server_flight2);
     EXPECT_EQ(client.do_handshake(ec).status, io_status::ok) << ec.message();
   }
@@ -219,7 +211,7 @@ Verdict sslpp_replay(Contexts& s, const Recording& rec, const Bytes& flight, con
   Connection c = s.client.wrap_bio({.server_hostname = "localhost"});
   std::error_code ec;
   io_result r = c.do_handshake(ec);
-  EXPECT_EQ(drain(c), rec.client_hello) << "the ClientHello changed: the replay would be meaningless";
+  EXPECT_EQ(test::take_output(c), rec.client_hello) << "the ClientHello changed: the replay would be meaningless";
   const std::vector<const Bytes*> inputs = {&flight, &flight2};
   int calls = 1;
   for (const Bytes* in : inputs) {
@@ -229,7 +221,7 @@ Verdict sslpp_replay(Contexts& s, const Recording& rec, const Bytes& flight, con
     c.bio_write(*in);
     r = c.do_handshake(ec);
     ++calls;
-    (void)drain(c);
+    (void)test::take_output(c);
   }
   if (r.status == io_status::want_read) {
     c.bio_shutdown();
@@ -308,7 +300,7 @@ void expect_cut_fails(Connection& c, std::size_t n, const char* who) {
   for (int call = 0; call < 2; ++call) {
     const io_result r = c.do_handshake(ec);
     ASSERT_EQ(r.status, io_status::want_read) << who << " cut at " << n << ": " << c.last_error().message;
-    ASSERT_TRUE(drain(c).empty()) << who << " cut at " << n << " sent something";
+    ASSERT_TRUE(test::take_output(c).empty()) << who << " cut at " << n << " sent something";
   }
   c.bio_shutdown();
   const io_result r = c.do_handshake(ec);
@@ -375,12 +367,12 @@ TEST_P(HandshakeSweep, ServerFlightCutAtEveryOffset) {
     Connection client = setup_->client.wrap_bio({.server_hostname = "localhost"});
     std::error_code ec;
     ASSERT_EQ(client.do_handshake(ec).status, io_status::want_read);
-    ASSERT_EQ(drain(client), rec().client_hello);
+    ASSERT_EQ(test::take_output(client), rec().client_hello);
     client.bio_write(prefix(whole, n));
     if (tls12() && n >= rec().server_flight.size()) {
       // The whole first flight is in: the client answers it once, then waits.
       ASSERT_EQ(client.do_handshake(ec).status, io_status::want_read) << n << ": " << client.last_error().message;
-      (void)drain(client);
+      (void)test::take_output(client);
     }
     expect_cut_fails(client, n, "client");
     if (HasFatalFailure()) {

@@ -49,16 +49,6 @@ struct Hostile {
   std::optional<unsigned> alert = std::nullopt;
 };
 
-// drain takes everything `c` wants to send.
-Bytes drain(Connection& c) {
-  Bytes out;
-  std::byte buf[4096];
-  while (const std::size_t n = c.bio_read(buf)) {
-    out.insert(out.end(), buf, buf + n);
-  }
-  return out;
-}
-
 // A server of the test PKI (EC P-256), or of its RSA certificate.
 Factory server(bool rsa = false) {
   return [rsa] {
@@ -81,7 +71,7 @@ Factory client(bool tls12 = false) {
     Connection c = (tls12 ? ctx12 : ctx).wrap_bio({.server_hostname = "localhost"});
     std::error_code ec;
     EXPECT_EQ(c.do_handshake(ec).status, io_status::want_read);
-    EXPECT_FALSE(drain(c).empty());  // the ClientHello, which the hostile reply answers
+    EXPECT_FALSE(test::take_output(c).empty());  // the ClientHello, which the hostile reply answers
     return c;
   };
 }
@@ -104,7 +94,7 @@ Run drive(Connection& c, std::span<const std::byte> input, bool end_input = true
   while (r.steps < kMaxSteps) {
     ++r.steps;
     r.result = c.do_handshake(r.ec);
-    const Bytes out = drain(c);
+    const Bytes out = test::take_output(c);
     r.sent.insert(r.sent.end(), out.begin(), out.end());
     if (r.result.status != io_status::want_read || !end_input || ended) {
       break;
@@ -146,7 +136,7 @@ void expect_refused(const Hostile& h) {
   std::error_code again;
   EXPECT_EQ(c.do_handshake(again).status, r.result.status) << h.name;
   EXPECT_EQ(again, r.ec) << h.name;
-  EXPECT_TRUE(drain(c).empty()) << h.name;
+  EXPECT_TRUE(test::take_output(c).empty()) << h.name;
 
   // The throwing form, on a fresh receiver of the same bytes.
   Connection t = h.receiver();

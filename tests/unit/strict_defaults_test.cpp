@@ -284,16 +284,7 @@ TEST(StrictDefaults, ClientReadsTheAlertForABadRecordAfterTheHandshake) {
       EXPECT_THROW(static_cast<void>(server.recv(100)), SSLError);
     });
     SSLSocket client = connect_client(client_ctx, listener.port);
-    const std::string ccs("\x14\x03\x03\x00\x01\x01", 6);
-    const std::string more(3000, 'x');
-    ASSERT_EQ(::send(client.fileno(), ccs.data(), ccs.size(), MSG_NOSIGNAL), 6);
-    static_cast<void>(::send(client.fileno(), more.data(), more.size(), MSG_NOSIGNAL));
-    try {
-      static_cast<void>(client.recv(100));
-      ADD_FAILURE() << "read data after sending a bad record";
-    } catch (const SSLError& e) {
-      EXPECT_EQ(e.reason(), "SSLV3_ALERT_UNEXPECTED_MESSAGE") << e.what();
-    }
+    EXPECT_EQ(test::send_bad_record_and_read(client), "SSLV3_ALERT_UNEXPECTED_MESSAGE");
     client.close();
     served.get();
   }
