@@ -173,6 +173,7 @@ ConcurrentReport run_concurrent(const ConcurrentOptions& options) {
       check_sample(r, wave, r.end);
     }
     r.max_server_rss_kib = std::max(r.max_server_rss_kib, r.end.server_rss_kib);
+    r.server_rss_kib_per_wave.push_back(r.end.server_rss_kib);
   }
   check_totals(r);
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();

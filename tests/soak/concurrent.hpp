@@ -45,6 +45,9 @@ struct ConcurrentReport {
   Sample baseline;                     // after the first wave
   Sample end;                          // after the last wave
   std::size_t max_server_rss_kib = 0;
+  // The server's VmRSS after each wave, to tell an allocator settling after
+  // the first waves from a creep that would break the limit in a longer run.
+  std::vector<std::size_t> server_rss_kib_per_wave;
   double rss_growth_percent = 0;  // end against baseline
   bool rss_checked = true;        // false under AddressSanitizer (see README)
   double seconds = 0;

@@ -34,6 +34,7 @@ nlohmann::json to_json(const ConcurrentReport& r) {
           {"baseline", to_json(r.baseline)},
           {"end", to_json(r.end)},
           {"max_server_rss_kib", r.max_server_rss_kib},
+          {"server_rss_kib_per_wave", r.server_rss_kib_per_wave},
           {"rss_growth_percent", r.rss_growth_percent},
           {"rss_checked", r.rss_checked},
           {"seconds", r.seconds},
@@ -72,6 +73,11 @@ void print_text(std::ostream& out, const ConcurrentReport& r) {
       << "  server VmRSS: " << r.baseline.server_rss_kib << " KiB after wave 1, " << r.end.server_rss_kib
       << " KiB at the end (" << std::showpos << r.rss_growth_percent << std::noshowpos << "%, max "
       << r.max_server_rss_kib << " KiB)" << (r.rss_checked ? "" : ", not enforced under AddressSanitizer") << "\n";
+  out << "  server VmRSS per wave (KiB):";
+  for (const std::size_t kib : r.server_rss_kib_per_wave) {
+    out << " " << kib;
+  }
+  out << "\n";
   print_failures(out, r.failures);
 }
 
