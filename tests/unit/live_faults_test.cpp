@@ -18,10 +18,13 @@
 #include <array>
 #include <chrono>
 #include <future>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "support/pki.hpp"
 #include "support/socket_driver.hpp"
+#include "support/subprocess.hpp"
 
 namespace sslpp {
 namespace {
@@ -150,6 +153,54 @@ TEST(LiveFaults, ClientPeerResetsAtEachStepOfTheHandshake) {
     });
     check(o, peer.get());
   }
+}
+
+// 100 clients stall mid-handshake (a few bytes of a record header, then
+// nothing) against the event-loop server (examples/epoll_server, one
+// thread): a well-behaved client is still served at once, and the server
+// drops the stalled ones when its handshake timeout (1 s here) passes.
+TEST(LiveFaults, StalledHandshakesDelayNobodyAndAreCutByTheTimeout) {
+  constexpr int kStalled = 100;
+  test::Subprocess server({SSLPP_EXAMPLE_EPOLL_SERVER, test::pki().server.cert.string(),
+                           test::pki().server.key.string(), "-1", "1"});
+  const auto line = server.wait_for_line("listening on 127.0.0.1:");
+  ASSERT_TRUE(line) << server.describe();
+  const auto port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+  std::vector<test::Fd> stalled;
+  for (int i = 0; i < kStalled; ++i) {
+    test::Fd fd = test::tcp_connect(port, 5000ms);
+    ASSERT_TRUE(fd.valid());
+    ASSERT_EQ(::send(fd.get(), "\x16\x03\x01\x00", 4, MSG_NOSIGNAL), 4);
+    stalled.push_back(std::move(fd));
+  }
+  const auto started = Clock::now();
+  // Well-behaved clients meanwhile: handshake and an echo each. The median
+  // of five is the figure (one slow scheduling tick on a shared machine is
+  // not the server's doing).
+  const Context ctx = test::client_context();
+  std::vector<Clock::duration> took;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = Clock::now();
+    SSLSocket s = ctx.wrap_socket(create_connection("127.0.0.1", port, 5s), {.server_hostname = "localhost"});
+    s.sendall(std::string_view("ping"));
+    EXPECT_EQ(s.recv(4), "ping");
+    took.push_back(Clock::now() - t0);
+    std::error_code ec;
+    s.shutdown_tls(ec);
+  }
+  std::sort(took.begin(), took.end());
+  EXPECT_LT(took[2], 100ms) << "median time to be served beside " << kStalled << " stalled clients";
+  // Every stalled client is closed by the server, after the timeout.
+  int cut = 0;
+  for (test::Fd& fd : stalled) {
+    pollfd p{fd.get(), POLLIN, 0};
+    char byte = 0;
+    if (::poll(&p, 1, 5000) == 1 && ::recv(fd.get(), &byte, 1, 0) <= 0) {
+      ++cut;
+    }
+  }
+  EXPECT_EQ(cut, kStalled);
+  EXPECT_GE(Clock::now() - started, 900ms) << "cut before the handshake timeout";
 }
 
 }  // namespace
