@@ -159,6 +159,12 @@ TEST(LiveFaults, ClientPeerResetsAtEachStepOfTheHandshake) {
 // nothing) against the event-loop server (examples/epoll_server, one
 // thread): a well-behaved client is still served at once, and the server
 // drops the stalled ones when its handshake timeout (1 s here) passes.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr auto kServedWithin = 500ms;  // a sanitized Debug build handshakes several times slower
+#else
+constexpr auto kServedWithin = 100ms;
+#endif
+
 TEST(LiveFaults, StalledHandshakesDelayNobodyAndAreCutByTheTimeout) {
   constexpr int kStalled = 100;
   test::Subprocess server({SSLPP_EXAMPLE_EPOLL_SERVER, test::pki().server.cert.string(),
@@ -189,7 +195,7 @@ TEST(LiveFaults, StalledHandshakesDelayNobodyAndAreCutByTheTimeout) {
     s.shutdown_tls(ec);
   }
   std::sort(took.begin(), took.end());
-  EXPECT_LT(took[2], 100ms) << "median time to be served beside " << kStalled << " stalled clients";
+  EXPECT_LT(took[2], kServedWithin) << "median time to be served beside " << kStalled << " stalled clients";
   // Every stalled client is closed by the server, after the timeout.
   int cut = 0;
   for (test::Fd& fd : stalled) {
