@@ -1,4 +1,5 @@
 #include "support/cert_builder.hpp"
+#include "support/owned.hpp"
 
 #include <atomic>
 #include <memory>
@@ -18,16 +19,6 @@ namespace sslpp::test {
 namespace {
 
 // -- Owning handles: one unique_ptr per OpenSSL type, freed by its _free. ----
-
-template <auto Free>
-struct freer {
-  template <typename T>
-  void operator()(T* p) const noexcept {
-    Free(p);
-  }
-};
-template <typename T, auto Free>
-using owned = std::unique_ptr<T, freer<Free>>;
 
 using X509Ptr = owned<X509, X509_free>;
 using PKeyPtr = owned<EVP_PKEY, EVP_PKEY_free>;

@@ -1,4 +1,5 @@
 #include "support/limbo.hpp"
+#include "support/owned.hpp"
 
 #include <arpa/inet.h>
 
@@ -184,27 +185,20 @@ Verdict run_case(const LimboTestcase& c, VerifyFlags flags, int security_level) 
 
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Freer {
-  void operator()(T* p) const noexcept { Free(p); }
-};
-template <typename T, void (*Free)(T*)>
-using Owned = std::unique_ptr<T, Freer<T, Free>>;
-
 void free_x509_stack(STACK_OF(X509)* s) { sk_X509_pop_free(s, X509_free); }
 
-Owned<X509, X509_free> x509_from_pem(const std::string& pem) {
-  const Owned<BIO, BIO_free_all> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  Owned<X509, X509_free> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+owned<X509, X509_free> x509_from_pem(const std::string& pem) {
+  const owned<BIO, BIO_free_all> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  owned<X509, X509_free> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!cert) {
     throw std::runtime_error("raw OpenSSL cannot read a certificate");
   }
   return cert;
 }
 
-Owned<X509_CRL, X509_CRL_free> crl_from_pem(const std::string& pem) {
-  const Owned<BIO, BIO_free_all> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  Owned<X509_CRL, X509_CRL_free> crl(bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+owned<X509_CRL, X509_CRL_free> crl_from_pem(const std::string& pem) {
+  const owned<BIO, BIO_free_all> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  owned<X509_CRL, X509_CRL_free> crl(bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!crl) {
     throw std::runtime_error("raw OpenSSL cannot read a CRL");
   }
@@ -218,19 +212,19 @@ std::string limbo_any_root() { return limbo().cases.empty() ? std::string() : li
 }  // namespace
 
 Verdict run_case_raw_openssl(const LimboTestcase& c) {
-  const Owned<X509_STORE, X509_STORE_free> store(X509_STORE_new());
+  const owned<X509_STORE, X509_STORE_free> store(X509_STORE_new());
   for (const std::string& pem : c.trusted) {
     X509_STORE_add_cert(store.get(), x509_from_pem(pem).get());
   }
   for (const std::string& pem : c.crls) {
     X509_STORE_add_crl(store.get(), crl_from_pem(pem).get());
   }
-  const Owned<STACK_OF(X509), free_x509_stack> untrusted(sk_X509_new_null());
+  const owned<STACK_OF(X509), free_x509_stack> untrusted(sk_X509_new_null());
   for (const std::string& pem : c.untrusted) {
     sk_X509_push(untrusted.get(), x509_from_pem(pem).release());
   }
-  const Owned<X509, X509_free> peer = x509_from_pem(c.peer);
-  const Owned<X509_STORE_CTX, X509_STORE_CTX_free> ctx(X509_STORE_CTX_new());
+  const owned<X509, X509_free> peer = x509_from_pem(c.peer);
+  const owned<X509_STORE_CTX, X509_STORE_CTX_free> ctx(X509_STORE_CTX_new());
   if (!store || !untrusted || !ctx || X509_STORE_CTX_init(ctx.get(), store.get(), peer.get(), untrusted.get()) != 1) {
     throw std::runtime_error("raw OpenSSL cannot set up verification");
   }
