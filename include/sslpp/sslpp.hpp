@@ -20,4 +20,5 @@
 #include <sslpp/socket.hpp>
 #include <sslpp/ssl_socket.hpp>
 #include <sslpp/status.hpp>
+#include <sslpp/version.hpp>
 #include <sslpp/windows_store.hpp>

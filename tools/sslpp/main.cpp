@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <sslpp/version.hpp>
+
 #include "commands.hpp"
 #include "output.hpp"
 
@@ -19,6 +21,7 @@ namespace {
 
 constexpr std::string_view kOverview =
     "usage: sslpp SUBCOMMAND [options] [arguments]\n"
+    "       sslpp --version\n"
     "\n"
     "A TLS client, an echo server, certificate tools and a self-contained demo,\n"
     "built on the sslpp library.\n"
@@ -65,6 +68,11 @@ int run(const std::vector<std::string>& args) {
   }
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << overview();
+    return exit_ok;
+  }
+  if (args[0] == "--version") {
+    // sslpp's own version, then the OpenSSL it runs on (`sslpp version` has the details).
+    std::cout << "sslpp " << sslpp::version().text << " (" << openssl_version() << ")\n";
     return exit_ok;
   }
   const Command* command = find_command(args[0]);
