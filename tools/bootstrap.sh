@@ -9,7 +9,7 @@ shift || true
 
 packages=(cmake ninja-build g++ ccache libssl-dev libidn2-dev openssl libgtest-dev libgmock-dev googletest
           libbenchmark-dev nlohmann-json3-dev python3 gnutls-bin ca-certificates
-          valgrind clang libclang-rt-14-dev libasio-dev pkg-config doxygen curl wget)
+          valgrind clang libclang-rt-14-dev libasio-dev libboost-dev pkg-config doxygen curl wget)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -96,16 +96,21 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   void bio_shutdown() noexcept;
 
   /// peek_output is the pending ciphertext, in place: send some of it, then
-  /// consume_output(n) what was sent. No copy is made. The span stays valid
-  /// until the next call on this connection.
+  /// consume_output(n) what was sent. No copy is made. The span stays valid,
+  /// its bytes in place, until consume_output or bio_read, even while other
+  /// calls on this connection run (a read while an asynchronous send of
+  /// these bytes is in flight); output they add comes after it.
   [[nodiscard]] std::span<const std::byte> peek_output() const noexcept;
   /// consume_output drops the first `n` bytes of pending ciphertext.
   void consume_output(std::size_t n) noexcept;
   /// input_space is room for up to `n` bytes of the peer's ciphertext, to
   /// receive into directly (e.g. with recv(2)); commit_input(k) then hands
   /// the first k bytes to the connection. The room is not initialised (no
-  /// time is spent clearing it): commit only bytes you wrote. Empty when the
-  /// input limit is reached. Throws std::bad_alloc.
+  /// time is spent clearing it): commit only bytes you wrote. It stays in
+  /// place until commit_input, bio_write or the next input_space, even while
+  /// other calls on this connection run (a write while an asynchronous
+  /// receive into it is in flight). Empty when the input limit is reached.
+  /// Throws std::bad_alloc.
   [[nodiscard]] std::span<std::byte> input_space(std::size_t n);
   void commit_input(std::size_t n) noexcept;
   /// TransportLimits bound the ciphertext a connection buffers. With an

@@ -2,6 +2,8 @@
 // VerifyFlags, VerifyPeer, ShutdownState).
 #pragma once
 
+#include <sslpp/export.hpp>
+
 #include <type_traits>
 
 namespace sslpp {

@@ -2,6 +2,8 @@
 // before their memory goes back to the heap.
 #pragma once
 
+#include <sslpp/export.hpp>
+
 #include <cstddef>
 #include <memory>
 #include <vector>

@@ -1,6 +1,8 @@
 // The exception-free vocabulary of sslpp's I/O calls.
 #pragma once
 
+#include <sslpp/export.hpp>
+
 #include <cstddef>
 #include <string_view>
 

@@ -50,7 +50,7 @@ std::size_t Connection::bio_write(std::span<const std::byte> data) noexcept {
 }
 
 std::size_t Connection::bio_read(std::span<std::byte> out) noexcept {
-  return impl_->memory ? impl_->memory->output.read(out) : 0;
+  return impl_->memory ? impl_->memory->read_output(out) : 0;
 }
 
 std::string Connection::bio_read(std::size_t bufsize) {
@@ -68,12 +68,12 @@ void Connection::bio_shutdown() noexcept {
 }
 
 std::span<const std::byte> Connection::peek_output() const noexcept {
-  return impl_->memory ? impl_->memory->output.data() : std::span<const std::byte>();
+  return impl_->memory ? impl_->memory->peek_output() : std::span<const std::byte>();
 }
 
 void Connection::consume_output(std::size_t n) noexcept {
   if (impl_->memory) {
-    impl_->memory->output.consume(n);
+    impl_->memory->consume_output(n);
   }
 }
 

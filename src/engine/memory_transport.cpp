@@ -17,7 +17,7 @@ namespace sslpp::detail {
 
 void byte_queue::consume(std::size_t n) noexcept {
   head_ += std::min(n, size());
-  if (head_ == tail_) {
+  if (head_ == tail_ && !pinned_) {
     head_ = tail_ = 0;
     if (release_idle) {
       release();
@@ -25,10 +25,16 @@ void byte_queue::consume(std::size_t n) noexcept {
   }
 }
 
+void byte_queue::unpin() noexcept {
+  pinned_ = false;
+  retired_.clear();
+  consume(0);  // return to the start, or release, as consume would have
+}
+
 std::span<std::byte> byte_queue::space(std::size_t n) {
   if (capacity_ - tail_ < n) {
     const std::size_t queued = size();
-    if (capacity_ - queued >= n && head_ > 0) {
+    if (capacity_ - queued >= n && head_ > 0 && !pinned_) {
       std::memmove(block_.get(), block_.get() + head_, queued);  // room at the front: slide down
     } else {
       // Grow geometrically so a burst costs O(log n) allocations, once.
@@ -36,6 +42,10 @@ std::span<std::byte> byte_queue::space(std::size_t n) {
       auto bigger = std::make_unique_for_overwrite<std::byte[]>(wanted);
       if (queued > 0) {
         std::memcpy(bigger.get(), block_.get() + head_, queued);
+      }
+      if (pinned_ && block_) {
+        retired_.reserve(retired_.size() + 1);  // may throw, before anything changed
+        retired_.push_back(std::move(block_));  // an asynchronous call may still use it
       }
       block_ = std::move(bigger);
       capacity_ = wanted;
@@ -56,7 +66,7 @@ std::size_t byte_queue::read(std::span<std::byte> out) noexcept {
 }
 
 void byte_queue::release() noexcept {
-  if (empty()) {
+  if (empty() && !pinned_) {
     block_.reset();
     capacity_ = head_ = tail_ = 0;
   }
@@ -157,6 +167,7 @@ std::size_t memory_transport::feed(std::span<const std::byte> data) noexcept {
   const std::size_t room = input_limit > input.size() ? input_limit - input.size() : 0;
   const std::size_t n = std::min(data.size(), room);
   granted_ = 0;  // space() below may move what input_space handed out
+  input.unpin();
   if (n == 0) {
     return 0;
   }
@@ -173,17 +184,38 @@ std::span<std::byte> memory_transport::input_space(std::size_t n) {
   const std::size_t room = input_limit > input.size() ? input_limit - input.size() : 0;
   n = std::min(n, room);
   granted_ = 0;
+  input.unpin();
   if (n == 0) {
     return {};
   }
   const std::span<std::byte> space = input.space(n).first(n);
   granted_ = n;
+  // Until commit: OpenSSL may read queued input meanwhile, and must not move
+  // the space a receive is filling.
+  input.pin();
   return space;
 }
 
 void memory_transport::commit_input(std::size_t n) noexcept {
   input.commit(std::min(n, granted_));
   granted_ = 0;
+  input.unpin();
+}
+
+std::span<const std::byte> memory_transport::peek_output() noexcept {
+  output.pin();
+  return output.data();
+}
+
+void memory_transport::consume_output(std::size_t n) noexcept {
+  output.consume(n);
+  output.unpin();
+}
+
+std::size_t memory_transport::read_output(std::span<std::byte> out) noexcept {
+  const std::size_t n = output.read(out);
+  output.unpin();
+  return n;
 }
 
 }  // namespace sslpp::detail

@@ -13,6 +13,7 @@
 #include <limits>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include <openssl/types.h>
 
@@ -23,6 +24,14 @@ namespace sslpp::detail {
 // byte_queue is a FIFO of bytes in one growable block. Reads advance `head`;
 // when the queue empties both ends return to the start, so a connection in
 // steady state reuses one block and never allocates.
+//
+// A driver that hands queue memory to an asynchronous call (a receive into
+// input space, a send straight from the output) pins the queue for the
+// call's duration, because other calls on the connection may run meanwhile
+// (a write while a receive is in flight). While pinned, no byte already in
+// the block, and no space handed out, moves or is freed: the queue does not
+// return to the start, slide down or release its block, and when it must
+// grow it keeps the old block until unpin().
 class byte_queue {
  public:
   [[nodiscard]] std::size_t size() const noexcept { return tail_ - head_; }
@@ -39,6 +48,10 @@ class byte_queue {
   std::size_t read(std::span<std::byte> out) noexcept;
   // release gives the block back to the heap when the queue is empty.
   void release() noexcept;
+  // pin / unpin: see the class comment. unpin does what consume deferred.
+  void pin() noexcept { pinned_ = true; }
+  void unpin() noexcept;
+  [[nodiscard]] bool pinned() const noexcept { return pinned_; }
   // release_idle makes the queue give its block back whenever it empties
   // (Context::release_buffers): an idle connection then holds none, at the
   // price of an allocation per burst, as OpenSSL's own buffers in that mode.
@@ -46,6 +59,8 @@ class byte_queue {
 
  private:
   std::unique_ptr<std::byte[]> block_;
+  std::vector<std::unique_ptr<std::byte[]>> retired_;  // blocks a pinned queue outgrew
+  bool pinned_ = false;
   std::size_t capacity_ = 0;
   std::size_t head_ = 0;
   std::size_t tail_ = 0;
@@ -79,8 +94,15 @@ class memory_transport {
   // `n` bytes and never past input_limit (empty when the queue is full).
   std::span<std::byte> input_space(std::size_t n);
   // commit_input appends the first `n` bytes of the last input_space, and
-  // never more than it handed out.
+  // never more than it handed out. The space stays in place, whatever other
+  // calls run, until commit_input, feed or the next input_space.
   void commit_input(std::size_t n) noexcept;
+  // peek_output is the pending output, pinned until consume_output or
+  // read_output, for a driver that sends it straight from the queue while
+  // other calls run.
+  std::span<const std::byte> peek_output() noexcept;
+  void consume_output(std::size_t n) noexcept;
+  std::size_t read_output(std::span<std::byte> out) noexcept;
 
  private:
   std::size_t granted_ = 0;  // what the last input_space handed out

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/gnutls_peer.hpp"
 #include "support/openssl_peer.hpp"
 #include "support/pki.hpp"
 #include "support/socket_interop.hpp"
@@ -37,24 +38,12 @@ using test::connect_and_handshake;
 using test::contains;
 using test::kIo;
 using test::path;
+using test::gnutls_cli_argv;
+using test::GnutlsServer;
 using test::pki;
 using test::PythonServer;
 using test::read_line;
 using test::Subprocess;
-
-constexpr const char* kGnutlsServ = "/usr/bin/gnutls-serv";
-constexpr const char* kGnutlsCli = "/usr/bin/gnutls-cli";
-
-// free_port asks the kernel for a port nobody uses right now, for peers
-// (gnutls-serv) that cannot be told to pick one themselves. Another process
-// may take it before the peer binds: callers retry on a bind failure.
-std::uint16_t free_port() {
-  Socket probe(AF_INET);
-  probe.bind("127.0.0.1", 0);
-  const std::uint16_t port = probe.getsockname().port;
-  probe.close();
-  return port;
-}
 
 // client_with_cert is the test client context presenting pki().client.
 Context client_with_cert() {
@@ -341,52 +330,6 @@ INSTANTIATE_TEST_SUITE_P(SocketInterop, SocketInteropOpenSSLClient, kVersions, v
 // ===========================================================================
 // GnuTLS peers
 
-// GnutlsServer runs `gnutls-serv --echo` on a free port, retrying with
-// another port when the bind fails (free_port can race with other
-// processes). gnutls-serv reports readiness on stderr, which /bin/sh merges
-// into stdout for wait_for_line; "...done" follows a successful bind.
-struct GnutlsServer {
-  explicit GnutlsServer(const std::vector<std::string>& extra) {
-    for (int attempt = 0; attempt < 5 && !proc; ++attempt) {
-      port = free_port();
-      std::vector<std::string> argv{"/bin/sh",
-                                    "-c",
-                                    "exec \"$0\" \"$@\" 2>&1",
-                                    kGnutlsServ,
-                                    "--echo",
-                                    "--port",
-                                    std::to_string(port),
-                                    "--x509certfile",
-                                    path(pki().server.cert),
-                                    "--x509keyfile",
-                                    path(pki().server.key)};
-      argv.insert(argv.end(), extra.begin(), extra.end());
-      auto p = std::make_unique<Subprocess>(std::move(argv));
-      const auto line = p->wait_for_line("IPv4");
-      if (!line) {
-        throw std::runtime_error("gnutls-serv did not start: " + p->describe());
-      }
-      if (contains(*line, "...done")) {
-        proc = std::move(p);
-      }
-    }
-    if (!proc) {
-      throw std::runtime_error("gnutls-serv could not bind a port in 5 attempts");
-    }
-  }
-
-  // finish stops the server with SIGTERM, which it handles by flushing its
-  // stdout (the session report) and exiting, and returns all its output.
-  std::string finish() {
-    proc->kill(SIGTERM);
-    EXPECT_TRUE(proc->wait().has_value()) << proc->describe();
-    return proc->stdout_seen() + proc->read_all();
-  }
-
-  std::unique_ptr<Subprocess> proc;
-  std::uint16_t port = 0;
-};
-
 // TLS 1.2 forced on the sslpp end, ALPN chosen by gnutls-serv.
 TEST(SocketInteropGnutlsServer, Tls12ForcedByClientWithAlpn) {
   GnutlsServer srv({"--alpn", "h2", "--alpn", "http/1.1"});
@@ -423,27 +366,6 @@ TEST(SocketInteropGnutlsServer, Tls13ForcedByServerWithClientCert) {
   EXPECT_TRUE(contains(out, "- Version: TLS1.3")) << out;
   EXPECT_TRUE(contains(out, "Subject: CN=client")) << out;
   EXPECT_TRUE(contains(out, "- Status: The certificate is trusted.")) << out;
-}
-
-// gnutls-cli's argv for 127.0.0.1:port, verifying the name "localhost"
-// against the test CA, presenting pki().client.
-std::vector<std::string> gnutls_cli_argv(std::uint16_t port, std::vector<std::string> extra) {
-  std::vector<std::string> a{kGnutlsCli,
-                             "--x509cafile",
-                             path(pki().ca_file),
-                             "--verify-hostname",
-                             "localhost",
-                             "--sni-hostname",
-                             "localhost",
-                             "--x509certfile",
-                             path(pki().client.cert),
-                             "--x509keyfile",
-                             path(pki().client.key),
-                             "-p",
-                             std::to_string(port)};
-  a.insert(a.end(), extra.begin(), extra.end());
-  a.emplace_back("127.0.0.1");
-  return a;
 }
 
 class SocketInteropGnutlsClient : public ::testing::TestWithParam<VersionCase> {};

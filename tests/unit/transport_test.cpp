@@ -73,6 +73,53 @@ TEST(Transport, HandshakeAndDataInPlace) {
   EXPECT_EQ(read_text(p.server), "hello in place");
 }
 
+// An asynchronous driver sends straight from peek_output while other calls
+// run: output they add, even output that outgrows the block, must leave the
+// bytes in flight where they are.
+TEST(Transport, OutputInFlightStaysInPlaceWhileMoreIsWritten) {
+  Pair p;
+  handshake(p.client, p.server);
+  std::error_code ec;
+  ASSERT_EQ(p.client.write(std::string_view("first record")), 12u);
+  const std::span<const std::byte> in_flight = p.client.peek_output();
+  ASSERT_FALSE(in_flight.empty());
+  const std::vector<std::byte> expected(in_flight.begin(), in_flight.end());
+  // 1 MiB more: the queue grows many times over while the send "runs".
+  const std::string big(1 << 20, 'x');
+  ASSERT_TRUE(p.client.write(std::as_bytes(std::span(big)), ec).ok()) << ec.message();
+  EXPECT_TRUE(std::equal(in_flight.begin(), in_flight.end(), expected.begin(), expected.end()));
+  // The "send" completes; the rest follows in order.
+  const std::span<std::byte> room = p.server.input_space(in_flight.size());
+  std::copy(in_flight.begin(), in_flight.end(), room.begin());
+  p.server.commit_input(in_flight.size());
+  p.client.consume_output(in_flight.size());
+  move_in_place(p.client, p.server);
+  std::string received;
+  for (std::string chunk; !(chunk = read_text(p.server)).empty();) {
+    received += chunk;
+  }
+  EXPECT_EQ(received, "first record" + big);
+}
+
+// An asynchronous driver receives into input_space while other calls run:
+// OpenSSL consuming every queued byte meanwhile must not move the space.
+TEST(Transport, InputSpaceStaysInPlaceWhileQueuedInputIsConsumed) {
+  Pair p;
+  handshake(p.client, p.server);
+  ASSERT_EQ(p.client.write(std::string_view("one")), 3u);
+  move_in_place(p.client, p.server);  // "one" is queued at the server
+  ASSERT_EQ(p.client.write(std::string_view("two")), 3u);
+  const std::span<const std::byte> second = p.client.peek_output();
+  // The receive of the second record starts before the first is read.
+  const std::span<std::byte> room = p.server.input_space(second.size());
+  ASSERT_EQ(room.size(), second.size());
+  EXPECT_EQ(read_text(p.server), "one");  // empties the input queue
+  std::copy(second.begin(), second.end(), room.begin());
+  p.server.commit_input(second.size());
+  p.client.consume_output(second.size());
+  EXPECT_EQ(read_text(p.server), "two");
+}
+
 TEST(Transport, GatherWriteTakesEveryBufferInOneCall) {
   Pair p;
   ASSERT_TRUE(handshake(p.client, p.server).ok());
