@@ -3,7 +3,7 @@
 # what to do, for its caller to report.
 if(NOT TARGET OpenSSL::SSL)
   find_package(OpenSSL 3.0 QUIET)
-  if(NOT OPENSSL_FOUND)
+  if(NOT OPENSSL_FOUND OR NOT TARGET OpenSSL::SSL OR NOT TARGET OpenSSL::Crypto)
     set(sslpp_found_openssl "none")
     if(OPENSSL_VERSION)
       set(sslpp_found_openssl "${OPENSSL_VERSION}")

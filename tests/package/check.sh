@@ -76,8 +76,9 @@ if ${CXX:-c++} -std=c++17 -fsyntax-only -I"$work/static/include" $(PKG_CONFIG_PA
     "$work/cxx17.cpp" 2>"$work/cxx17.log"; then
   fail "a C++17 compile of sslpp.hpp succeeded"
 fi
-grep -q "sslpp needs C++20: compile with -std=c++20" "$work/cxx17.log" || { cat "$work/cxx17.log"; fail "no C++20 message"; }
-[ "$(grep -c 'error' "$work/cxx17.log")" -le 2 ] || { head -20 "$work/cxx17.log"; fail "more than the one error"; }
+# The compiler carries on after #error, but the message is the first error.
+grep -m1 'error' "$work/cxx17.log" | grep -q "sslpp needs C++20: compile with -std=c++20" ||
+  { head -20 "$work/cxx17.log"; fail "the first error is not sslpp's C++20 message"; }
 echo "ok: $(grep -m1 'sslpp needs C++20' "$work/cxx17.log" | sed 's/.*error: //')"
 
 step "a consumer that cannot find the package gets CMake's error naming it"
@@ -91,8 +92,7 @@ echo "ok"
 
 step "a package whose OpenSSL is missing says what to install"
 if cmake $generator -S "$consumer" -B "$work/find-no-openssl" -DCMAKE_PREFIX_PATH="$work/static" \
-    -DOPENSSL_ROOT_DIR="$work/nowhere" -DOPENSSL_INCLUDE_DIR="$work/nowhere" -DOPENSSL_SSL_LIBRARY="$work/nowhere/libssl.so" \
-    -DOPENSSL_CRYPTO_LIBRARY="$work/nowhere/libcrypto.so" >"$work/no-openssl.log" 2>&1; then
+    -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=TRUE >"$work/no-openssl.log" 2>&1; then
   fail "configure without OpenSSL succeeded"
 fi
 grep -q "apt-get install libssl-dev" "$work/no-openssl.log" || { cat "$work/no-openssl.log"; fail "no advice"; }
@@ -112,14 +112,18 @@ expected=libsslpp.so.$(echo "$version" | cut -d. -f1-2)
 [ "$soname" = "$expected" ] || fail "SONAME $soname, expected $expected"
 echo "SONAME: $soname"
 # Every dynamic symbol sslpp defines is in namespace sslpp (functions, or the
-# vtables and type information of its exception classes).
+# vtables and type information of its exception classes), except the
+# standard library's own template instances and their type information,
+# which the compiler emits with default visibility whatever we ask.
 nm -D --defined-only -C "$so" | awk '{ $1 = ""; $2 = ""; sub(/^  /, ""); print }' >"$work/exports.txt"
 exported=$(wc -l <"$work/exports.txt")
-foreign=$(grep -v -E '^(sslpp::|(vtable|typeinfo|typeinfo name|VTT|construction vtable) for sslpp::|guard variable for sslpp::)' \
-  "$work/exports.txt" || true)
+prefix='(vtable|typeinfo|typeinfo name|VTT|construction vtable|guard variable) for '
+foreign=$(grep -v -E "^(sslpp::|${prefix}sslpp::|std::|${prefix}std::)" "$work/exports.txt" || true)
 [ -z "$foreign" ] || { echo "$foreign" | head -20; fail "the shared library exports symbols outside namespace sslpp"; }
 internal=$(grep -E '^sslpp::detail::' "$work/exports.txt" | grep -c . || true)
-echo "exports: $exported symbols, all in namespace sslpp ($internal in sslpp::detail, used by inline code)"
+standard=$(grep -E "^(std::|${prefix}std::)" "$work/exports.txt" | grep -c . || true)
+echo "exports: $exported symbols: $standard standard-library instances, the rest in namespace sslpp" \
+  "($internal in sslpp::detail, used by inline code)"
 
 step "consumer with find_package (shared)"
 configure -S "$consumer" -B "$work/find-shared" -DCMAKE_PREFIX_PATH="$work/shared"
