@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -64,6 +65,23 @@ class MedianReporter : public benchmark::ConsoleReporter {
       return aggregate->second;
     }
     return std::nullopt;
+  }
+
+  // quartiles of one counter of one benchmark (the spread around the
+  // median); nullopt as for median, or when only aggregates arrived.
+  [[nodiscard]] std::optional<std::pair<double, double>> quartiles(const std::string& benchmark,
+                                                                   const std::string& counter) const {
+    const auto it = series_.find(benchmark);
+    if (it == series_.end() || it->second.failed) {
+      return std::nullopt;
+    }
+    const auto values = it->second.values.find(counter);
+    if (values == it->second.values.end() || values->second.empty()) {
+      return std::nullopt;
+    }
+    std::vector<double> v = values->second;
+    std::sort(v.begin(), v.end());
+    return std::pair{v[v.size() / 4], v[(3 * v.size()) / 4 - (v.size() % 4 == 0 ? 1 : 0)]};
   }
 
   [[nodiscard]] bool any_failed() const {
