@@ -1,4 +1,5 @@
-// CertStore: a set of trusted certificates (pyOpenSSL's X509Store).
+/// \file
+/// CertStore: a set of trusted certificates (pyOpenSSL's X509Store).
 #pragma once
 
 #include <chrono>
@@ -95,6 +96,8 @@ class SSLPP_API CertStore {
   /// parameters.
   [[nodiscard]] std::vector<Certificate> verify(const Certificate& leaf, const VerifyOptions& options = {}) const;
 
+  /// native_handle is the borrowed X509_STORE*, valid while this object
+  /// (or a copy) lives.
   [[nodiscard]] X509_STORE* native_handle() const noexcept { return store_.get(); }
 
  private:

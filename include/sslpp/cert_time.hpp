@@ -1,5 +1,6 @@
-// Python's ssl.cert_time_to_seconds: a certificate's notBefore / notAfter text
-// as seconds since the Epoch.
+/// \file
+/// Python's ssl.cert_time_to_seconds: a certificate's notBefore / notAfter text
+/// as seconds since the Epoch.
 #pragma once
 
 #include <string_view>
@@ -22,7 +23,7 @@ namespace sslpp {
 /// - the year is exactly four digits, 0001..9999;
 /// - "GMT" is matched in any case; nothing may follow it;
 /// - digits may be any Unicode decimal digits (UTF-8), as Python's regular
-///   expression \d allows.
+///   expression `\d` allows.
 /// Throws ValueError, with Python's message, for anything else.
 SSLPP_API long long cert_time_to_seconds(std::string_view cert_time);
 

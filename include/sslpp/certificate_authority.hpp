@@ -1,5 +1,6 @@
-// A throwaway certificate authority: certificates minted in memory for tests,
-// demos and `sslpp serve`. Not for production PKI.
+/// \file
+/// A throwaway certificate authority: certificates minted in memory for tests,
+/// demos and `sslpp serve`. Not for production PKI.
 #pragma once
 
 #include <chrono>
@@ -13,13 +14,17 @@ namespace sslpp {
 
 /// KeyType is the kind of key to generate.
 enum class KeyType {
+  /// ECDSA on P-256: small and fast, what sslpp picks by default.
   ec_p256,
+  /// RSA, 2048 bits: for peers that accept nothing else.
   rsa2048,
 };
 
 /// Credential is a certificate and its private key.
 struct Credential {
+  /// certificate is the certificate issued.
   Certificate certificate;
+  /// key is its private key.
   PrivateKey key;
 };
 
@@ -31,12 +36,16 @@ struct CertificateRequest {
   std::vector<std::string> dns_names{};
   /// subjectAltName IP entries, as text ("127.0.0.1", "::1").
   std::vector<std::string> ip_addresses{};
-  /// Validity, relative to now. Negative values make expired or
-  /// not-yet-valid certificates for tests.
+  /// not_before_offset is the start of validity relative to now (an hour
+  /// ago by default, so clocks a little apart agree). Offsets in the future
+  /// make not-yet-valid certificates for tests.
   std::chrono::seconds not_before_offset{-3600};
+  /// not_after_offset is the end of validity relative to now (30 days).
+  /// Negative values make expired certificates for tests.
   std::chrono::seconds not_after_offset{std::chrono::hours(24 * 30)};
   /// Issue a CA certificate (basicConstraints CA:TRUE, keyCertSign).
   bool is_ca = false;
+  /// key_type is the kind of key generated for the certificate.
   KeyType key_type = KeyType::ec_p256;
 };
 
@@ -59,7 +68,8 @@ class SSLPP_API CertificateAuthority {
   [[nodiscard]] const Certificate& certificate() const noexcept { return root_.certificate; }
   /// credential is the root certificate and its key (to issue from elsewhere).
   [[nodiscard]] const Credential& credential() const noexcept { return root_; }
-  /// as_issuer makes an intermediate's credential usable to issue further certificates.
+  /// from_credential makes an authority that issues with `credential`: an
+  /// intermediate's (issued with is_ca), to issue further certificates.
   static CertificateAuthority from_credential(Credential credential) { return CertificateAuthority(std::move(credential)); }
 
  private:

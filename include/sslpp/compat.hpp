@@ -1,18 +1,19 @@
-// Second spellings: the names Python's ssl and pyOpenSSL give to what sslpp's
-// core classes already do under another name. They are kept so a Python
-// user finds their way, and gathered here so the core classes show one way
-// to do each thing. Each is the call it names, with nothing added.
-//
-//   Python / pyOpenSSL                 sslpp's own name
-//   recv(n), recv_into(buf)            read(n), read(buf)
-//   send(data)                         write(data)
-//   Context.set_cipher_list            Context::set_ciphers
-//   Context.load_dh_params             Context::load_tmp_dh
-//   Context.set_default_verify_paths   Context::load_default_certs
-//   Connection.set_tlsext_host_name    (SNI only) Connection::set_server_hostname
-//   SSLSocket.sock_shutdown            SSLSocket::shutdown
-//   Error, ZeroReturnError, WantReadError, WantWriteError, SysCallError
-//                                      SSLError, SSLZeroReturnError, ...
+/// \file
+/// Second spellings: the names Python's ssl and pyOpenSSL give to what sslpp's
+/// core classes already do under another name. They are kept so a Python
+/// user finds their way, and gathered here so the core classes show one way
+/// to do each thing. Each is the call it names, with nothing added.
+///
+///     Python / pyOpenSSL                 sslpp's own name
+///     recv(n), recv_into(buf)            read(n), read(buf)
+///     send(data)                         write(data)
+///     Context.set_cipher_list            Context::set_ciphers
+///     Context.load_dh_params             Context::load_tmp_dh
+///     Context.set_default_verify_paths   Context::load_default_certs
+///     Connection.set_tlsext_host_name    (SNI only) Connection::set_server_hostname
+///     SSLSocket.sock_shutdown            SSLSocket::shutdown
+///     Error, ZeroReturnError, WantReadError, WantWriteError, SysCallError
+///                                        SSLError, SSLZeroReturnError, ...
 #pragma once
 
 #include <cstddef>
@@ -30,13 +31,19 @@ class Context;
 class Connection;
 class SSLSocket;
 
-// pyOpenSSL's names for the exception types.
+///@{
+/// pyOpenSSL's names for the exception types: Error is SSLError,
+/// ZeroReturnError SSLZeroReturnError, WantReadError SSLWantReadError,
+/// WantWriteError SSLWantWriteError, SysCallError SSLSyscallError.
 using Error = SSLError;
 using ZeroReturnError = SSLZeroReturnError;
 using WantReadError = SSLWantReadError;
 using WantWriteError = SSLWantWriteError;
 using SysCallError = SSLSyscallError;
+///@}
 
+/// compat holds the base classes that give Context, Connection and SSLSocket
+/// their second spellings. Use the names through those classes.
 namespace compat {
 
 /// StreamNames gives a TLS stream (Connection, SSLSocket) the socket
@@ -50,6 +57,7 @@ class StreamNames {
   std::size_t recv_into(std::span<std::byte> buffer) { return self().read(buffer); }
   /// send is write(data).
   std::size_t send(std::span<const std::byte> data) { return self().write(data); }
+  /// send is write(data), for text.
   std::size_t send(std::string_view data) { return self().write(data); }
 
  private:

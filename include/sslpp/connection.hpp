@@ -1,6 +1,7 @@
-// Connection: one TLS connection as a sans-IO state machine over memory
-// buffers (Python's SSLObject + MemoryBIO, pyOpenSSL's Connection(ctx, None)).
-// SSLSocket (ssl_socket.hpp) drives this same core over a socket.
+/// \file
+/// Connection: one TLS connection as a sans-IO state machine over memory
+/// buffers (Python's SSLObject + MemoryBIO, pyOpenSSL's Connection(ctx, None)).
+/// SSLSocket (ssl_socket.hpp) drives this same core over a socket.
 #pragma once
 
 #include <any>
@@ -34,9 +35,15 @@ struct engine;
 
 /// CipherInfo is Python's cipher() triple.
 struct CipherInfo {
+  /// name is OpenSSL's name of the cipher suite ("TLS_AES_256_GCM_SHA384").
   std::string name;
+  /// protocol is the version that defined the suite ("TLSv1.3"), as Python
+  /// reports it (SSL_CIPHER_get_version): older than the version in use for
+  /// some TLS 1.2 suites; version() says which is in use.
   std::string protocol;
+  /// secret_bits is the strength of its key, in bits.
   int secret_bits = 0;
+  /// Equal when every member is.
   friend bool operator==(const CipherInfo&, const CipherInfo&) = default;
 };
 
@@ -70,12 +77,18 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// (pyOpenSSL's Connection(ctx, None)); call set_connect_state or
   /// set_accept_state before the handshake.
   explicit Connection(const Context& context);
+  ///@{
+  /// The move operations leave `other` moved-from: destroy it or assign to it.
   Connection(Connection&& other) noexcept;
   Connection& operator=(Connection&& other) noexcept;
+  ///@}
+  /// ~Connection frees the SSL without sending close_notify (shutdown()
+  /// first for a clean close).
   ~Connection();
 
   // -- Transport (the sans-IO side) ------------------------------------------
 
+  ///@{
   /// bio_write hands ciphertext received from the peer to the connection and
   /// returns how many bytes it took: all of them, unless an input limit is
   /// set (set_transport_limits) and reached, or memory ran out (then it
@@ -84,6 +97,7 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// with SSLError.
   std::size_t bio_write(std::span<const std::byte> data) noexcept;
   std::size_t bio_write(std::string_view data) noexcept { return bio_write(std::as_bytes(std::span(data))); }
+  ///@}
   /// bio_read moves up to `out.size()` bytes of ciphertext for the peer into
   /// `out` and returns how many (0 when none is pending). Never throws.
   std::size_t bio_read(std::span<std::byte> out) noexcept;
@@ -112,6 +126,8 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// receive into it is in flight). Empty when the input limit is reached.
   /// Throws std::bad_alloc.
   [[nodiscard]] std::span<std::byte> input_space(std::size_t n);
+  /// commit_input hands the first `n` bytes of the room input_space gave to
+  /// the connection, as bio_write would; `n` must not exceed that room.
   void commit_input(std::size_t n) noexcept;
   /// TransportLimits bound the ciphertext a connection buffers. With an
   /// input limit, bio_write takes no more than fits: stop reading the
@@ -119,15 +135,23 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// write and do_handshake report want_write when the pending output is
   /// full: drain it, then repeat the call. Unbounded by default.
   struct TransportLimits {
+    /// input bounds the peer's ciphertext waiting to be processed, in bytes.
     std::size_t input = SIZE_MAX;
+    /// output bounds our ciphertext waiting to be sent, in bytes.
     std::size_t output = SIZE_MAX;
   };
+  /// set_transport_limits sets both bounds; they apply from the next call.
   void set_transport_limits(TransportLimits limits) noexcept;
 
   // -- Role and peer name --------------------------------------------------
 
+  ///@{
+  /// set_connect_state / set_accept_state make this a client / a server
+  /// (pyOpenSSL's), before the handshake. Connections from wrap_bio
+  /// already have their role.
   void set_connect_state();
   void set_accept_state();
+  ///@}
   /// server_side is true for a server connection.
   [[nodiscard]] bool server_side() const noexcept;
   /// server_hostname is the name given for SNI and verification, if any.
@@ -171,12 +195,16 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   std::size_t read(std::span<std::byte> out);
   /// read returns up to `len` bytes (Python's SSLObject.read(len)).
   std::string read(std::size_t len = 1024);
+  ///@{
   /// write returns the plaintext bytes taken (all of them on memory buffers).
   std::size_t write(std::span<const std::byte> data);
   std::size_t write(std::string_view data) { return write(std::as_bytes(std::span(data))); }
+  ///@}
+  ///@{
   /// sendall writes all of `data` or throws.
   void sendall(std::span<const std::byte> data);
   void sendall(std::string_view data) { sendall(std::as_bytes(std::span(data))); }
+  ///@}
   /// shutdown sends close_notify and returns true when the exchange is
   /// complete (pyOpenSSL's), false while the peer's close_notify is awaited.
   bool shutdown();
@@ -188,15 +216,19 @@ class SSLPP_API Connection : public compat::ConnectionNames {
 
   /// pending is how many decrypted bytes read() can return without input.
   [[nodiscard]] std::size_t pending() const noexcept;
+  ///@{
   /// want_read / want_write are pyOpenSSL's: the last call needs the
   /// transport to be readable / writable.
   [[nodiscard]] bool want_read() const noexcept;
   [[nodiscard]] bool want_write() const noexcept;
+  ///@}
   /// is_handshake_done is true once the handshake has completed.
   [[nodiscard]] bool is_handshake_done() const noexcept;
+  ///@{
   /// get_shutdown / set_shutdown are pyOpenSSL's SENT/RECEIVED_SHUTDOWN bits.
   [[nodiscard]] ShutdownState get_shutdown() const noexcept;
   void set_shutdown(ShutdownState state) noexcept;
+  ///@}
 
   // -- After the handshake ------------------------------------------------------
 
@@ -248,18 +280,22 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// state_string is OpenSSL's long name of the handshake state
   /// ("SSL negotiation finished successfully", "before SSL initialization").
   [[nodiscard]] std::string state_string() const;
+  ///@{
   /// client_random / server_random are the hello randoms (32 bytes), nullopt
   /// before they exist.
   [[nodiscard]] std::optional<std::vector<std::byte>> client_random() const;
   [[nodiscard]] std::optional<std::vector<std::byte>> server_random() const;
+  ///@}
   /// master_key is the TLS 1.2 master secret, nullopt until the handshake
   /// completes (and while a renegotiation runs). Throws NotSupportedError on
   /// TLS 1.3, which has no master secret (use export_keying_material).
   [[nodiscard]] std::optional<SecureBytes> master_key() const;
+  ///@{
   /// get_finished / get_peer_finished are the Finished messages sent and
   /// received, nullopt before they exist.
   [[nodiscard]] std::optional<std::vector<std::byte>> get_finished() const;
   [[nodiscard]] std::optional<std::vector<std::byte>> get_peer_finished() const;
+  ///@}
   /// export_keying_material is RFC 5705 / RFC 8446 7.5: `length` bytes
   /// derived from the session for `label` and the optional `context`. On
   /// TLS 1.2 no context and an empty one give different bytes; TLS 1.3
@@ -315,8 +351,12 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// take_callback_exception returns (and clears) the exception a callback
   /// threw during the last call that reported errc::callback_failed.
   std::exception_ptr take_callback_exception() noexcept;
+  ///@{
+  /// set_app_data / get_app_data keep any value of the application's with
+  /// the connection (pyOpenSSL's), e.g. for a callback to find.
   void set_app_data(std::any data);
   [[nodiscard]] const std::any& get_app_data() const noexcept;
+  ///@}
 
   /// native_handle is the borrowed SSL*, an escape hatch.
   [[nodiscard]] SSL* native_handle() const noexcept;

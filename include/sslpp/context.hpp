@@ -1,5 +1,6 @@
-// Context: the settings shared by connections (Python's SSLContext and
-// pyOpenSSL's Context, one type).
+/// \file
+/// Context: the settings shared by connections (Python's SSLContext and
+/// pyOpenSSL's Context, one type).
 #pragma once
 
 #include <any>
@@ -40,7 +41,10 @@ struct context_state;
 /// any of a file, a c_rehash'ed directory, PEM text and DER bytes (as
 /// Python's cafile, capath and cadata). Empty members are not used.
 struct VerifyLocations {
+  /// cafile is a PEM file of CA certificates (and CRLs).
   std::filesystem::path cafile{};
+  /// capath is a directory of CA certificates named by subject hash
+  /// (`openssl rehash`), read when a chain needs one.
   std::filesystem::path capath{};
   /// One or more PEM certificates as text (CRLs are read from cafile).
   std::string_view cadata_pem{};
@@ -51,9 +55,14 @@ struct VerifyLocations {
 /// CipherDescription describes one cipher (Python's get_ciphers() entries,
 /// reduced to what every OpenSSL reports).
 struct CipherDescription {
+  /// name is OpenSSL's name ("ECDHE-ECDSA-AES256-GCM-SHA384").
   std::string name;
+  /// protocol is the version that defined it ("TLSv1.2", "TLSv1.3").
   std::string protocol;
+  /// secret_bits is the strength of its key, in bits.
   int secret_bits = 0;
+  /// description is OpenSSL's one-line summary (SSL_CIPHER_description):
+  /// key exchange, authentication, encryption and MAC.
   std::string description;
 };
 
@@ -123,8 +132,12 @@ struct ConnectionOptions {
 /// SSLSocketOptions are Python's wrap_socket keyword arguments:
 /// `ctx.wrap_socket(std::move(sock), {.server_hostname = "example.com"})`.
 struct SSLSocketOptions {
+  /// server_side makes a server socket; a client by default.
   bool server_side = false;
+  /// server_hostname is as ConnectionOptions::server_hostname: the SNI
+  /// name and, with check_hostname, the name the server must prove.
   std::optional<std::string_view> server_hostname = std::nullopt;
+  /// session is offered for resumption (clients only).
   std::optional<Session> session = std::nullopt;
   /// do_handshake_on_connect runs the handshake in wrap_socket (a connected
   /// socket) or connect(); otherwise call do_handshake yourself.
@@ -138,19 +151,32 @@ struct SSLSocketOptions {
   bool suppress_ragged_eofs = false;
 };
 
-/// SessionStats are Python's SSLContext.session_stats() counters.
+/// SessionStats are Python's SSLContext.session_stats() counters: each is
+/// OpenSSL's SSL_CTX_sess_<name>() for the context's session cache.
 struct SessionStats {
+  /// number is how many sessions the cache holds.
   long number = 0;
+  /// connect counts handshakes started as a client.
   long connect = 0;
+  /// connect_good counts those that completed.
   long connect_good = 0;
+  /// connect_renegotiate counts renegotiations started as a client.
   long connect_renegotiate = 0;
+  /// accept counts handshakes started as a server.
   long accept = 0;
+  /// accept_good counts those that completed.
   long accept_good = 0;
+  /// accept_renegotiate counts renegotiations started as a server.
   long accept_renegotiate = 0;
+  /// hits counts sessions a server resumed from its cache.
   long hits = 0;
+  /// misses counts sessions clients offered that the cache did not hold.
   long misses = 0;
+  /// timeouts counts offered sessions that had expired.
   long timeouts = 0;
+  /// cache_full counts sessions dropped because the cache was full.
   long cache_full = 0;
+  /// Equal when every counter is.
   friend bool operator==(const SessionStats&, const SessionStats&) = default;
 };
 
@@ -199,10 +225,16 @@ class SSLPP_API Context : public compat::ContextNames {
   /// and Python's strong cipher list. Throws NotSupportedError for
   /// SSLv2_METHOD and SSLv3_METHOD.
   explicit Context(Protocol protocol);
+  ///@{
+  /// The move operations leave the source moved-from: it throws ValueError
+  /// from every call (connections it made keep working).
   Context(Context&&) noexcept = default;
   Context& operator=(Context&&) noexcept = default;
+  ///@}
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
+  /// ~Context drops this handle; the context lives on while another handle
+  /// (share()) or a Connection made from it holds it.
   ~Context() = default;
 
   /// share returns another handle to this same context: a change through
@@ -236,17 +268,25 @@ class SSLPP_API Context : public compat::ContextNames {
   /// looser behaviour) or off; it governs connections whose handshake starts
   /// afterwards.
   void set_hostname_checks_common_name(bool on);
-  /// verify_flags is Python's SSLContext.verify_flags (X509_V_FLAG_*).
+  ///@{
+  /// verify_flags / set_verify_flags are Python's SSLContext.verify_flags
+  /// (X509_V_FLAG_*). The setter replaces the whole set.
   [[nodiscard]] VerifyFlags verify_flags() const;
   void set_verify_flags(VerifyFlags flags);
+  ///@}
 
   /// set_verify is pyOpenSSL's: sets the SSL_VERIFY_* mode and an optional
   /// callback that can override each verdict.
   void set_verify(VerifyPeer mode, VerifyCallback callback = {});
   /// get_verify_mode is pyOpenSSL's view of the mode (SSL_VERIFY_* bits).
   [[nodiscard]] VerifyPeer get_verify_mode() const;
+  ///@{
+  /// set_verify_depth / get_verify_depth limit how many intermediates may
+  /// stand between the peer's certificate and a trust anchor (pyOpenSSL's).
+  /// The setter throws ValueError for a negative depth.
   void set_verify_depth(int depth);
   [[nodiscard]] int get_verify_depth() const;
+  ///@}
 
   /// load_verify_locations adds trusted CAs (and CRLs) from any of a file, a
   /// directory, PEM text and DER bytes. Throws ValueError when all are empty,
@@ -264,11 +304,16 @@ class SSLPP_API Context : public compat::ContextNames {
   [[nodiscard]] std::vector<std::vector<std::byte>> get_ca_certs_der() const;
   /// CertStoreStats counts the store's objects, as Python's cert_store_stats().
   struct CertStoreStats {
+    /// x509 counts certificates.
     int x509 = 0;
+    /// x509_ca counts those that are CA certificates.
     int x509_ca = 0;
+    /// crl counts certificate revocation lists.
     int crl = 0;
+    /// Equal when every count is.
     friend bool operator==(const CertStoreStats&, const CertStoreStats&) = default;
   };
+  /// cert_store_stats counts what the trust store holds now.
   [[nodiscard]] CertStoreStats cert_store_stats() const;
   /// load_default_certs trusts the system's default CA store (Python's).
   void load_default_certs(Purpose purpose = Purpose::SERVER_AUTH);
@@ -284,11 +329,23 @@ class SSLPP_API Context : public compat::ContextNames {
   /// load_cert_chain with a callback that supplies the password on demand.
   void load_cert_chain(const std::filesystem::path& certfile, const std::filesystem::path& keyfile,
                        const std::function<std::string()>& password);
+  /// use_certificate sets our certificate (pyOpenSSL's; load_cert_chain
+  /// does this, the chain and the key in one call).
   void use_certificate(const Certificate& certificate);
+  /// use_certificate_file sets our certificate from a file. Throws OSError
+  /// for an unreadable file, SSLError when it holds no certificate.
   void use_certificate_file(const std::filesystem::path& file, FileType type = FILETYPE_PEM);
+  /// use_certificate_chain_file sets our certificate and the chain sent with
+  /// it from a PEM file, leaf first.
   void use_certificate_chain_file(const std::filesystem::path& file);
+  /// add_extra_chain_cert appends an intermediate to the chain sent with
+  /// our certificate.
   void add_extra_chain_cert(const Certificate& certificate);
+  /// use_privatekey sets our private key; check_privatekey then says
+  /// whether it matches the certificate.
   void use_privatekey(const PrivateKey& key);
+  /// use_privatekey_file sets our private key from a file, asking the
+  /// set_passwd_cb callback for the passphrase of an encrypted one.
   void use_privatekey_file(const std::filesystem::path& file, FileType type = FILETYPE_PEM);
   /// check_privatekey throws SSLError unless the key matches the certificate.
   void check_privatekey() const;
@@ -306,15 +363,19 @@ class SSLPP_API Context : public compat::ContextNames {
   /// clear_options removes `options` and returns the new set. Python's
   /// `ctx.options &= ~X` is clear_options(X).
   Options clear_options(Options options);
+  ///@{
   /// minimum_version / maximum_version are Python's properties;
   /// MINIMUM_SUPPORTED / MAXIMUM_SUPPORTED mean no bound.
   [[nodiscard]] TLSVersion minimum_version() const;
   [[nodiscard]] TLSVersion maximum_version() const;
+  ///@}
+  ///@{
   /// set_minimum_version / set_maximum_version throw NotSupportedError for a
   /// version this OpenSSL lacks (SSLv3) and ValueError for a magic value
   /// on the wrong side.
   void set_minimum_version(TLSVersion version);
   void set_maximum_version(TLSVersion version);
+  ///@}
   /// set_ciphers sets the TLS 1.2-and-below cipher list (OpenSSL syntax).
   /// Throws SSLError ("No cipher can be selected") when nothing matches.
   void set_ciphers(std::string_view ciphers);
@@ -365,6 +426,7 @@ class SSLPP_API Context : public compat::ContextNames {
   void set_client_ca_list(const std::vector<Name>& names);
   /// add_client_ca appends `certificate`'s subject to the list sent.
   void add_client_ca(const Certificate& certificate);
+  ///@{
   /// post_handshake_auth is Python's: a client offers to send a certificate
   /// after the handshake (TLS 1.3); a server may then ask for one with
   /// Connection::verify_client_post_handshake. On a server that verifies
@@ -373,9 +435,11 @@ class SSLPP_API Context : public compat::ContextNames {
   /// verify_client_post_handshake has been answered (as in Python).
   [[nodiscard]] bool post_handshake_auth() const;
   void set_post_handshake_auth(bool on);
+  ///@}
 
   // -- Sessions ----------------------------------------------------------------
 
+  ///@{
   /// set_session_id sets the session id context (at most 32 bytes): a
   /// server resumes only sessions made under the same one. Every Context
   /// starts with a random one of its own, so sessions resume only where
@@ -384,16 +448,21 @@ class SSLPP_API Context : public compat::ContextNames {
   /// when longer.
   void set_session_id(std::span<const std::byte> id);
   void set_session_id(std::string_view id) { set_session_id(std::as_bytes(std::span(id))); }
+  ///@}
+  ///@{
   /// get_timeout / set_timeout are the session lifetime: 300 s by default,
   /// as the seed documents (OpenSSL 3 alone would use 7200 s). set_timeout
   /// returns the previous one; ValueError outside 1 s .. 7 days (OpenSSL
   /// would read 0 as two hours).
   [[nodiscard]] std::chrono::seconds get_timeout() const;
   std::chrono::seconds set_timeout(std::chrono::seconds timeout);
+  ///@}
+  ///@{
   /// num_tickets is how many TLS 1.3 session tickets a server sends after
   /// the handshake (default 2). Throws ValueError on a client-only context.
   [[nodiscard]] std::size_t num_tickets() const;
   void set_num_tickets(std::size_t n);
+  ///@}
   /// session_ticket_keys are the 80 bytes of key material that seal
   /// session tickets. Servers (or contexts) that share them resume each
   /// other's sessions, provided the session id context is the same.
@@ -416,8 +485,12 @@ class SSLPP_API Context : public compat::ContextNames {
 
   // -- Application data -----------------------------------------------------
 
+  ///@{
+  /// set_app_data / get_app_data keep any value of the application's with
+  /// the context (pyOpenSSL's), shared by every handle to it.
   void set_app_data(std::any data);
   [[nodiscard]] const std::any& get_app_data() const;
+  ///@}
 
   // -- Connections ------------------------------------------------------------
 
@@ -463,11 +536,17 @@ class SSLPP_API Context : public compat::ContextNames {
 /// (the environment variables override OpenSSL's built-in ones), empty when
 /// no such file / directory exists.
 struct DefaultVerifyPaths {
+  /// cafile is the CA file in effect, or empty.
   std::string cafile;
+  /// capath is the CA directory in effect, or empty.
   std::string capath;
+  /// openssl_cafile_env is the variable that overrides the file ("SSL_CERT_FILE").
   std::string openssl_cafile_env;
+  /// openssl_cafile is OpenSSL's built-in CA file.
   std::string openssl_cafile;
+  /// openssl_capath_env is the variable that overrides the directory ("SSL_CERT_DIR").
   std::string openssl_capath_env;
+  /// openssl_capath is OpenSSL's built-in CA directory.
   std::string openssl_capath;
 };
 

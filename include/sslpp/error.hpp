@@ -1,25 +1,26 @@
-// Error codes, error details and the exception types of sslpp.
-//
-// One truth, two faces: every failure is a std::error_code plus an ErrorInfo
-// (what OpenSSL said). The exception-free calls return them; the throwing
-// calls turn them into the exception type Python's ssl module would raise.
-//
-//   std::system_error
-//     OSError                      Python's OSError (files, sockets)
-//       ConnectionRefusedError, ConnectionResetError, BrokenPipeError,
-//       TimeoutError, gaierror     Python's names for those OSErrors
-//       SSLError                   ssl.SSLError, OpenSSL.SSL.Error
-//         SSLZeroReturnError       ssl.SSLZeroReturnError, ZeroReturnError
-//         SSLWantReadError         ssl.SSLWantReadError, WantReadError
-//         SSLWantWriteError        ssl.SSLWantWriteError, WantWriteError
-//         WantX509LookupError      OpenSSL.SSL.WantX509LookupError
-//         SSLSyscallError          ssl.SSLSyscallError, SysCallError
-//         SSLEOFError              ssl.SSLEOFError
-//         SSLCertVerificationError ssl.SSLCertVerificationError
-//           CertificateError       ssl.CertificateError (match_hostname)
-//         NotSupportedError        a seed name OpenSSL 3 / Linux cannot honour
-//   std::invalid_argument
-//     ValueError                   Python's ValueError: a call made wrongly
+/// \file
+/// Error codes, error details and the exception types of sslpp.
+///
+/// One truth, two faces: every failure is a std::error_code plus an ErrorInfo
+/// (what OpenSSL said). The exception-free calls return them; the throwing
+/// calls turn them into the exception type Python's ssl module would raise.
+///
+///     std::system_error
+///       OSError                      Python's OSError (files, sockets)
+///         ConnectionRefusedError, ConnectionResetError, BrokenPipeError,
+///         TimeoutError, gaierror     Python's names for those OSErrors
+///         SSLError                   ssl.SSLError, OpenSSL.SSL.Error
+///           SSLZeroReturnError       ssl.SSLZeroReturnError, ZeroReturnError
+///           SSLWantReadError         ssl.SSLWantReadError, WantReadError
+///           SSLWantWriteError        ssl.SSLWantWriteError, WantWriteError
+///           WantX509LookupError      OpenSSL.SSL.WantX509LookupError
+///           SSLSyscallError          ssl.SSLSyscallError, SysCallError
+///           SSLEOFError              ssl.SSLEOFError
+///           SSLCertVerificationError ssl.SSLCertVerificationError
+///             CertificateError       ssl.CertificateError (match_hostname)
+///           NotSupportedError        a seed name OpenSSL 3 / Linux cannot honour
+///     std::invalid_argument
+///       ValueError                   Python's ValueError: a call made wrongly
 #pragma once
 
 #include <memory>
@@ -108,14 +109,22 @@ SSLPP_API std::error_condition make_error_condition(errc e) noexcept;
 /// ErrorEntry is one entry of OpenSSL's error queue, as pyOpenSSL's Error
 /// lists them: (lib, func, reason) in OpenSSL's words, plus the packed code.
 struct ErrorEntry {
+  /// code is OpenSSL's packed error code (ERR_get_error).
   unsigned long code = 0;
+  /// lib is the library's name ("SSL routines").
   std::string lib;
+  /// func is the OpenSSL function that raised it, or empty when OpenSSL
+  /// recorded none.
   std::string func;
+  /// reason is the reason in words ("certificate verify failed").
   std::string reason;
 };
 
 /// ErrorInfo is everything known about one failure.
 struct ErrorInfo {
+  /// code is the failure's code: ssl_category() for OpenSSL's errors,
+  /// verify_category() for a failed verification, sslpp_category() for
+  /// sslpp's own, std::system_category() for errno.
   std::error_code code;
   /// The message a person reads, e.g. "[SSL: CERTIFICATE_VERIFY_FAILED]
   /// certificate verify failed: Hostname mismatch, certificate is not valid
@@ -129,6 +138,8 @@ struct ErrorInfo {
   std::vector<ErrorEntry> queue;
   /// X509_V_* result when certificate verification failed, else 0.
   long verify_code = 0;
+  /// verify_message is verify_code in words ("certificate has expired"),
+  /// else empty.
   std::string verify_message;
   /// errno of a failure below TLS (ConnectionResetError, SSLSyscallError, ...), else 0.
   int sys_errno = 0;
@@ -140,6 +151,8 @@ struct ErrorInfo {
 /// OSError is Python's OSError: a failure with a std::error_code.
 class SSLPP_API OSError : public std::system_error {
  public:
+  /// OSError makes the exception for `info`. throw_error picks the class
+  /// Python would raise; construct one directly only to rethrow your own.
   explicit OSError(ErrorInfo info);
   /// what() is the message a person reads.
   const char* what() const noexcept override;
@@ -236,9 +249,14 @@ SSLPP_DETAIL_SSL_ERROR(CertificateError, SSLCertVerificationError);
 /// argument, or a call that needs a finished handshake made before it).
 class SSLPP_API ValueError : public std::invalid_argument {
  public:
+  /// ValueError makes the exception: `what` is the message, `code` what
+  /// code() reports.
   explicit ValueError(const std::string& what, std::error_code code = make_error_code(errc::invalid_argument))
       : std::invalid_argument(what), code_(code) {}
+  /// code is errc::invalid_argument, or errc::handshake_required for a call
+  /// made before the handshake it needs.
   std::error_code code() const noexcept { return code_; }
+  /// class_name() is "ValueError", as OSError::class_name() names its class.
   const char* class_name() const noexcept { return "ValueError"; }
 
  private:
@@ -261,5 +279,8 @@ SSLPP_API ErrorInfo error_info(io_status s);
 
 }  // namespace sslpp
 
+// Lets `ec == sslpp::errc::eof` compare by meaning (std's opt-in).
+/// \cond
 template <>
 struct std::is_error_condition_enum<sslpp::errc> : std::true_type {};
+/// \endcond

@@ -1,5 +1,6 @@
-// Bitwise operators for the enum classes that are flag sets (Options,
-// VerifyFlags, VerifyPeer, ShutdownState).
+/// \file
+/// Bitwise operators for the enum classes that are flag sets (Options,
+/// VerifyFlags, VerifyPeer, ShutdownState, InfoWhere).
 #pragma once
 
 #include <sslpp/export.hpp>
@@ -13,9 +14,13 @@ namespace sslpp {
 template <typename E>
 struct enable_flag_operators : std::false_type {};
 
+/// flag_enum is an enum opted in with enable_flag_operators.
 template <typename E>
 concept flag_enum = std::is_enum_v<E> && enable_flag_operators<E>::value;
 
+///@{
+/// The bitwise operators of a flag_enum work on its bits as on its
+/// underlying integer: `ctx.set_options(OP_NO_TICKET | OP_NO_RENEGOTIATION)`.
 template <flag_enum E>
 constexpr E operator|(E a, E b) noexcept {
   using U = std::underlying_type_t<E>;
@@ -48,6 +53,7 @@ template <flag_enum E>
 constexpr E& operator^=(E& a, E b) noexcept {
   return a = a ^ b;
 }
+///@}
 
 /// has_all(set, flags) is true when every bit of `flags` is in `set`.
 template <flag_enum E>

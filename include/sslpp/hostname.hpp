@@ -1,4 +1,5 @@
-// Python's ssl.match_hostname: does a decoded certificate name a host?
+/// \file
+/// Python's ssl.match_hostname: does a decoded certificate name a host?
 #pragma once
 
 #include <string_view>

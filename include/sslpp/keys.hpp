@@ -1,5 +1,6 @@
-// Keys: PrivateKey (pyOpenSSL's PKey with its private half) and PublicKey
-// (what a certificate carries).
+/// \file
+/// Keys: PrivateKey (pyOpenSSL's PKey with its private half) and PublicKey
+/// (what a certificate carries).
 #pragma once
 
 #include <cstddef>
@@ -36,6 +37,8 @@ class SSLPP_API PublicKey {
   /// bits is the key size in bits.
   [[nodiscard]] int bits() const noexcept;
 
+  /// native_handle is the borrowed EVP_PKEY*, valid while this object (or
+  /// a copy) lives.
   [[nodiscard]] EVP_PKEY* native_handle() const noexcept { return pkey_.get(); }
 
   /// Keys compare equal when their public parameters are the same.
@@ -73,6 +76,8 @@ class SSLPP_API PrivateKey {
   /// public_key is the public half.
   [[nodiscard]] PublicKey public_key() const;
 
+  /// native_handle is the borrowed EVP_PKEY*, valid while this object (or
+  /// a copy) lives.
   [[nodiscard]] EVP_PKEY* native_handle() const noexcept { return pkey_.get(); }
 
  private:

@@ -1,4 +1,5 @@
-// Name: an X.509 distinguished name (pyOpenSSL's X509Name).
+/// \file
+/// Name: an X.509 distinguished name (pyOpenSSL's X509Name).
 #pragma once
 
 #include <compare>
@@ -40,6 +41,7 @@ struct NameEntry {
   /// rdn is the index of the RDN (the SET) the entry belongs to: entries of
   /// a multi-valued RDN share it.
   int rdn = 0;
+  /// Equal when every member is.
   friend bool operator==(const NameEntry&, const NameEntry&) = default;
 };
 
@@ -78,13 +80,18 @@ class SSLPP_API Name {
   [[nodiscard]] unsigned long hash() const;
   /// size is the number of attributes.
   [[nodiscard]] std::size_t size() const noexcept;
+  /// empty is true for a name with no attributes.
   [[nodiscard]] bool empty() const noexcept { return size() == 0; }
 
   /// native_handle is the borrowed X509_NAME*, valid while this object lives.
   [[nodiscard]] const X509_NAME* native_handle() const noexcept { return name_.get(); }
 
+  ///@{
+  /// == and <=> compare as X509_NAME_cmp does (see the class comment); the
+  /// order is OpenSSL's, good for sorting, not meaningful to people.
   friend SSLPP_API bool operator==(const Name& a, const Name& b) noexcept;
   friend SSLPP_API std::strong_ordering operator<=>(const Name& a, const Name& b) noexcept;
+  ///@}
 
  private:
   struct free_name {

@@ -1,7 +1,8 @@
-// Python's ssl.RAND_* functions: OpenSSL's random number generator.
-//
-// The names are Python's, so they repeat OpenSSL's own global C functions;
-// these live in namespace sslpp and never collide with <openssl/rand.h>.
+/// \file
+/// Python's ssl.RAND_* functions: OpenSSL's random number generator.
+///
+/// The names are Python's, so they repeat OpenSSL's own global C functions;
+/// these live in namespace sslpp and never collide with <openssl/rand.h>.
 #pragma once
 
 #include <cstddef>

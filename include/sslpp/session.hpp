@@ -1,4 +1,5 @@
-// Session: a resumable TLS session, held by reference.
+/// \file
+/// Session: a resumable TLS session, held by reference.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,9 @@
 
 // OpenSSL declares SSL_SESSION in <openssl/ssl.h>; repeating the typedef keeps
 // that header out of user code.
+/// \cond
 typedef struct ssl_session_st SSL_SESSION;
+/// \endcond
 
 #include <sslpp/export.hpp>
 
@@ -31,14 +34,18 @@ class SSLPP_API Session {
 
   /// id is the session ID (may be empty for TLS 1.3 tickets).
   [[nodiscard]] std::vector<std::byte> id() const;
+  ///@{
   /// timeout is the lifetime in seconds; time the creation time (epoch seconds).
   [[nodiscard]] long timeout() const noexcept;
   [[nodiscard]] long time() const noexcept;
+  ///@}
   /// has_ticket is true when the session carries a TLS session ticket.
   [[nodiscard]] bool has_ticket() const noexcept;
   /// is_resumable is false for a session that can no longer be offered.
   [[nodiscard]] bool is_resumable() const noexcept;
 
+  /// native_handle is the borrowed SSL_SESSION*, valid while this object
+  /// (or a copy) lives.
   [[nodiscard]] SSL_SESSION* native_handle() const noexcept { return session_.get(); }
 
  private:

@@ -1,5 +1,6 @@
-// Socket: a small TCP layer (C++ has no standard socket), enough for TLS
-// clients and servers: Python's socket.socket and socket.create_connection.
+/// \file
+/// Socket: a small TCP layer (C++ has no standard socket), enough for TLS
+/// clients and servers: Python's socket.socket and socket.create_connection.
 #pragma once
 
 #include <chrono>
@@ -25,9 +26,13 @@ using Timeout = std::optional<std::chrono::duration<double>>;
 /// Address is a socket address as Python shows it: (host, port). `host` is
 /// numeric ("127.0.0.1", "::1"); `family` is AF_INET or AF_INET6.
 struct Address {
+  /// host is the numeric address.
   std::string host;
+  /// port is the port, in host byte order.
   std::uint16_t port = 0;
+  /// family is AF_INET or AF_INET6.
   int family = AF_INET;
+  /// Equal when every member is.
   friend bool operator==(const Address&, const Address&) = default;
 };
 
@@ -43,10 +48,15 @@ class SSLPP_API Socket {
   explicit Socket(int family = AF_INET, int type = SOCK_STREAM, int protocol = 0);
   /// from_fd adopts an open descriptor; the Socket closes it.
   static Socket from_fd(int fd) noexcept;
+  ///@{
+  /// The move operations leave `other` closed (fileno() -1); assignment
+  /// first closes this socket's own descriptor.
   Socket(Socket&& other) noexcept;
   Socket& operator=(Socket&& other) noexcept;
+  ///@}
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
+  /// ~Socket closes the descriptor, if this Socket still owns one.
   ~Socket();
 
   /// bind binds to (host, port); port 0 lets the kernel pick one.
@@ -81,23 +91,32 @@ class SSLPP_API Socket {
   /// fileno is the descriptor, -1 once closed or detached.
   [[nodiscard]] int fileno() const noexcept { return fd_; }
 
+  /// getpeername is the address of the peer this socket is connected to.
+  /// Throws OSError when it is not connected.
   [[nodiscard]] Address getpeername() const;
+  /// getsockname is this socket's own address (the port bind() picked).
   [[nodiscard]] Address getsockname() const;
+  ///@{
   /// getsockopt / setsockopt for integer options (SO_REUSEADDR, TCP_NODELAY, ...).
   [[nodiscard]] int getsockopt(int level, int optname) const;
   void setsockopt(int level, int optname, int value);
+  ///@}
 
+  ///@{
   /// gettimeout / settimeout / setblocking are Python's: settimeout(nullopt)
   /// blocks, settimeout(0s) is non-blocking, setblocking(b) is
   /// settimeout(b ? nullopt : 0s).
   [[nodiscard]] Timeout gettimeout() const noexcept { return timeout_; }
   void settimeout(Timeout timeout);
   void setblocking(bool blocking) { settimeout(blocking ? Timeout() : Timeout(std::chrono::duration<double>(0))); }
+  ///@}
 
+  ///@{
   /// wait_readable / wait_writable wait until the descriptor is ready,
   /// within `timeout` (nullopt: forever). They return false on timeout.
   [[nodiscard]] bool wait_readable(Timeout timeout) const;
   [[nodiscard]] bool wait_writable(Timeout timeout) const;
+  ///@}
 
  private:
   explicit Socket(int fd, Timeout timeout) noexcept : fd_(fd), timeout_(timeout) {}

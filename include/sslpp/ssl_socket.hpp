@@ -1,5 +1,6 @@
-// SSLSocket: TLS over a TCP socket (Python's SSLSocket, pyOpenSSL's
-// Connection(ctx, socket)), driving the Connection core over the socket.
+/// \file
+/// SSLSocket: TLS over a TCP socket (Python's SSLSocket, pyOpenSSL's
+/// Connection(ctx, socket)), driving the Connection core over the socket.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +24,8 @@
 
 namespace sslpp {
 
+class SSLStream;
+
 /// SSLSocket is a TLS connection over a TCP socket it owns. Make one with
 /// Context::wrap_socket. It follows the socket's timeout, as Python does:
 ///
@@ -43,14 +46,15 @@ namespace sslpp {
 ///
 /// Move-only. One thread at a time. A process using it need not ignore
 /// SIGPIPE: no write raises it, kernel TLS included.
-class SSLStream;
-
 class SSLPP_API SSLSocket : public compat::SSLSocketNames {
  public:
+  /// The move constructor leaves the source closed.
   SSLSocket(SSLSocket&&) noexcept = default;
+  ///@{
   /// Move assignment and the destructor close this socket as close() does.
   SSLSocket& operator=(SSLSocket&& other) noexcept;
   ~SSLSocket();
+  ///@}
 
   // -- Socket operations ---------------------------------------------------
 
@@ -58,8 +62,12 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   /// same context (server side) and, with do_handshake_on_connect, completes
   /// the handshake. Returns the new SSLSocket and the peer's address.
   std::pair<SSLSocket, Address> accept();
+  ///@{
+  /// bind / listen are Socket's (see there), for a server SSLSocket made
+  /// from an unconnected socket: accept() then serves each client.
   void bind(std::string_view host, std::uint16_t port) { sock_.bind(host, port); }
   void listen(int backlog = 128) { sock_.listen(backlog); }
+  ///@}
   /// connect connects the socket and, with do_handshake_on_connect,
   /// completes the handshake.
   void connect(std::string_view host, std::uint16_t port);
@@ -74,6 +82,10 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   void close() noexcept;
   /// detach gives up the descriptor (the TLS state is lost).
   int detach() noexcept;
+  ///@{
+  /// fileno, getpeername, getsockname, getsockopt, setsockopt, gettimeout,
+  /// settimeout and setblocking are Socket's (see there), on the socket
+  /// this SSLSocket owns. The timeout governs the TLS calls too.
   [[nodiscard]] int fileno() const noexcept { return sock_.fileno(); }
   [[nodiscard]] Address getpeername() const { return sock_.getpeername(); }
   [[nodiscard]] Address getsockname() const { return sock_.getsockname(); }
@@ -82,12 +94,14 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   [[nodiscard]] Timeout gettimeout() const noexcept { return sock_.gettimeout(); }
   void settimeout(Timeout timeout) { sock_.settimeout(timeout); }
   void setblocking(bool blocking) { sock_.setblocking(blocking); }
+  ///@}
   /// shutdown shuts down the TCP socket (Python's SSLSocket.shutdown(how));
   /// no close_notify is sent.
   void shutdown(int how) { sock_.shutdown(how); }
 
   // -- TLS: exception-free forms -------------------------------------------
 
+  ///@{
   /// do_handshake, read and write are Connection's, waiting on the socket
   /// as its timeout says. ok, closed and truncated mean what they do for
   /// Connection; want_read / want_write only when non-blocking;
@@ -100,19 +114,36 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   io_result read(std::span<std::byte> out, std::error_code& ec) noexcept;
   io_result write(std::span<const std::byte> data, std::error_code& ec) noexcept;
   io_result shutdown_tls(std::error_code& ec) noexcept;
+  ///@}
 
   // -- TLS: throwing forms ------------------------------------------------------
 
+  /// do_handshake completes the handshake, waiting as the timeout says.
+  /// Throws TimeoutError when the timeout runs out, SSLWantReadError /
+  /// SSLWantWriteError when non-blocking, SSLCertVerificationError when the
+  /// peer's certificate does not verify, SSLError otherwise.
   void do_handshake();
+  ///@{
   /// read returns the bytes read; 0 at the end of the stream: after the
   /// peer's close_notify, or after an abrupt close when suppress_ragged_eofs
-  /// is on (by default it is off, and an abrupt close is SSLEOFError).
+  /// is on (by default it is off, and an abrupt close is SSLEOFError). The
+  /// second form returns up to `len` bytes (empty at the end).
   std::size_t read(std::span<std::byte> out);
   std::string read(std::size_t len = 1024);
+  ///@}
+  ///@{
+  /// write sends all of `data`, waiting as the timeout says, and returns
+  /// its size. Non-blocking, it throws SSLWantWriteError (or
+  /// SSLWantReadError): repeat it with the same data when the socket is
+  /// ready.
   std::size_t write(std::span<const std::byte> data);
   std::size_t write(std::string_view data) { return write(std::as_bytes(std::span(data))); }
+  ///@}
+  ///@{
+  /// sendall writes all of `data` or throws (Python's).
   void sendall(std::span<const std::byte> data);
   void sendall(std::string_view data) { sendall(std::as_bytes(std::span(data))); }
+  ///@}
   /// sendfile sends `count` bytes (all when nullopt) of `file` from
   /// `offset` over TLS and returns how many it sent. With OP_ENABLE_KTLS on
   /// the context and kernel TLS available, the kernel encrypts and sends
@@ -129,10 +160,17 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   /// it does not come in time. Returns the plain socket (this SSLSocket is
   /// left closed).
   Socket unwrap();
+  /// unwrap_blocking_limit bounds how long unwrap() waits on a blocking
+  /// socket for the peer's close_notify.
   static constexpr std::chrono::seconds unwrap_blocking_limit{30};
 
   // -- TLS state (Connection's, see there) ------------------------------------
 
+  ///@{
+  /// pending, version, cipher, shared_ciphers, compression,
+  /// selected_alpn_protocol, getpeercert, getpeercert_der,
+  /// get_channel_binding and server_hostname are Connection's (see there):
+  /// they mean the same here.
   [[nodiscard]] std::size_t pending() const noexcept { return conn_.pending(); }
   [[nodiscard]] std::optional<std::string> version() const { return conn_.version(); }
   [[nodiscard]] std::optional<CipherInfo> cipher() const { return conn_.cipher(); }
@@ -146,19 +184,30 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
     return conn_.get_channel_binding(cb_type);
   }
   [[nodiscard]] std::optional<std::string> server_hostname() const { return conn_.server_hostname(); }
+  ///@}
+  /// server_side is the SSLSocketOptions value this socket was made with.
   [[nodiscard]] bool server_side() const noexcept { return server_side_; }
+  /// suppress_ragged_eofs is the SSLSocketOptions value this socket was
+  /// made with.
   [[nodiscard]] bool suppress_ragged_eofs() const noexcept { return suppress_ragged_eofs_; }
+  ///@{
+  /// session and session_reused are Connection's (see there).
   [[nodiscard]] std::optional<Session> session() const { return conn_.session(); }
   [[nodiscard]] bool session_reused() const noexcept { return conn_.session_reused(); }
+  ///@}
+  /// context is another handle to the Context this socket uses
+  /// (Connection::get_context).
   [[nodiscard]] Context context() const noexcept { return conn_.get_context(); }
   /// makefile is Python's: a buffered std::iostream over the TLS stream
   /// (`stream << "GET / HTTP/1.0\r\n\r\n" << std::flush; std::getline(stream, line)`).
   /// It refers to this SSLSocket, which must outlive it; flush() sends.
   /// A TLS error sets the stream's badbit (or throws, with exceptions()).
   [[nodiscard]] SSLStream makefile();
+  ///@{
   /// connection is the TLS state machine underneath, for everything else.
   [[nodiscard]] Connection& connection() noexcept { return conn_; }
   [[nodiscard]] const Connection& connection() const noexcept { return conn_; }
+  ///@}
 
  private:
   friend class Context;
@@ -207,7 +256,10 @@ SSLPP_API std::string get_server_certificate(std::string_view host, std::uint16_
 /// get and put areas over the TLS stream.
 class SSLPP_API SSLStreamBuf : public std::streambuf {
  public:
+  /// SSLStreamBuf buffers `socket`, which must outlive it.
   explicit SSLStreamBuf(SSLSocket& socket);
+  /// The move constructor takes over `other`'s buffers; `other` then
+  /// reads and writes nothing.
   SSLStreamBuf(SSLStreamBuf&& other) noexcept;
   SSLStreamBuf& operator=(SSLStreamBuf&&) = delete;
   /// error is the exception that made the stream fail (a TLS or socket
@@ -215,8 +267,13 @@ class SSLPP_API SSLStreamBuf : public std::streambuf {
   [[nodiscard]] std::exception_ptr error() const noexcept { return error_; }
 
  protected:
+  /// underflow first sends what is buffered (a request goes out before its
+  /// answer is awaited), then reads the next TLS bytes into the get area;
+  /// EOF at the end of the stream or on an error (see error()).
   int_type underflow() override;
+  /// overflow sends the put area when it is full, then takes `ch`.
   int_type overflow(int_type ch) override;
+  /// sync sends what the put area holds: -1 when that fails.
   int sync() override;
 
  private:
@@ -230,7 +287,9 @@ class SSLPP_API SSLStreamBuf : public std::streambuf {
 /// SSLStream is the std::iostream SSLSocket::makefile returns.
 class SSLPP_API SSLStream : public std::iostream {
  public:
+  /// SSLStream reads and writes `socket`, which must outlive it.
   explicit SSLStream(SSLSocket& socket) : std::iostream(nullptr), buf_(socket) { rdbuf(&buf_); }
+  /// The move constructor takes over `other`'s buffer.
   SSLStream(SSLStream&& other) noexcept : std::iostream(std::move(other)), buf_(std::move(other.buf_)) {
     rdbuf(&buf_);
   }

@@ -1,4 +1,5 @@
-// The exception-free vocabulary of sslpp's I/O calls.
+/// \file
+/// The exception-free vocabulary of sslpp's I/O calls.
 #pragma once
 
 #include <sslpp/export.hpp>
@@ -53,7 +54,10 @@ constexpr std::string_view to_string(io_status s) noexcept {
 
 /// io_result is an io_status plus the number of plaintext bytes moved.
 struct io_result {
+  /// status is the outcome: what the caller does next.
   io_status status = io_status::ok;
+  /// bytes is how many plaintext bytes the call read or took (0 for a
+  /// handshake or shutdown).
   std::size_t bytes = 0;
   /// output_pending is true when ciphertext waits for the driver to send it
   /// (Connection over memory buffers: take it with bio_read or

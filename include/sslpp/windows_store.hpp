@@ -1,5 +1,6 @@
-// The seed's Windows-only certificate store functions. They exist so code
-// written against the seed compiles; on this platform they throw.
+/// \file
+/// The seed's Windows-only certificate store functions. They exist so code
+/// written against the seed compiles; on this platform they throw.
 #pragma once
 
 #include <string>
@@ -13,8 +14,11 @@ namespace sslpp {
 /// StoreEntry is one (cert_bytes, encoding_type, trust) tuple of Python's
 /// enum_certificates / enum_crls.
 struct StoreEntry {
+  /// bytes is the certificate or CRL, DER-encoded.
   std::string bytes;
-  std::string encoding_type;  // "x509_asn" or "pkcs_7_asn"
+  /// encoding_type is "x509_asn" or "pkcs_7_asn".
+  std::string encoding_type;
+  /// trust is the purposes (OIDs) the store trusts it for.
   std::vector<std::string> trust;
 };
 
