@@ -1,48 +1,49 @@
-// sslpp/asio.hpp: TLS for Asio. sslpp::asio::stream<NextLayer> is an
-// AsyncReadStream and AsyncWriteStream over any Asio stream (a TCP socket
-// first), with async_handshake, async_read_some, async_write_some and
-// async_shutdown for every completion token: callbacks, C++20 coroutines
-// (use_awaitable), futures, deferred.
-//
-// It drives the same engine as Connection and SSLSocket: the stream owns a
-// Connection over memory buffers and moves its ciphertext with the next
-// layer's asynchronous calls, receiving straight into the connection's input
-// space and sending straight from its pending output (no copy of our own).
-// Context, verification, errors and introspection are the Connection's:
-// stream.connection().getpeercert(), version(), cipher(), ...
-//
-// Standalone Asio (Debian's libasio-dev) by default. For Boost.Asio, define
-// SSLPP_ASIO_USE_BOOST before including this header: the stream then lives
-// on boost::asio and completes with boost::system::error_code.
-//
-//     sslpp::Context ctx = sslpp::create_default_context();
-//     sslpp::asio::stream<asio::ip::tcp::socket> tls(co_await connect(...), ctx,
-//                                                   {.server_hostname = "example.com"});
-//     co_await tls.async_handshake(asio::use_awaitable);
-//     co_await asio::async_write(tls, asio::buffer(request), asio::use_awaitable);
-//
-// Concurrency, as with Asio's own SSL stream: at most one read-side
-// operation (async_read_some, async_handshake, async_shutdown) and one
-// async_write_some at a time, all on one implicit or explicit strand. A
-// read and a write may run at once (full duplex). The stream must not move
-// while an operation is pending.
-//
-// Errors: the operation completes with the error_code the Connection's
-// status form gives (SSL errors in ssl_category(), verification failures in
-// verify_category(), a truncation == sslpp::errc::eof), the next layer's
-// own code when the transport fails (connection_reset, ...), asio's eof for
-// a read after the peer's close_notify, and operation_aborted when
-// cancelled.
-//
-// Cancellation (per operation, through the completion token's cancellation
-// slot; Asio 1.19 / Boost 1.77 and later, where SSLPP_ASIO_HAS_CANCELLATION
-// is defined): async_read_some supports every type; it is cancelled only
-// while it waits for the peer, so no plaintext is lost and the stream stays usable.
-// async_write_some supports partial and terminal: the plaintext taken is
-// reported, and ciphertext not yet sent stays queued and goes out first on
-// the next write or shutdown, so the TLS stream is never left half-written.
-// async_handshake and async_shutdown support terminal cancellation: after
-// one, only close the stream.
+/// \file
+/// sslpp/asio.hpp: TLS for Asio. sslpp::asio::stream<NextLayer> is an
+/// AsyncReadStream and AsyncWriteStream over any Asio stream (a TCP socket
+/// first), with async_handshake, async_read_some, async_write_some and
+/// async_shutdown for every completion token: callbacks, C++20 coroutines
+/// (use_awaitable), futures, deferred.
+///
+/// It drives the same engine as Connection and SSLSocket: the stream owns a
+/// Connection over memory buffers and moves its ciphertext with the next
+/// layer's asynchronous calls, receiving straight into the connection's input
+/// space and sending straight from its pending output (no copy of our own).
+/// Context, verification, errors and introspection are the Connection's:
+/// stream.connection().getpeercert(), version(), cipher(), ...
+///
+/// Standalone Asio (Debian's libasio-dev) by default. For Boost.Asio, define
+/// SSLPP_ASIO_USE_BOOST before including this header: the stream then lives
+/// on boost::asio and completes with boost::system::error_code.
+///
+///     sslpp::Context ctx = sslpp::create_default_context();
+///     sslpp::asio::stream<asio::ip::tcp::socket> tls(co_await connect(...), ctx,
+///                                                   {.server_hostname = "example.com"});
+///     co_await tls.async_handshake(asio::use_awaitable);
+///     co_await asio::async_write(tls, asio::buffer(request), asio::use_awaitable);
+///
+/// Concurrency, as with Asio's own SSL stream: at most one read-side
+/// operation (async_read_some, async_handshake, async_shutdown) and one
+/// async_write_some at a time, all on one implicit or explicit strand. A
+/// read and a write may run at once (full duplex). The stream must not move
+/// while an operation is pending.
+///
+/// Errors: the operation completes with the error_code the Connection's
+/// status form gives (SSL errors in ssl_category(), verification failures in
+/// verify_category(), a truncation == sslpp::errc::eof), the next layer's
+/// own code when the transport fails (connection_reset, ...), asio's eof for
+/// a read after the peer's close_notify, and operation_aborted when
+/// cancelled.
+///
+/// Cancellation (per operation, through the completion token's cancellation
+/// slot; Asio 1.19 / Boost 1.77 and later, where SSLPP_ASIO_HAS_CANCELLATION
+/// is defined): async_read_some supports every type; it is cancelled only
+/// while it waits for the peer, so no plaintext is lost and the stream stays usable.
+/// async_write_some supports partial and terminal: the plaintext taken is
+/// reported, and ciphertext not yet sent stays queued and goes out first on
+/// the next write or shutdown, so the TLS stream is never left half-written.
+/// async_handshake and async_shutdown support terminal cancellation: after
+/// one, only close the stream.
 #pragma once
 
 #include <sslpp/connection.hpp>
@@ -63,6 +64,8 @@
 #include <boost/asio/version.hpp>
 #if BOOST_ASIO_VERSION >= 101900
 #include <boost/asio/cancellation_type.hpp>
+/// SSLPP_ASIO_HAS_CANCELLATION is defined when the Asio in use has
+/// per-operation cancellation (1.19 / Boost 1.77 and later).
 #define SSLPP_ASIO_HAS_CANCELLATION 1
 #endif
 #include <boost/asio/async_result.hpp>
@@ -77,6 +80,8 @@
 #include <asio/version.hpp>
 #if ASIO_VERSION >= 101900
 #include <asio/cancellation_type.hpp>
+/// SSLPP_ASIO_HAS_CANCELLATION is defined when the Asio in use has
+/// per-operation cancellation (1.19 / Boost 1.77 and later).
 #define SSLPP_ASIO_HAS_CANCELLATION 1
 #endif
 #include <asio/async_result.hpp>
@@ -91,10 +96,14 @@
 namespace sslpp::asio {
 
 #if defined(SSLPP_ASIO_USE_BOOST)
+/// net is the Asio in use: Boost.Asio here.
 namespace net = ::boost::asio;
+/// error_code is what operations complete with: Boost's here.
 using error_code = ::boost::system::error_code;
 #else
+/// net is the Asio in use: standalone Asio here.
 namespace net = ::asio;
+/// error_code is what operations complete with: std::error_code here.
 using error_code = std::error_code;
 #endif
 
@@ -159,8 +168,11 @@ inline constexpr std::size_t kMaxWriteSize = 64 * 1024;
 template <class NextLayer>
 class stream {
  public:
+  /// The stream under TLS (NextLayer without a reference).
   using next_layer_type = std::remove_reference_t<NextLayer>;
+  /// The next layer's lowest layer (the socket itself, for a socket).
   using lowest_layer_type = typename next_layer_type::lowest_layer_type;
+  /// The next layer's executor, on which every operation runs.
   using executor_type = typename next_layer_type::executor_type;
 
   /// Constructs the next layer from `next` (a connected socket, or an
@@ -190,19 +202,29 @@ class stream {
     write_gate_.expires_at(net::steady_timer::time_point::max());
   }
 
+  /// Moves the stream; never while an operation is pending (operations
+  /// hold its address).
   stream(stream&&) = default;
+  /// Move-assigns the stream; never while an operation is pending.
   stream& operator=(stream&&) = default;
 
+  /// get_executor is the next layer's executor.
   executor_type get_executor() noexcept { return next_.get_executor(); }
+  /// next_layer is the stream under TLS (to connect it, set options, close).
+  ///@{
   next_layer_type& next_layer() noexcept { return next_; }
   const next_layer_type& next_layer() const noexcept { return next_; }
+  ///@}
+  /// lowest_layer is the next layer's lowest layer.
   lowest_layer_type& lowest_layer() noexcept { return next_.lowest_layer(); }
 
   /// connection is the TLS connection: introspection (getpeercert, version,
   /// cipher, selected_alpn_protocol, session, ...) and settings. Do not
   /// call its I/O functions while an operation of the stream is pending.
+  ///@{
   Connection& connection() noexcept { return connection_; }
   const Connection& connection() const noexcept { return connection_; }
+  ///@}
 
   /// async_handshake runs the handshake in the role the connection was made
   /// with. Completion: void(error_code).
@@ -269,11 +291,13 @@ class stream {
   // Each action is one call of the Connection's status form, repeated by the
   // operation after the I/O it asks for, and says which cancellation types
   // it lets through.
+  /// \cond INTERNAL
 #if defined(SSLPP_ASIO_HAS_CANCELLATION)
 #define SSLPP_ASIO_CANCELLABLE(types) static constexpr net::cancellation_type cancellable = net::cancellation_type::types;
 #else
 #define SSLPP_ASIO_CANCELLABLE(types)
 #endif
+  /// \endcond
   struct handshake_action {
     SSLPP_ASIO_CANCELLABLE(terminal)
     io_result operator()(Connection& c, std::error_code& ec) const noexcept { return c.do_handshake(ec); }
@@ -282,7 +306,22 @@ class stream {
   struct read_action {
     SSLPP_ASIO_CANCELLABLE(terminal | net::cancellation_type::partial | net::cancellation_type::total)
     std::span<std::byte> target;
-    io_result operator()(Connection& c, std::error_code& ec) const noexcept { return c.read(target, ec); }
+    // Reads record after record while they are already here and the buffer
+    // has room: one completion for what a single receive brought in, not
+    // one per record. An outcome after the first bytes waits for the next
+    // call (a fatal error and the end of the stream are reported again).
+    io_result operator()(Connection& c, std::error_code& ec) const noexcept {
+      io_result first = c.read(target, ec);
+      while (first.status == io_status::ok && first.bytes < target.size()) {
+        std::error_code more_ec;
+        const io_result more = c.read(target.subspan(first.bytes), more_ec);
+        if (more.status != io_status::ok) {
+          break;
+        }
+        first.bytes += more.bytes;
+      }
+      return first;
+    }
     bool trivially_done() const noexcept { return target.empty(); }  // asio: an empty read completes at once
   };
   struct write_action {
