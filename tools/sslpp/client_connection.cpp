@@ -40,8 +40,7 @@ void ClientConnection::on_ready(std::uint32_t events, Clock::time_point now, Buf
     }
     advance(now, buffers);
   } catch (...) {
-    report(describe_exception(std::current_exception()));  // out of memory, most likely
-    phase_ = Phase::done;
+    abandon(std::current_exception());
   }
 }
 
@@ -70,8 +69,7 @@ void ClientConnection::on_deadline(Clock::time_point now, Buffers& buffers) noex
         return;
     }
   } catch (...) {
-    report(describe_exception(std::current_exception()));
-    phase_ = Phase::done;
+    abandon(std::current_exception());
   }
 }
 
@@ -262,6 +260,16 @@ void ClientConnection::fail_tls(Clock::time_point now) {
   after_error_ = true;
   since_ = now;
   phase_ = tls_.peek_output().empty() ? Phase::done : Phase::finishing;
+}
+
+// abandon ends the connection after an exception (out of memory, most
+// likely: every TLS and socket failure is a status here).
+void ClientConnection::abandon(const std::exception_ptr& error) noexcept {
+  try {
+    report(describe_exception(error));
+  } catch (...) {
+  }
+  phase_ = Phase::done;
 }
 
 void ClientConnection::fail_socket(int err) {

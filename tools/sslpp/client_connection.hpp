@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <span>
 #include <string>
@@ -73,6 +74,7 @@ class ClientConnection {
   void close_tls(Clock::time_point now);
   void fail_tls(Clock::time_point now);
   void fail_socket(int err);
+  void abandon(const std::exception_ptr& error) noexcept;
   void report(const ErrorReport& report) const noexcept;
 
   Socket sock_;
