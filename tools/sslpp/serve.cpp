@@ -57,8 +57,6 @@ void apply_client_auth(const ParsedArgs& args, Context& ctx) {
   ctx.set_verify_mode(mode);
 }
 
-// parse_sni reads NAME=CERTFILE,KEYFILE and loads that certificate into a
-// context of its own, with the same settings as the main one.
 // apply_protocols applies --alpn, --min-version, --max-version and
 // --ciphers; with --http and no --alpn, the server selects "http/1.1" for
 // clients that offer it, as an HTTPS server does.
@@ -69,6 +67,8 @@ void apply_protocols(const ParsedArgs& args, Context& ctx) {
   }
 }
 
+// parse_sni reads NAME=CERTFILE,KEYFILE and loads that certificate into a
+// context of its own, with the same settings as the main one.
 SniEntry parse_sni(const ParsedArgs& args, const std::string& text) {
   const std::size_t eq = text.find('=');
   const std::size_t comma = text.find(',', eq == std::string::npos ? 0 : eq);
