@@ -169,7 +169,7 @@ TEST(CliConnectPython, CloseWithoutCloseNotifyIsReportedAsTruncated) {
 }
 
 TEST(CliConnect, TextOutputSaysTheSameFacts) {
-  Serve srv(serve_args({"--max-connections", "1", "--alpn", "h2"}));
+  Serve srv(serve_args({"--exit-after", "1", "--alpn", "h2"}));
   const Outcome r = sslpp(connect_args(srv.port, {"--alpn", "h2", "--send", "ping"}));
   ASSERT_EQ(r.status, 0) << r.describe();
   for (const char* expected : {"connected to 127.0.0.1:", "version:         TLSv1.3", "alpn:            h2",
@@ -181,7 +181,7 @@ TEST(CliConnect, TextOutputSaysTheSameFacts) {
 }
 
 TEST(CliConnect, Ipv6AddressInBrackets) {
-  Serve srv(serve_args({"--host", "::1", "--max-connections", "1"}));
+  Serve srv(serve_args({"--host", "::1", "--exit-after", "1"}));
   EXPECT_TRUE(srv.first_line.starts_with("listening on [::1]:")) << srv.first_line;
   // No --servername: the address itself is verified against the IP SAN.
   const Outcome r = sslpp({"connect", "[::1]:" + std::to_string(srv.port), "--cafile", path(pki().ca_file), "--json"});
@@ -191,7 +191,7 @@ TEST(CliConnect, Ipv6AddressInBrackets) {
 }
 
 TEST(CliConnect, KeylogFileGetsNssLines) {
-  Serve srv(serve_args({"--max-connections", "1"}));
+  Serve srv(serve_args({"--exit-after", "1"}));
   const auto keylog = pki().dir / "cli-keylog.txt";
   const Outcome r = sslpp(connect_args(srv.port, {"--keylog", path(keylog)}));
   ASSERT_EQ(r.status, 0) << r.describe();
@@ -257,7 +257,7 @@ TEST(CliConnectVerify, FailuresMatchPythonAndEndWithVerifyCode) {
       {"hostname mismatch", &pki().wrong_name, path(pki().ca_file), 62},
   };
   for (const VerifyCase& c : cases) {
-    Serve srv({"--cert", path(c.server->cert), "--key", path(c.server->key), "--max-connections", "3"});
+    Serve srv({"--cert", path(c.server->cert), "--key", path(c.server->key), "--exit-after", "3"});
     const nlohmann::json expected = python_verify_failure(srv.port, "localhost", c.cafile);
     std::vector<std::string> args{"connect", endpoint(srv.port), "--servername", "localhost"};
     if (!c.cafile.empty()) {
@@ -283,7 +283,7 @@ TEST(CliConnectVerify, FailuresMatchPythonAndEndWithVerifyCode) {
 }
 
 TEST(CliConnectVerify, HostnameChecksCanBeTurnedOff) {
-  Serve srv({"--cert", path(pki().wrong_name.cert), "--key", path(pki().wrong_name.key), "--max-connections", "2"});
+  Serve srv({"--cert", path(pki().wrong_name.cert), "--key", path(pki().wrong_name.key), "--exit-after", "2"});
   const Outcome no_check = sslpp(connect_args(srv.port, {"--no-check-hostname", "--json"}));
   ASSERT_EQ(no_check.status, 0) << no_check.describe();
   EXPECT_EQ(json_of(no_check)["peercert"], nlohmann::json::parse(python_decode(pki().wrong_name.cert)));
@@ -303,7 +303,7 @@ TEST(CliConnectVerify, CrlRevokedMissingAndClean) {
   const auto clean = pki().dir / "cli-crl-clean.pem";
   test::write_text(revoked, pki().ca.crl_pem({pki().server.credential.certificate}));
   test::write_text(clean, pki().ca.crl_pem({}));
-  Serve srv(serve_args({"--max-connections", "4"}));
+  Serve srv(serve_args({"--exit-after", "4"}));
   const Outcome r = sslpp(connect_args(srv.port, {"--crlfile", path(revoked)}));
   EXPECT_EQ(r.status, 1) << r.describe();
   EXPECT_TRUE(r.one_error_line("SSLCertVerificationError")) << r.describe();
@@ -408,7 +408,7 @@ TEST(CliConnectInput, MissingAndUnreadableFilesExit2) {
 // get-server-certificate
 
 TEST(CliGetServerCertificate, PrintsWhatPythonPrints) {
-  Serve srv(serve_args({"--max-connections", "5"}));
+  Serve srv(serve_args({"--exit-after", "5"}));
   const std::string expected = python("import ssl, sys; sys.stdout.write(ssl.get_server_certificate(('127.0.0.1', "
                                       "int(sys.argv[1]))))",
                                       {std::to_string(srv.port)});

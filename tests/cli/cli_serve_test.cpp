@@ -26,7 +26,7 @@ class CliServeOpenssl : public ::testing::TestWithParam<const char*> {};
 TEST_P(CliServeOpenssl, ClientCertAlpnAndEcho) {
   const std::string version = GetParam();
   Serve srv(client_auth_args("required", {"--alpn", "h2,http/1.1", "--min-version", version, "--max-version", version,
-                                          "--max-connections", "1"}));
+                                          "--exit-after", "1"}));
   Subprocess cli({SSLPP_OPENSSL, "s_client", "-connect", endpoint(srv.port), "-servername", "localhost",
                   "-verify_hostname", "localhost", "-verify_return_error", "-CAfile", path(pki().ca_file), "-cert",
                   path(pki().client.cert), "-key", path(pki().client.key), "-alpn", "h2"});
@@ -44,14 +44,14 @@ TEST_P(CliServeOpenssl, ClientCertAlpnAndEcho) {
   EXPECT_TRUE(contains(out, "Verification: OK")) << out;
   EXPECT_TRUE(contains(out, "ALPN protocol: h2")) << out;
   EXPECT_TRUE(contains(out, ", Cipher is " + e["cipher"][0].get<std::string>())) << out;
-  EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();  // --max-connections 1
+  EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();  // --exit-after 1
 }
 
 INSTANTIATE_TEST_SUITE_P(Cli, CliServeOpenssl, ::testing::Values("TLSv1.2", "TLSv1.3"),
                          [](const auto& info) { return std::string(info.param) == "TLSv1.2" ? "Tls12" : "Tls13"; });
 
 TEST(CliServeGnutls, ClientCertAlpnAndEcho) {
-  Serve srv(client_auth_args("required", {"--alpn", "h2", "--max-connections", "1"}));
+  Serve srv(client_auth_args("required", {"--alpn", "h2", "--exit-after", "1"}));
   Subprocess cli({kGnutlsCli, "--x509cafile", path(pki().ca_file), "--verify-hostname", "localhost", "--sni-hostname",
                   "localhost", "--x509certfile", path(pki().client.cert), "--x509keyfile", path(pki().client.key),
                   "--alpn", "h2", "-p", std::to_string(srv.port), "127.0.0.1"});
@@ -72,7 +72,7 @@ TEST(CliServeGnutls, ClientCertAlpnAndEcho) {
 
 TEST(CliServePython, Tls12CipherAlpnAndEcho) {
   Serve srv(client_auth_args("optional", {"--alpn", "http/1.1", "--max-version", "TLSv1.2", "--ciphers",
-                                          "ECDHE-ECDSA-AES256-GCM-SHA384", "--max-connections", "1"}));
+                                          "ECDHE-ECDSA-AES256-GCM-SHA384", "--exit-after", "1"}));
   const std::string out = python(
       "import ssl, socket, sys, json\n"
       "ctx = ssl.create_default_context(cafile=sys.argv[2])\n"
@@ -112,7 +112,7 @@ Context insecure_client() {
 }
 
 TEST(CliServe, ServesSeveralAtOnceAndSurvivesMisbehavingClients) {
-  Serve srv({"--max-connections", "5"});
+  Serve srv({"--exit-after", "5"});
   // A: a good client that stays connected, idle, through everything below.
   SSLSocket a = insecure_client().wrap_socket(create_connection("127.0.0.1", srv.port, 5s),
       {.server_hostname = "localhost"});
@@ -181,7 +181,7 @@ TEST(CliServe, ServesSeveralAtOnceAndSurvivesMisbehavingClients) {
 // the client reads the alert.
 TEST(CliServe, BadRecordAfterTheHandshakeGetsTheAlertNotAReset) {
   constexpr int kRounds = 3;
-  Serve srv({"--max-connections", std::to_string(kRounds)});
+  Serve srv({"--exit-after", std::to_string(kRounds)});
   for (int round = 0; round < kRounds; ++round) {
     SCOPED_TRACE(round);
     SSLSocket c = insecure_client().wrap_socket(create_connection("127.0.0.1", srv.port, 5s),
@@ -193,7 +193,7 @@ TEST(CliServe, BadRecordAfterTheHandshakeGetsTheAlertNotAReset) {
 
 TEST(CliServe, ClientAuthenticationRequiredAndOptional) {
   {
-    Serve srv(client_auth_args("required", {"--max-connections", "1"}));
+    Serve srv(client_auth_args("required", {"--exit-after", "1"}));
     // TLS 1.3: the client finishes first; the server's alert meets its read.
     const Outcome r = sslpp({"connect", endpoint(srv.port), "--cafile", path(pki().ca_file), "--servername",
                              "localhost", "--send", "x"});
@@ -207,7 +207,7 @@ TEST(CliServe, ClientAuthenticationRequiredAndOptional) {
     EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
   }
   {
-    Serve srv(client_auth_args("optional", {"--max-connections", "2"}));
+    Serve srv(client_auth_args("optional", {"--exit-after", "2"}));
     const std::vector<std::string> base{"connect", endpoint(srv.port), "--cafile", path(pki().ca_file),
                                         "--servername", "localhost"};
     EXPECT_EQ(sslpp(base).status, 0);
@@ -223,7 +223,7 @@ TEST(CliServe, ClientAuthenticationRequiredAndOptional) {
 
 TEST(CliServe, SniPicksTheCertificateTheClientAsksFor) {
   const std::string sni = "wrong.example=" + path(pki().wrong_name.cert) + "," + path(pki().wrong_name.key);
-  Serve srv(serve_args({"--sni", sni, "--max-connections", "3"}));
+  Serve srv(serve_args({"--sni", sni, "--exit-after", "3"}));
   const auto connect = [&](const std::string& name) {
     return sslpp({"connect", endpoint(srv.port), "--cafile", path(pki().ca_file), "--servername", name, "--json"});
   };
@@ -276,7 +276,7 @@ TEST(CliServeInput, BadInputExits2BeforeListening) {
     EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.describe();
   }
   // An encrypted key with its password is fine.
-  Serve ok({"--cert", path(pki().server.cert), "--key", enc, "--password", pki().key_password, "--max-connections",
+  Serve ok({"--cert", path(pki().server.cert), "--key", enc, "--password", pki().key_password, "--exit-after",
             "1"});
   const Outcome r = sslpp({"connect", endpoint(ok.port), "--cafile", path(pki().ca_file), "--servername", "localhost"});
   EXPECT_EQ(r.status, 0) << r.describe();

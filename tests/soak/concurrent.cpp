@@ -1,15 +1,12 @@
 #include "concurrent.hpp"
 
 #include <algorithm>
-#include <csignal>
-#include <stdexcept>
 
 #include <unistd.h>
 
 #include "proc_stats.hpp"
 #include "sanitizer.hpp"
 #include "support/pki.hpp"
-#include "support/subprocess.hpp"
 
 namespace sslpp::soak {
 
@@ -25,49 +22,6 @@ constexpr auto wave_limit = 120s;
 constexpr auto fd_settle_limit = 5s;
 // The allowed growth of the server's resident memory over the run.
 constexpr double rss_limit_percent = 5.0;
-
-// ServerReaper kills the server's process group if Ctrl-C or a SIGTERM
-// ends the soak: the server runs in a process group of its own (so the
-// terminal's signal misses it) and never exits by itself. A normal exit
-// kills it through ~Subprocess.
-class ServerReaper {
- public:
-  explicit ServerReaper(pid_t server) {
-    group_ = server;
-    struct sigaction sa {};
-    sa.sa_handler = &reap;
-    sa.sa_flags = SA_RESETHAND;  // the second delivery (re-raised) terminates us
-    ::sigaction(SIGINT, &sa, &old_int_);
-    ::sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~ServerReaper() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-    group_ = 0;
-  }
-  ServerReaper(const ServerReaper&) = delete;
-  ServerReaper& operator=(const ServerReaper&) = delete;
-
- private:
-  static void reap(int signal) {
-    if (group_ > 0) {
-      ::kill(-group_, SIGKILL);
-    }
-    ::raise(signal);
-  }
-  static inline volatile std::sig_atomic_t group_ = 0;
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
-
-// start_server runs the example server and returns its port.
-std::uint16_t start_server(test::Subprocess& server) {
-  const auto line = server.wait_for_line("listening on", 30s);
-  if (!line) {
-    throw std::runtime_error("the server did not start: " + server.describe());
-  }
-  return static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
-}
 
 Sample measure(pid_t server, std::optional<std::size_t> target_fds) {
   Sample s;
@@ -137,18 +91,12 @@ void check_totals(ConcurrentReport& r) {
 
 }  // namespace
 
-ConcurrentReport run_concurrent(const ConcurrentOptions& options) {
+ConcurrentReport run_concurrent(const ConcurrentOptions& options, const ServerProcess& server) {
   const auto start = Clock::now();
   ConcurrentReport r;
   r.connections = options.connections;
-  // Each process holds one descriptor per connection plus a few; the
-  // server inherits the limit.
-  raise_nofile(options.connections + 256);
-  const test::Pki& pki = test::pki();
-  test::Subprocess server({options.server, pki.server.cert.string(), pki.server.key.string()});
-  const ServerReaper reaper(server.pid());
-  const std::uint16_t port = start_server(server);
   r.startup_server_fds = fd_count(server.pid());
+  const std::uint16_t port = server.port();
   const Context context = test::client_context();
 
   for (std::size_t wave = 0; another_wave(options, wave, start); ++wave) {

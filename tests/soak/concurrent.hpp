@@ -1,7 +1,7 @@
-// The concurrent soak: the example epoll_server as a subprocess, wave after
-// wave of N clients through it, and the server's descriptors and resident
-// memory (and our own descriptors) checked after every wave against the
-// figures after the first, warm-up, wave.
+// The concurrent soak: wave after wave of N clients through the server
+// under load (server_process.hpp), and the server's descriptors and
+// resident memory (and our own descriptors) checked after every wave
+// against the figures after the first, warm-up, wave.
 #pragma once
 
 #include <chrono>
@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "server_process.hpp"
 #include "wave.hpp"
 
 namespace sslpp::soak {
 
 struct ConcurrentOptions {
-  std::string server;  // the epoll_server binary
   std::size_t connections = 1000;
   std::size_t max_waves = 0;  // 0: as many as start within `seconds` (at least 2)
   std::chrono::seconds seconds{60};
@@ -54,6 +54,6 @@ struct ConcurrentReport {
   std::vector<std::string> failures;  // every criterion that failed, and the first connection errors
 };
 
-ConcurrentReport run_concurrent(const ConcurrentOptions& options);
+ConcurrentReport run_concurrent(const ConcurrentOptions& options, const ServerProcess& server);
 
 }  // namespace sslpp::soak

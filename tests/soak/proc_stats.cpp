@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -38,6 +39,26 @@ std::size_t rss_kib(pid_t pid) {
     }
   }
   throw std::runtime_error("no VmRSS for process " + std::to_string(pid));
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream stat(proc_dir(pid) / "stat");
+  std::string text;
+  std::getline(stat, text);
+  // "PID (COMM) STATE ...": COMM may hold spaces, so count from its ')'.
+  const std::size_t paren = text.rfind(')');
+  if (paren == std::string::npos) {
+    throw std::runtime_error("no /proc/" + std::to_string(pid) + "/stat");
+  }
+  std::istringstream fields(text.substr(paren + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) {  // fields 3 (state) to 13
+    fields >> skip;
+  }
+  unsigned long long utime = 0;
+  unsigned long long stime = 0;
+  fields >> utime >> stime;  // fields 14 and 15, in clock ticks
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 std::size_t settle_fds(pid_t pid, std::optional<std::size_t> target, std::chrono::milliseconds timeout) {

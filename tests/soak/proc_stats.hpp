@@ -1,5 +1,6 @@
 // What the soak measures about a process, read from /proc: open
-// descriptors and resident memory; and the descriptor limit it needs.
+// descriptors, resident memory and CPU time; and the descriptor limit it
+// needs.
 #pragma once
 
 #include <chrono>
@@ -17,6 +18,10 @@ std::size_t fd_count(pid_t pid);
 
 // rss_kib is VmRSS from /proc/PID/status, in KiB.
 std::size_t rss_kib(pid_t pid);
+
+// cpu_seconds is the CPU time `pid` has used, user plus system
+// (/proc/PID/stat).
+double cpu_seconds(pid_t pid);
 
 // settle_fds waits until `pid` has `target` descriptors (without a target:
 // until the count holds still for a quarter of a second) or `timeout`

@@ -60,6 +60,31 @@ nlohmann::json to_json(const HandshakeReport& r) {
           {"failures", r.failures}};
 }
 
+nlohmann::json to_json(const IdleReport& r) {
+  return {{"connections", r.connections},
+          {"held", r.held},
+          {"open_seconds", r.open_seconds},
+          {"open_per_second", r.open_per_second},
+          {"open_server_cpu_seconds", r.open_server_cpu_seconds},
+          {"baseline_server_rss_kib", r.baseline_server_rss_kib},
+          {"held_server_rss_kib", r.held_server_rss_kib},
+          {"server_bytes_per_connection", r.server_bytes_per_connection},
+          {"held_server_fds", r.held_server_fds},
+          {"own_rss_kib", r.own_rss_kib},
+          {"extra_handshakes", r.extra_handshakes},
+          {"extra_completed", r.extra_completed},
+          {"extra_seconds", r.extra_seconds},
+          {"extra_per_second", r.extra_per_second},
+          {"extra_server_cpu_seconds", r.extra_server_cpu_seconds},
+          {"extra_per_server_cpu_second", r.extra_per_server_cpu_second},
+          {"echoed", r.echoed},
+          {"server_handshake_events", r.server_handshake_events},
+          {"server_error_events", r.server_error_events},
+          {"seconds", r.seconds},
+          {"passed", r.failures.empty()},
+          {"failures", r.failures}};
+}
+
 void print_text(std::ostream& out, const ConcurrentReport& r) {
   out << std::fixed << std::setprecision(1);
   out << "concurrent: " << r.waves << " waves of " << r.connections << " connections in " << r.seconds << " s\n"
@@ -78,6 +103,23 @@ void print_text(std::ostream& out, const ConcurrentReport& r) {
     out << " " << kib;
   }
   out << "\n";
+  print_failures(out, r.failures);
+}
+
+void print_text(std::ostream& out, const IdleReport& r) {
+  out << std::fixed << std::setprecision(1);
+  out << "idle: " << r.held << " of " << r.connections << " connections held at once, in " << r.seconds << " s\n"
+      << "  opened in " << r.open_seconds << " s: " << r.open_per_second << " handshakes/s ("
+      << r.open_server_cpu_seconds << " s of server CPU)\n"
+      << "  server VmRSS: " << r.baseline_server_rss_kib << " KiB before, " << r.held_server_rss_kib
+      << " KiB holding them: " << r.server_bytes_per_connection / 1024.0 << " KiB per connection; "
+      << r.held_server_fds << " descriptors\n"
+      << "  soak VmRSS holding them: " << r.own_rss_kib << " KiB\n"
+      << "  while holding: " << r.extra_completed << " of " << r.extra_handshakes << " more handshakes in "
+      << r.extra_seconds << " s: " << r.extra_per_second << " handshakes/s, " << r.extra_per_server_cpu_second
+      << " per second of server CPU\n"
+      << "  echoed at the end: " << r.echoed << "; serve's lines: " << r.server_handshake_events << " handshake, "
+      << r.server_error_events << " error\n";
   print_failures(out, r.failures);
 }
 

@@ -9,13 +9,16 @@
 
 #include "concurrent.hpp"
 #include "handshakes.hpp"
+#include "idle.hpp"
 
 namespace sslpp::soak {
 
 nlohmann::json to_json(const ConcurrentReport& r);
 nlohmann::json to_json(const HandshakeReport& r);
+nlohmann::json to_json(const IdleReport& r);
 
 void print_text(std::ostream& out, const ConcurrentReport& r);
 void print_text(std::ostream& out, const HandshakeReport& r);
+void print_text(std::ostream& out, const IdleReport& r);
 
 }  // namespace sslpp::soak

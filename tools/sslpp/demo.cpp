@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "echo_server.hpp"
+#include "event_loop_server.hpp"
 #include "output.hpp"
 
 namespace sslpp::cli {
@@ -22,13 +22,13 @@ constexpr std::chrono::duration<double> kTimeout = 10s;
 constexpr std::string_view kMessage = "hello from the sslpp demo";
 constexpr std::string_view kAlpn = "sslpp-demo/1";
 
-// BackgroundServer runs an EchoServer on its own thread for a number of
-// connections; its destructor stops and joins it, so an error on the
-// client side never leaves the thread behind.
+// BackgroundServer runs the server of `sslpp serve` on its own thread for
+// a number of connections; its destructor stops and joins it, so an error
+// on the client side never leaves the thread behind.
 class BackgroundServer {
  public:
   BackgroundServer(const Context& ctx, std::size_t connections)
-      : server_(ctx.share(), "127.0.0.1", 0), thread_([this, connections] { run(connections); }) {}
+      : server_(ctx.share(), "127.0.0.1", 0, {.exit_after = connections}), thread_([this] { run(); }) {}
   BackgroundServer(const BackgroundServer&) = delete;
   BackgroundServer& operator=(const BackgroundServer&) = delete;
   ~BackgroundServer() {
@@ -48,19 +48,24 @@ class BackgroundServer {
   }
 
  private:
-  void run(std::size_t connections) noexcept {
+  void run() noexcept {
     try {
-      server_.run(connections, [this](const std::string& line) {
-        const std::lock_guard lock(m_);
-        events_.push_back(line);
-      });
+      const ServerLog log{
+          .event =
+              [this](const std::string& line) {
+                const std::lock_guard lock(m_);
+                events_.push_back(line);
+              },
+          .failure = [](const ErrorReport& report) { std::cerr << error_line(report) << std::endl; },
+      };
+      server_.run(log);
     } catch (...) {
       const std::lock_guard lock(m_);
       events_.push_back(error_line(describe_exception(std::current_exception())));
     }
   }
 
-  EchoServer server_;
+  EventLoopServer server_;
   std::mutex m_;
   std::vector<std::string> events_;
   std::thread thread_;  // last: starts once the rest exists

@@ -1,11 +1,13 @@
-// sslpp serve: a TLS echo server for tests and demos.
-#include <memory>
+// sslpp serve: a TLS echo server (or, with --http, a small HTTPS server)
+// for tests, demos and load tests, on one event loop (event_loop_server.hpp).
+#include <sys/resource.h>
+
 #include <iostream>
 #include <limits>
-#include <mutex>
+#include <memory>
 
 #include "commands.hpp"
-#include "echo_server.hpp"
+#include "event_loop_server.hpp"
 #include "output.hpp"
 #include "tls_options.hpp"
 
@@ -55,6 +57,16 @@ void apply_client_auth(const ParsedArgs& args, Context& ctx) {
   ctx.set_verify_mode(mode);
 }
 
+// apply_protocols applies --alpn, --min-version, --max-version and
+// --ciphers; with --http and no --alpn, the server selects "http/1.1" for
+// clients that offer it, as an HTTPS server does.
+void apply_protocols(const ParsedArgs& args, Context& ctx) {
+  apply_protocol_options(args, ctx);
+  if (args.flag("--http") && !args.value("--alpn")) {
+    ctx.set_alpn_protocols({"http/1.1"});
+  }
+}
+
 // parse_sni reads NAME=CERTFILE,KEYFILE and loads that certificate into a
 // context of its own, with the same settings as the main one.
 SniEntry parse_sni(const ParsedArgs& args, const std::string& text) {
@@ -67,7 +79,7 @@ SniEntry parse_sni(const ParsedArgs& args, const std::string& text) {
   Context ctx(PROTOCOL_TLS_SERVER);
   ctx.load_cert_chain(text.substr(eq + 1, comma - eq - 1), text.substr(comma + 1), args.value("--password"));
   apply_client_auth(args, ctx);
-  apply_protocol_options(args, ctx);
+  apply_protocols(args, ctx);
   return {ascii_lower(text.substr(0, eq)), std::move(ctx)};
 }
 
@@ -79,15 +91,15 @@ Context server_context(const ParsedArgs& args) {
     ctx.use_privatekey(cred.key);
   }
   apply_client_auth(args, ctx);
-  apply_protocol_options(args, ctx);
+  apply_protocols(args, ctx);
 
   std::vector<SniEntry> sni;
   for (const std::string& text : args.values("--sni")) {
     sni.push_back(parse_sni(args, text));
   }
   if (!sni.empty()) {
-    // Runs on the connection's thread during its handshake; `sni` is only
-    // read there, so connections may share it.
+    // Runs during each handshake; `sni` is only read there, so connections
+    // may share it.
     // (A std::function must be copyable: the contexts are held by one
     // shared, immutable list.)
     auto entries = std::make_shared<const std::vector<SniEntry>>(std::move(sni));
@@ -114,6 +126,39 @@ std::string listening_line(const Address& a) {
   return "listening on " + host + ":" + std::to_string(a.port);
 }
 
+// raise_descriptor_limit lifts the soft RLIMIT_NOFILE to the hard limit:
+// each client holds one descriptor, and the soft limit (often 1024) is only
+// a default. Failing to raise it is no error: the server then holds fewer.
+void raise_descriptor_limit() noexcept {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+std::optional<std::size_t> optional_count(const ParsedArgs& args, std::string_view option) {
+  const auto v = args.value(option);
+  if (!v) {
+    return std::nullopt;
+  }
+  return parse_count(option, *v, 1, std::numeric_limits<std::uint32_t>::max());
+}
+
+ServerOptions server_options(const ParsedArgs& args) {
+  ServerOptions o;
+  o.protocol = args.flag("--http") ? AppProtocol::http : AppProtocol::echo;
+  o.max_connections = optional_count(args, "--max-connections");
+  o.exit_after = optional_count(args, "--exit-after");
+  if (const auto v = args.value("--handshake-timeout")) {
+    o.handshake_timeout = parse_seconds("--handshake-timeout", *v);
+  }
+  if (const auto v = args.value("--idle-timeout")) {
+    o.idle_timeout = parse_seconds("--idle-timeout", *v);
+  }
+  return o;
+}
+
 }  // namespace
 
 const CommandSpec& serve_spec() {
@@ -122,14 +167,26 @@ const CommandSpec& serve_spec() {
       .synopsis = "",
       .min_positionals = 0,
       .max_positionals = 0,
-      .summary = "run a TLS echo server",
+      .summary = "run a TLS echo server (or, with --http, a small HTTPS server)",
       .details = "Once ready, prints `listening on HOST:PORT` (the actual port) as its first line.\n"
                  "Then, for every connection, one JSON line: after a successful handshake\n"
                  "{\"event\": \"handshake\", \"version\", \"cipher\", \"alpn\", \"servername\", \"peercert\"},\n"
-                 "after a failed one {\"event\": \"error\", \"class\", \"reason\", ...}.\n"
-                 "Each connection echoes what it receives until the client closes. Clients are\n"
-                 "served at once, each on its own thread (64 at most; others wait). A client\n"
-                 "has 10 s to complete its handshake and may then stay idle for 300 s.\n",
+                 "after a failed one {\"event\": \"error\", \"class\", \"reason\", ...}. Failures after the\n"
+                 "handshake (a reset, a bad record, the idle timeout) go to stderr, one line each.\n"
+                 "Each connection echoes what it receives until the client closes; with --http\n"
+                 "it answers each HTTP/1.1 request (keep-alive, pipelining) with a small page\n"
+                 "and adds a {\"event\": \"request\", ...} line per request.\n"
+                 "\n"
+                 "One thread serves every client (epoll): no thread per client, and no cap on\n"
+                 "clients other than --max-connections and the descriptor limit, whose soft\n"
+                 "value serve raises to the hard one. At the cap, new clients wait in the listen\n"
+                 "backlog until a connection ends. A client has --handshake-timeout to complete\n"
+                 "its handshake, and is closed (with close_notify) once idle for --idle-timeout,\n"
+                 "so silent or slow clients cost the others nothing. After a fatal alert, or\n"
+                 "after close_notify, serve shuts down writing and waits (1 s at most) for the\n"
+                 "client to close, so the client reads the alert instead of a reset.\n"
+                 "The event lines are written as they happen: a reader of stdout that stops\n"
+                 "reading stops the server.\n",
       .options = concat({
           {
               {"--host", "ADDR", "address to listen on (default 127.0.0.1; ::1 for IPv6)"},
@@ -145,7 +202,14 @@ const CommandSpec& serve_spec() {
           },
           protocol_options(),
           {
-              {"--max-connections", "N", "exit 0 once N connections have ended (default: run until killed)"},
+              {"--http", "", "answer HTTP/1.1 requests with a small page instead of echoing (ALPN http/1.1 "
+                             "unless --alpn)"},
+              {"--max-connections", "N", "at most N connections open at once; more wait in the listen backlog "
+                                         "(default: no cap but the descriptor limit)"},
+              {"--handshake-timeout", "SECONDS", "close a client that has not completed its handshake after this "
+                                                 "long (default 10)"},
+              {"--idle-timeout", "SECONDS", "close a connection after this long without traffic (default 300)"},
+              {"--exit-after", "N", "exit 0 once N connections have ended (default: run until killed)"},
           },
       }),
   };
@@ -155,22 +219,17 @@ const CommandSpec& serve_spec() {
 int serve(const ParsedArgs& args) {
   const std::string host = args.value("--host").value_or("127.0.0.1");
   const std::uint16_t port = as_bad_input([&] { return parse_port("--port", args.value("--port").value_or("0")); });
-  const std::optional<std::size_t> max_connections = as_bad_input([&]() -> std::optional<std::size_t> {
-    const auto v = args.value("--max-connections");
-    if (!v) {
-      return std::nullopt;
-    }
-    return parse_count("--max-connections", *v, 1, std::numeric_limits<std::uint32_t>::max());
-  });
+  const ServerOptions options = as_bad_input([&] { return server_options(args); });
   Context ctx = as_bad_input([&] { return server_context(args); });
 
-  EchoServer server(std::move(ctx), host, port);
+  raise_descriptor_limit();
+  EventLoopServer server(std::move(ctx), host, port, options);
   std::cout << listening_line(server.address()) << std::endl;
-  std::mutex out;
-  server.run(max_connections, [&out](const std::string& line) {
-    const std::lock_guard lock(out);
-    std::cout << line << std::endl;
-  });
+  const ServerLog log{
+      .event = [](const std::string& line) { std::cout << line << std::endl; },
+      .failure = [](const ErrorReport& report) { std::cerr << error_line(report) << std::endl; },
+  };
+  server.run(log);
   return exit_ok;
 }
 
