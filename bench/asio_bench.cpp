@@ -142,16 +142,29 @@ struct Loop {
   }
 };
 
-// A connected pair of TCP sockets through the loop's listener.
-awaitable<void> accept_into(Loop& loop, std::optional<tcp::socket>& out) {
-  out.emplace(co_await loop.acceptor.async_accept(use_awaitable));
-  out->set_option(tcp::no_delay(true));
+// The two ends of a new connection through the loop's listener, each
+// handshaken on its side's stream.
+template <class Side>
+awaitable<void> accept_end(Loop& loop, Side& side, std::optional<typename Side::stream>& out) {
+  tcp::socket s = co_await loop.acceptor.async_accept(use_awaitable);
+  s.set_option(tcp::no_delay(true));
+  out.emplace(side.server(std::move(s)));
+  co_await Side::handshake(*out, true);
 }
-awaitable<void> connect_into(Loop& loop, std::optional<tcp::socket>& out) {
+template <class Side>
+awaitable<void> connect_end(Loop& loop, Side& side, std::optional<typename Side::stream>& out) {
   tcp::socket s(loop.io);
   co_await s.async_connect(loop.acceptor.local_endpoint(), use_awaitable);
   s.set_option(tcp::no_delay(true));
-  out.emplace(std::move(s));
+  out.emplace(side.client(std::move(s)));
+  co_await Side::handshake(*out, false);
+}
+
+// connect_pair makes a new verified connection: false if it failed.
+template <class Side>
+bool connect_pair(Loop& loop, Side& side, std::optional<typename Side::stream>& server,
+                  std::optional<typename Side::stream>& client) {
+  return loop.run(accept_end(loop, side, server), connect_end(loop, side, client));
 }
 
 template <class Side>
@@ -159,22 +172,9 @@ void bm_handshake(benchmark::State& state) {
   Side side;
   Loop loop;
   for (auto _ : state) {
-    std::optional<tcp::socket> a;
-    std::optional<tcp::socket> b;
     std::optional<typename Side::stream> server;
     std::optional<typename Side::stream> client;
-    const bool ok = loop.run(
-        [&]() -> awaitable<void> {
-          co_await accept_into(loop, a);
-          server.emplace(side.server(std::move(*a)));
-          co_await Side::handshake(*server, true);
-        }(),
-        [&]() -> awaitable<void> {
-          co_await connect_into(loop, b);
-          client.emplace(side.client(std::move(*b)));
-          co_await Side::handshake(*client, false);
-        }());
-    if (!ok) {
+    if (!connect_pair(loop, side, server, client)) {
       state.SkipWithError("handshake failed");
       return;
     }
@@ -189,21 +189,9 @@ void bm_bulk(benchmark::State& state) {
   constexpr std::size_t kTotal = 1 << 20;
   Side side;
   Loop loop;
-  std::optional<tcp::socket> a;
-  std::optional<tcp::socket> b;
   std::optional<typename Side::stream> server;
   std::optional<typename Side::stream> client;
-  if (!loop.run(
-          [&]() -> awaitable<void> {
-            co_await accept_into(loop, a);
-            server.emplace(side.server(std::move(*a)));
-            co_await Side::handshake(*server, true);
-          }(),
-          [&]() -> awaitable<void> {
-            co_await connect_into(loop, b);
-            client.emplace(side.client(std::move(*b)));
-            co_await Side::handshake(*client, false);
-          }())) {
+  if (!connect_pair(loop, side, server, client)) {
     state.SkipWithError("handshake failed");
     return;
   }

@@ -182,13 +182,7 @@ class stream {
   /// any Connection it makes; the Context itself need not outlive the stream.
   template <class Arg>
   stream(Arg&& next, const Context& context, const ConnectionOptions& options = {})
-      : next_(std::forward<Arg>(next)),
-        connection_(context.wrap_bio(options)),
-        read_gate_(next_.get_executor()),
-        write_gate_(next_.get_executor()) {
-    read_gate_.expires_at(net::steady_timer::time_point::max());
-    write_gate_.expires_at(net::steady_timer::time_point::max());
-  }
+      : stream(std::forward<Arg>(next), context.wrap_bio(options)) {}
 
   /// Constructs the stream over `next` with a connection already made
   /// (ctx.wrap_bio(...), with whatever was set on it since).
@@ -196,11 +190,8 @@ class stream {
   stream(Arg&& next, Connection connection)
       : next_(std::forward<Arg>(next)),
         connection_(std::move(connection)),
-        read_gate_(next_.get_executor()),
-        write_gate_(next_.get_executor()) {
-    read_gate_.expires_at(net::steady_timer::time_point::max());
-    write_gate_.expires_at(net::steady_timer::time_point::max());
-  }
+        read_gate_(next_.get_executor(), net::steady_timer::time_point::max()),
+        write_gate_(next_.get_executor(), net::steady_timer::time_point::max()) {}
 
   /// Moves the stream; never while an operation is pending (operations
   /// hold its address).
@@ -377,7 +368,7 @@ class stream {
           if (ec) {
             // An alert that could not be sent: the TLS failure is the news.
             const bool failed = result.status == io_status::error || result.status == io_status::truncated;
-            return finish(self, failed && called ? detail::to_net(status_ec) : ec);
+            return finish(self, failed ? detail::to_net(status_ec) : ec);
           }
           break;
         case step::received:

@@ -523,23 +523,28 @@ TEST(AsioStream, DestroyingTheIoContextWithOperationsPendingLeaksNothing) {
 // ===========================================================================
 // Independent peers
 
-TEST(AsioStreamInterop, ClientAgainstOpensslSServer) {
-  test::SServer s = test::start_s_server(test::pki().server, {"-rev"});
+// line_exchange connects a verifying sslpp client to 127.0.0.1:port (as
+// "localhost"), sends `line`, reads one line back and closes with
+// close_notify; it returns what it read.
+std::string line_exchange(std::uint16_t port, std::string_view line) {
   Loop loop;
   Context client_ctx = test::client_context();
   std::string reply;
   loop.spawn([&]() -> awaitable<void> {
-    tls_stream tls(co_await connect_to(tcp::endpoint(::asio::ip::make_address("127.0.0.1"), s.port)), client_ctx,
+    tls_stream tls(co_await connect_to(tcp::endpoint(::asio::ip::make_address("127.0.0.1"), port)), client_ctx,
                    {.server_hostname = "localhost"});
     co_await tls.async_handshake(use_awaitable);
-    co_await ::asio::async_write(tls, ::asio::buffer(std::string_view("hello openssl\n")), use_awaitable);
-    std::string line;
-    co_await ::asio::async_read_until(tls, ::asio::dynamic_buffer(line), '\n', use_awaitable);
-    reply = line;
+    co_await ::asio::async_write(tls, ::asio::buffer(line), use_awaitable);
+    co_await ::asio::async_read_until(tls, ::asio::dynamic_buffer(reply), '\n', use_awaitable);
     co_await tls.async_shutdown(::asio::experimental::as_tuple(use_awaitable));
   });
   loop.run();
-  EXPECT_EQ(reply, "lssnepo olleh\n");
+  return reply;
+}
+
+TEST(AsioStreamInterop, ClientAgainstOpensslSServer) {
+  test::SServer s = test::start_s_server(test::pki().server, {"-rev"});
+  EXPECT_EQ(line_exchange(s.port, "hello openssl\n"), "lssnepo olleh\n");
 }
 
 TEST(AsioStreamInterop, ServerAgainstOpensslSClient) {
@@ -561,19 +566,7 @@ TEST(AsioStreamInterop, ServerAgainstOpensslSClient) {
 
 TEST(AsioStreamInterop, ClientAgainstGnutlsServ) {
   test::GnutlsServer srv({});
-  Loop loop;
-  Context client_ctx = test::client_context();
-  std::string reply;
-  loop.spawn([&]() -> awaitable<void> {
-    tls_stream tls(co_await connect_to(tcp::endpoint(::asio::ip::make_address("127.0.0.1"), srv.port)), client_ctx,
-                   {.server_hostname = "localhost"});
-    co_await tls.async_handshake(use_awaitable);
-    co_await ::asio::async_write(tls, ::asio::buffer(std::string_view("hello gnutls\n")), use_awaitable);
-    co_await ::asio::async_read_until(tls, ::asio::dynamic_buffer(reply), '\n', use_awaitable);
-    co_await tls.async_shutdown(::asio::experimental::as_tuple(use_awaitable));
-  });
-  loop.run();
-  EXPECT_EQ(reply, "hello gnutls\n");
+  EXPECT_EQ(line_exchange(srv.port, "hello gnutls\n"), "hello gnutls\n");
   srv.finish();
 }
 
@@ -593,19 +586,7 @@ TEST(AsioStreamInterop, ServerAgainstGnutlsCli) {
 
 TEST(AsioStreamInterop, ClientAgainstPythonSsl) {
   test::PythonServer py("echo", "", "any", "");
-  Loop loop;
-  Context client_ctx = test::client_context();
-  std::string reply;
-  loop.spawn([&]() -> awaitable<void> {
-    tls_stream tls(co_await connect_to(tcp::endpoint(::asio::ip::make_address("127.0.0.1"), py.port)), client_ctx,
-                   {.server_hostname = "localhost"});
-    co_await tls.async_handshake(use_awaitable);
-    co_await ::asio::async_write(tls, ::asio::buffer(std::string_view("hello python\n")), use_awaitable);
-    co_await ::asio::async_read_until(tls, ::asio::dynamic_buffer(reply), '\n', use_awaitable);
-    co_await tls.async_shutdown(::asio::experimental::as_tuple(use_awaitable));
-  });
-  loop.run();
-  EXPECT_EQ(reply, "hello python\n");
+  EXPECT_EQ(line_exchange(py.port, "hello python\n"), "hello python\n");
   EXPECT_TRUE(py.proc.wait_for_line("session", 5s).has_value()) << py.proc.describe();
 }
 
