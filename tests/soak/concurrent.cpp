@@ -35,7 +35,7 @@ bool another_wave(const ConcurrentOptions& o, std::size_t done, Clock::time_poin
   if (o.max_waves != 0 && done >= o.max_waves) {
     return false;
   }
-  return done < 2 || Clock::now() - start < o.seconds;
+  return done < min_waves || Clock::now() - start < o.seconds;
 }
 
 void add(ConcurrentReport& r, const WaveStats& w) {
@@ -81,8 +81,8 @@ void check_totals(ConcurrentReport& r) {
                          std::to_string(r.bytes_received) + " received, " + std::to_string(r.bytes_mismatched) +
                          " mismatched");
   }
-  r.rss_growth_percent = 100.0 * (static_cast<double>(r.end.server_rss_kib) - static_cast<double>(r.baseline.server_rss_kib)) /
-                         static_cast<double>(r.baseline.server_rss_kib);
+  r.rss_growth_percent = 100.0 * (static_cast<double>(r.end.server_rss_kib) - static_cast<double>(r.rss_baseline_kib)) /
+                         static_cast<double>(r.rss_baseline_kib);
   r.rss_checked = !address_sanitizer;
   if (r.rss_checked && r.rss_growth_percent >= rss_limit_percent) {
     r.failures.push_back("server resident memory grew " + std::to_string(r.rss_growth_percent) + "%");
@@ -112,13 +112,16 @@ ConcurrentReport run_concurrent(const ConcurrentOptions& options, const ServerPr
                             .deadline = std::min(options.deadline, Clock::now() + wave_limit)};
     add(r, run_wave(config));
     if (wave == 0) {
-      // The baseline: warmed up (first handshakes, buffers, allocator
-      // arenas), all the wave's sockets closed again.
+      // The descriptors' baseline: warmed up (first handshakes, buffers,
+      // allocator arenas), all the wave's sockets closed again.
       r.baseline = measure(server.pid(), std::nullopt);
       r.end = r.baseline;
     } else {
       r.end = measure(server.pid(), r.baseline.server_fds);
       check_sample(r, wave, r.end);
+    }
+    if (wave + 1 == rss_warmup_waves) {
+      r.rss_baseline_kib = r.end.server_rss_kib;
     }
     r.max_server_rss_kib = std::max(r.max_server_rss_kib, r.end.server_rss_kib);
     r.server_rss_kib_per_wave.push_back(r.end.server_rss_kib);

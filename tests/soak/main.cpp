@@ -46,7 +46,7 @@ constexpr std::string_view usage =
     "                  [--in-flight K] [--hold S] [--handshakes M] [--resume-every K] [--seed X]\n"
     "                  [--timeout T] [--server PATH] [--serve] [--sslpp PATH]\n"
     "  --concurrent N       connections open at once in each wave (1000; 0 skips the concurrent soak)\n"
-    "  --waves W            at most W waves (0: as many as start within --seconds, at least 2)\n"
+    "  --waves W            at most W waves (0: as many as start within --seconds, at least 3)\n"
     "  --seconds S          start waves for S seconds (60)\n"
     "  --idle N             hold N idle connections at once, then check each still echoes (0: skip; 0)\n"
     "  --idle-handshakes M  more handshakes made while the N are held, for the rate (1000)\n"
@@ -83,6 +83,10 @@ Options parse(int argc, char** argv) {
       o.concurrent.connections = number();
     } else if (flag == "--waves") {
       o.concurrent.max_waves = number();
+      if (o.concurrent.max_waves != 0 && o.concurrent.max_waves < min_waves) {
+        throw std::invalid_argument("--waves needs at least " + std::to_string(min_waves) + " (" +
+                                    std::to_string(rss_warmup_waves) + " to warm up, one to compare), or 0");
+      }
     } else if (flag == "--seconds") {
       o.concurrent.seconds = std::chrono::seconds(number());
     } else if (flag == "--idle") {

@@ -33,6 +33,7 @@ nlohmann::json to_json(const ConcurrentReport& r) {
           {"startup_server_fds", r.startup_server_fds},
           {"baseline", to_json(r.baseline)},
           {"end", to_json(r.end)},
+          {"rss_baseline_kib", r.rss_baseline_kib},
           {"max_server_rss_kib", r.max_server_rss_kib},
           {"server_rss_kib_per_wave", r.server_rss_kib_per_wave},
           {"rss_growth_percent", r.rss_growth_percent},
@@ -95,7 +96,8 @@ void print_text(std::ostream& out, const ConcurrentReport& r) {
       << "  server descriptors: " << r.startup_server_fds << " at startup, " << r.baseline.server_fds
       << " after wave 1, " << r.end.server_fds << " at the end\n"
       << "  soak descriptors: " << r.baseline.own_fds << " after wave 1, " << r.end.own_fds << " at the end\n"
-      << "  server VmRSS: " << r.baseline.server_rss_kib << " KiB after wave 1, " << r.end.server_rss_kib
+      << "  server VmRSS: " << r.rss_baseline_kib << " KiB after wave " << rss_warmup_waves << ", "
+      << r.end.server_rss_kib
       << " KiB at the end (" << std::showpos << r.rss_growth_percent << std::noshowpos << "%, max "
       << r.max_server_rss_kib << " KiB)" << (r.rss_checked ? "" : ", not enforced under AddressSanitizer") << "\n";
   out << "  server VmRSS per wave (KiB):";
