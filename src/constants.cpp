@@ -53,6 +53,11 @@ static_assert(to_underlying(TLSVersion::TLSv1) == TLS1_VERSION);
 static_assert(to_underlying(TLSVersion::TLSv1_1) == TLS1_1_VERSION);
 static_assert(to_underlying(TLSVersion::TLSv1_2) == TLS1_2_VERSION);
 static_assert(to_underlying(TLSVersion::TLSv1_3) == TLS1_3_VERSION);
+static_assert(to_underlying(Options::OP_NO_ANTI_REPLAY) == SSL_OP_NO_ANTI_REPLAY);
+static_assert(to_underlying(SessionCacheMode::SESS_CACHE_OFF) == SSL_SESS_CACHE_OFF);
+static_assert(to_underlying(SessionCacheMode::SESS_CACHE_BOTH) == SSL_SESS_CACHE_BOTH);
+static_assert(to_underlying(SessionCacheMode::SESS_CACHE_NO_AUTO_CLEAR) == SSL_SESS_CACHE_NO_AUTO_CLEAR);
+static_assert(to_underlying(SessionCacheMode::SESS_CACHE_NO_INTERNAL) == SSL_SESS_CACHE_NO_INTERNAL);
 static_assert(to_underlying(SSLeayType::version) == OPENSSL_VERSION);
 static_assert(to_underlying(SSLeayType::cflags) == OPENSSL_CFLAGS);
 static_assert(to_underlying(SSLeayType::built_on) == OPENSSL_BUILT_ON);
@@ -103,6 +108,16 @@ const bool HAS_TLSv1_3 =
 #else
     true;
 #endif
+const bool HAS_PSK =
+#ifdef OPENSSL_NO_PSK
+    false;
+#else
+    true;
+#endif
+// TLS 1.3 external PSKs go through the same callbacks (OpenSSL uses the
+// TLS 1.2-style ones for TLS 1.3 too, with SHA-256).
+const bool HAS_PSK_TLS13 = HAS_PSK && HAS_TLSv1_3;
+const bool HAS_PHA = HAS_TLSv1_3;
 
 std::string_view to_string(TLSVersion v) noexcept {
   switch (v) {

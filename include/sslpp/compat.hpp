@@ -11,6 +11,13 @@
 ///     Context.load_dh_params             Context::load_tmp_dh
 ///     Context.set_default_verify_paths   Context::load_default_certs
 ///     Connection.set_tlsext_host_name    (SNI only) Connection::set_server_hostname
+///     Context.set_min_proto_version      Context::set_minimum_version
+///     Context.set_max_proto_version      Context::set_maximum_version
+///     set_alpn_protos                    set_alpn_protocols
+///     Context.set_tmp_ecdh               Context::set_ecdh_curve
+///     Connection.get_alpn_proto_negotiated  Connection::selected_alpn_protocol
+///     Connection.get_protocol_version    Connection::protocol_version
+///     Connection.get_protocol_version_name  Connection::version
 ///     SSLSocket.sock_shutdown            SSLSocket::shutdown
 ///     Error, ZeroReturnError, WantReadError, WantWriteError, SysCallError
 ///                                        SSLError, SSLZeroReturnError, ...
@@ -21,6 +28,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <sslpp/error.hpp>
 #include <sslpp/export.hpp>
@@ -73,6 +81,18 @@ class SSLPP_API ContextNames {
   void load_dh_params(const std::filesystem::path& dhfile);
   /// set_default_verify_paths is pyOpenSSL's name for load_default_certs.
   void set_default_verify_paths();
+  ///@{
+  /// set_min_proto_version / set_max_proto_version are pyOpenSSL's names for
+  /// set_minimum_version / set_maximum_version, taking OpenSSL's version
+  /// numbers (TLS1_2_VERSION, 0x0303); 0 means no bound. Throws ValueError
+  /// for a number that is no TLS version.
+  void set_min_proto_version(int version);
+  void set_max_proto_version(int version);
+  ///@}
+  /// set_alpn_protos is pyOpenSSL's name for set_alpn_protocols.
+  void set_alpn_protos(const std::vector<std::string>& protocols);
+  /// set_tmp_ecdh is pyOpenSSL's name for set_ecdh_curve, by curve name.
+  void set_tmp_ecdh(std::string_view curve_name);
 
  private:
   Context& self() noexcept;
@@ -88,9 +108,21 @@ class SSLPP_API ConnectionNames : public StreamNames<Connection> {
   /// starting with '.', with a NUL byte, over 255 bytes, or an IP address
   /// (RFC 6066 section 3; send no name instead).
   void set_tlsext_host_name(std::string_view name);
+  /// set_alpn_protos is pyOpenSSL's name for set_alpn_protocols.
+  void set_alpn_protos(const std::vector<std::string>& protocols);
+  /// get_alpn_proto_negotiated is pyOpenSSL's selected_alpn_protocol,
+  /// empty when none was agreed (pyOpenSSL's b"").
+  [[nodiscard]] std::string get_alpn_proto_negotiated() const;
+  /// get_protocol_version is pyOpenSSL's protocol_version as OpenSSL's
+  /// number (0x0304 for TLS 1.3), 0 before the handshake.
+  [[nodiscard]] int get_protocol_version() const;
+  /// get_protocol_version_name is pyOpenSSL's version(): "TLSv1.3", ...,
+  /// "Unknown" before the handshake.
+  [[nodiscard]] std::string get_protocol_version_name() const;
 
  private:
   Connection& self() noexcept;
+  [[nodiscard]] const Connection& self() const noexcept;
 };
 
 /// SSLSocketNames are SSLSocket's second spellings.

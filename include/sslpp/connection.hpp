@@ -21,6 +21,7 @@
 #include <sslpp/certificate.hpp>
 #include <sslpp/constants.hpp>
 #include <sslpp/context.hpp>
+#include <sslpp/early_data.hpp>
 #include <sslpp/error.hpp>
 #include <sslpp/export.hpp>
 #include <sslpp/secure_bytes.hpp>
@@ -254,9 +255,14 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   [[nodiscard]] std::optional<Certificate> get_peer_certificate() const;
   /// get_peer_cert_chain is the chain the peer sent (empty if none).
   [[nodiscard]] std::vector<Certificate> get_peer_cert_chain() const;
-  /// get_channel_binding returns RFC 5929 channel binding data, nullopt
-  /// before the handshake. Throws ValueError for a cb_type not in
-  /// CHANNEL_BINDING_TYPES.
+  /// get_channel_binding returns channel binding data, nullopt before the
+  /// handshake: "tls-unique" (RFC 5929, the first Finished message) on TLS
+  /// 1.2, "tls-exporter" (RFC 9266: 32 bytes exported with the label
+  /// "EXPORTER-Channel-Binding") on TLS 1.3, and on TLS 1.2 with the
+  /// extended master secret. Throws ValueError for a cb_type not in
+  /// CHANNEL_BINDING_TYPES, for "tls-unique" on TLS 1.3 (RFC 9266 says it
+  /// is undefined there; Python 3.11 returns bytes anyway), and for
+  /// "tls-exporter" on TLS 1.2 without the extended master secret.
   [[nodiscard]] std::optional<std::vector<std::byte>> get_channel_binding(
       std::string_view cb_type = "tls-unique") const;
   /// session is the current session (for resumption on a later connection).
@@ -274,6 +280,89 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   [[nodiscard]] bool session_reused() const noexcept;
   /// verify_result is OpenSSL's X509_V_* verdict on the peer's certificate.
   [[nodiscard]] long verify_result() const noexcept;
+  /// protocol_version is the version in use (TLSVersion::TLSv1_3, ...),
+  /// nullopt before the handshake.
+  [[nodiscard]] std::optional<TLSVersion> protocol_version() const noexcept;
+  /// group is Python 3.15's SSLSocket.group(): the key exchange group the
+  /// handshake used ("X25519", "secp256r1", "ffdhe2048"), nullopt before
+  /// the handshake and when none was used (a TLS 1.2 RSA key exchange, a
+  /// plain PSK suite).
+  [[nodiscard]] std::optional<std::string> group() const;
+  ///@{
+  /// client_sigalg / server_sigalg are Python 3.15's: the TLS name of the
+  /// signature algorithm the client / the server signed its handshake with
+  /// ("ecdsa_secp256r1_sha256", "rsa_pss_rsae_sha256", "ed25519"), nullopt
+  /// before the handshake and when that side did not sign (a client without
+  /// a certificate, a resumed session, a PSK handshake).
+  [[nodiscard]] std::optional<std::string> client_sigalg() const;
+  [[nodiscard]] std::optional<std::string> server_sigalg() const;
+  ///@}
+  /// get_verified_chain is Python 3.13's and pyOpenSSL's: the peer's chain
+  /// as verification built it, leaf first, ending at the trust anchor.
+  /// Empty before the handshake, when the peer sent no certificate, and
+  /// when its chain was not verified (CERT_NONE): unlike Python, which then
+  /// returns the unverified chain, a list called verified is verified.
+  [[nodiscard]] std::vector<Certificate> get_verified_chain() const;
+  /// get_unverified_chain is Python 3.13's: the certificates the peer sent,
+  /// leaf first, as sent (on a server too, where OpenSSL leaves the leaf
+  /// out of get_peer_cert_chain). Empty when the peer sent none.
+  [[nodiscard]] std::vector<Certificate> get_unverified_chain() const;
+  /// get_certificate is pyOpenSSL's: our own certificate, if one is set.
+  [[nodiscard]] std::optional<Certificate> get_certificate() const;
+  /// ocsp_response is the OCSP response the server stapled (client, after
+  /// request_ocsp or with an OcspCheck on): nullopt before the handshake or
+  /// when none was asked for, empty when the server stapled none.
+  [[nodiscard]] std::optional<std::vector<std::byte>> ocsp_response() const;
+  /// early_data_status says whether TLS 1.3 early data was sent and
+  /// accepted (see early_data.hpp).
+  [[nodiscard]] EarlyDataStatus early_data_status() const noexcept;
+
+  // -- Per-connection settings (pyOpenSSL) ------------------------------------
+
+  /// set_verify is pyOpenSSL's Connection.set_verify: this connection's
+  /// verify mode and callback instead of the context's, before the
+  /// handshake. Throws ValueError for VERIFY_NONE on a client whose
+  /// context checks host names (as Context::set_verify_mode refuses
+  /// CERT_NONE then), and after the handshake has started.
+  void set_verify(VerifyPeer mode, VerifyCallback callback = {});
+  /// get_verify_mode is this connection's verify mode (its own, or the
+  /// context's when set_verify was not called).
+  [[nodiscard]] VerifyPeer get_verify_mode() const;
+  /// use_certificate is pyOpenSSL's: this connection's own certificate
+  /// instead of the context's, before the handshake.
+  void use_certificate(const Certificate& certificate);
+  /// use_privatekey is pyOpenSSL's: this connection's own private key.
+  /// Throws SSLError when it does not match use_certificate's certificate.
+  void use_privatekey(const PrivateKey& key);
+  /// set_alpn_protocols sets this connection's ALPN protocols instead of
+  /// the context's (as Context::set_alpn_protocols), before the handshake.
+  void set_alpn_protocols(const std::vector<std::string>& protocols);
+  /// request_ocsp is pyOpenSSL's: a client asks the server to staple an
+  /// OCSP response, handed to the context's OCSP client callback and kept
+  /// for ocsp_response(). Before the handshake; ValueError on a server.
+  void request_ocsp();
+
+  // -- Early data (TLS 1.3, early_data.hpp) -------------------------------------
+
+  /// write_early_data sends `data` as early data (client, on a resumed
+  /// TLS 1.3 session whose ticket allows it, before do_handshake): ok with
+  /// the bytes taken. Call it as often as needed, then do_handshake;
+  /// early_data_status() then says whether the server took it. ValueError
+  /// (ec: errc::invalid_argument) when this connection cannot send early
+  /// data (a server, no session, a ticket without early data, more bytes
+  /// than the ticket allows, or the handshake already moved on).
+  io_result write_early_data(std::span<const std::byte> data, std::error_code& ec) noexcept;
+  /// read_early_data reads early data (server, before do_handshake): ok
+  /// with bytes > 0 for data, ok with 0 bytes once there is no (more)
+  /// early data (then call do_handshake), want_read when more input is
+  /// needed. A server that never calls it rejects early data.
+  io_result read_early_data(std::span<std::byte> out, std::error_code& ec) noexcept;
+  ///@{
+  /// The throwing forms: write_early_data returns the bytes taken;
+  /// read_early_data the bytes read, 0 when early data is over.
+  std::size_t write_early_data(std::span<const std::byte> data);
+  std::size_t read_early_data(std::span<std::byte> out);
+  ///@}
 
   // -- Introspection and control (pyOpenSSL) -----------------------------------
 

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -57,6 +58,15 @@ inline constexpr Protocol SSLv2_METHOD = Protocol::SSLv2_METHOD;
 inline constexpr Protocol SSLv3_METHOD = Protocol::SSLv3_METHOD;
 inline constexpr Protocol SSLv23_METHOD = Protocol::SSLv23_METHOD;
 inline constexpr Protocol TLSv1_METHOD = Protocol::TLSv1_METHOD;
+///@}
+///@{
+/// pyOpenSSL's modern method names: TLS_METHOD is PROTOCOL_TLS (either
+/// side, CERT_NONE, as pyOpenSSL's Context(TLS_METHOD) verifies nothing
+/// until set_verify), TLS_CLIENT_METHOD PROTOCOL_TLS_CLIENT (verifying),
+/// TLS_SERVER_METHOD PROTOCOL_TLS_SERVER.
+inline constexpr Protocol TLS_METHOD = Protocol::PROTOCOL_TLS;
+inline constexpr Protocol TLS_CLIENT_METHOD = Protocol::PROTOCOL_TLS_CLIENT;
+inline constexpr Protocol TLS_SERVER_METHOD = Protocol::PROTOCOL_TLS_SERVER;
 ///@}
 
 /// Purpose says what create_default_context builds a context for.
@@ -206,6 +216,9 @@ enum class Options : std::uint64_t {
   OP_ENABLE_MIDDLEBOX_COMPAT = 1ULL << 20,
   /// Set on every Context: a server picks the cipher by its own order.
   OP_CIPHER_SERVER_PREFERENCE = 1ULL << 22,
+  /// Turn off a server's anti-replay protection of TLS 1.3 early data
+  /// (each session ticket accepted once). Never set by sslpp.
+  OP_NO_ANTI_REPLAY = 1ULL << 24,
   /// Version switches: prefer Context::set_minimum_version and
   /// set_maximum_version, which say the same by name.
   OP_NO_SSLv3 = 1ULL << 25,
@@ -269,6 +282,7 @@ inline constexpr Options OP_IGNORE_UNEXPECTED_EOF = Options::OP_IGNORE_UNEXPECTE
 inline constexpr Options OP_ENABLE_KTLS = Options::OP_ENABLE_KTLS;
 inline constexpr Options OP_LEGACY_SERVER_CONNECT = Options::OP_LEGACY_SERVER_CONNECT;
 inline constexpr Options OP_ALLOW_CLIENT_RENEGOTIATION = Options::OP_ALLOW_CLIENT_RENEGOTIATION;
+inline constexpr Options OP_NO_ANTI_REPLAY = Options::OP_NO_ANTI_REPLAY;
 ///@}
 
 // ---------------------------------------------------------------------------
@@ -390,8 +404,56 @@ inline constexpr AlertDescription ALERT_DESCRIPTION_UNRECOGNIZED_NAME = AlertDes
 inline constexpr AlertDescription ALERT_DESCRIPTION_ACCESS_DENIED = AlertDescription::ALERT_DESCRIPTION_ACCESS_DENIED;
 ///@}
 
-/// CHANNEL_BINDING_TYPES lists the cb_type values get_channel_binding accepts.
-inline constexpr std::array<std::string_view, 1> CHANNEL_BINDING_TYPES{"tls-unique"};
+/// CHANNEL_BINDING_TYPES lists the cb_type values get_channel_binding
+/// accepts: "tls-unique" (RFC 5929; TLS 1.2 only, RFC 9266 leaves it
+/// undefined for TLS 1.3) and "tls-exporter" (RFC 9266).
+inline constexpr std::array<std::string_view, 2> CHANNEL_BINDING_TYPES{"tls-unique", "tls-exporter"};
+
+/// NO_OVERLAPPING_PROTOCOLS is pyOpenSSL's answer of an ALPN select
+/// callback that agrees on no protocol: the server goes on without ALPN
+/// (or, with Context::set_alpn_no_overlap_alert, ends the handshake with
+/// no_application_protocol).
+inline constexpr std::nullopt_t NO_OVERLAPPING_PROTOCOLS = std::nullopt;
+
+// ---------------------------------------------------------------------------
+// Session cache
+
+/// SessionCacheMode is pyOpenSSL's session cache mode (OpenSSL's
+/// SSL_SESS_CACHE_* bits): which sides keep sessions in the context's
+/// cache. OpenSSL's default, and sslpp's, is SESS_CACHE_SERVER.
+enum class SessionCacheMode : long {
+  /// No cache: a server resumes only from tickets, and TLS 1.3 tickets
+  /// are no longer single-use (early data then loses its anti-replay).
+  SESS_CACHE_OFF = 0x0000,
+  /// Clients store their sessions in the cache.
+  SESS_CACHE_CLIENT = 0x0001,
+  /// Servers store sessions, and look up the ones clients offer by id.
+  SESS_CACHE_SERVER = 0x0002,
+  /// Both.
+  SESS_CACHE_BOTH = 0x0003,
+  /// Do not flush expired sessions every 255 connections.
+  SESS_CACHE_NO_AUTO_CLEAR = 0x0080,
+  /// Do not look sessions up in the internal cache.
+  SESS_CACHE_NO_INTERNAL_LOOKUP = 0x0100,
+  /// Do not store sessions in the internal cache.
+  SESS_CACHE_NO_INTERNAL_STORE = 0x0200,
+  /// Neither look up nor store in the internal cache.
+  SESS_CACHE_NO_INTERNAL = 0x0300,
+};
+/// SessionCacheMode is a flag set: the operators of flags.hpp apply.
+template <>
+struct enable_flag_operators<SessionCacheMode> : std::true_type {};
+///@{
+/// The SessionCacheMode bits under pyOpenSSL's names.
+inline constexpr SessionCacheMode SESS_CACHE_OFF = SessionCacheMode::SESS_CACHE_OFF;
+inline constexpr SessionCacheMode SESS_CACHE_CLIENT = SessionCacheMode::SESS_CACHE_CLIENT;
+inline constexpr SessionCacheMode SESS_CACHE_SERVER = SessionCacheMode::SESS_CACHE_SERVER;
+inline constexpr SessionCacheMode SESS_CACHE_BOTH = SessionCacheMode::SESS_CACHE_BOTH;
+inline constexpr SessionCacheMode SESS_CACHE_NO_AUTO_CLEAR = SessionCacheMode::SESS_CACHE_NO_AUTO_CLEAR;
+inline constexpr SessionCacheMode SESS_CACHE_NO_INTERNAL_LOOKUP = SessionCacheMode::SESS_CACHE_NO_INTERNAL_LOOKUP;
+inline constexpr SessionCacheMode SESS_CACHE_NO_INTERNAL_STORE = SessionCacheMode::SESS_CACHE_NO_INTERNAL_STORE;
+inline constexpr SessionCacheMode SESS_CACHE_NO_INTERNAL = SessionCacheMode::SESS_CACHE_NO_INTERNAL;
+///@}
 
 // ---------------------------------------------------------------------------
 // What this OpenSSL offers (HAS_*)
@@ -410,6 +472,14 @@ SSLPP_API extern const bool HAS_NPN;
 SSLPP_API extern const bool HAS_NEVER_CHECK_COMMON_NAME;
 /// Always false: OpenSSL 3 has no SSL 2.0.
 SSLPP_API extern const bool HAS_SSLv2;
+/// HAS_PSK is Python's: pre-shared keys (TLS 1.2 PSK suites) are available.
+SSLPP_API extern const bool HAS_PSK;
+/// HAS_PSK_TLS13 is Python's: TLS 1.3 external pre-shared keys are
+/// available (through the same callbacks; see psk.hpp).
+SSLPP_API extern const bool HAS_PSK_TLS13;
+/// HAS_PHA is Python's: TLS 1.3 post-handshake client authentication is
+/// available (Context::set_post_handshake_auth).
+SSLPP_API extern const bool HAS_PHA;
 ///@{
 /// HAS_SSLv3 ... HAS_TLSv1_3 are Python's: OpenSSL was built with that
 /// version. Built with is not allowed by default: a Context's minimum is

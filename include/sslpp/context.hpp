@@ -6,6 +6,7 @@
 #include <any>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -21,7 +22,10 @@
 #include <sslpp/certificate.hpp>
 #include <sslpp/compat.hpp>
 #include <sslpp/constants.hpp>
+#include <sslpp/early_data.hpp>
 #include <sslpp/export.hpp>
+#include <sslpp/ocsp.hpp>
+#include <sslpp/psk.hpp>
 #include <sslpp/secure_bytes.hpp>
 #include <sslpp/session.hpp>
 
@@ -115,6 +119,13 @@ using SNICallback = std::function<std::optional<AlertDescription>(
 /// with a no_application_protocol alert.
 using AlpnSelectCallback =
     std::function<std::optional<std::string>(Connection& connection, const std::vector<std::string>& offered)>;
+
+/// KeylogCallback is pyOpenSSL's set_keylog_callback callback: called with
+/// each NSS key log line (without its newline) as the handshake derives
+/// secrets. The line holds secrets that decrypt the connection: keep it
+/// out of logs meant for others. Runs inside the connection's I/O call; an
+/// exception fails that call and is rethrown to its caller.
+using KeylogCallback = std::function<void(Connection& connection, std::string_view line)>;
 
 /// ConnectionOptions are Python's wrap_bio keyword arguments, for
 /// designated initialisers: `ctx.wrap_bio({.server_hostname = "example.com"})`.
@@ -268,6 +279,10 @@ class SSLPP_API Context : public compat::ContextNames {
   /// looser behaviour) or off; it governs connections whose handshake starts
   /// afterwards.
   void set_hostname_checks_common_name(bool on);
+  /// security_level is Python's (read-only) SSLContext.security_level:
+  /// OpenSSL's security level (SSL_CTX_get_security_level), 2 by default
+  /// here (112-bit keys at least). A cipher string's "@SECLEVEL=n" changes it.
+  [[nodiscard]] int security_level() const;
   ///@{
   /// verify_flags / set_verify_flags are Python's SSLContext.verify_flags
   /// (X509_V_FLAG_*). The setter replaces the whole set.
@@ -400,6 +415,47 @@ class SSLPP_API Context : public compat::ContextNames {
   /// set_keylog_filename appends key log lines to `file` (empty: off).
   /// Throws OSError when the file cannot be opened.
   void set_keylog_filename(const std::filesystem::path& file);
+  /// set_keylog_callback is pyOpenSSL's: `callback` gets each key log line
+  /// (an empty function removes it). A key log file, if set, still gets
+  /// its lines too.
+  void set_keylog_callback(KeylogCallback callback);
+  /// set_groups is Python 3.13's: the key exchange groups offered (client)
+  /// or accepted (server), in preference order, as OpenSSL's colon list
+  /// ("X25519:secp256r1:ffdhe2048"). Throws ValueError naming the first
+  /// name this OpenSSL does not know, and for an empty list.
+  void set_groups(std::string_view groups);
+  /// get_groups is Python 3.15's: the names of the groups this OpenSSL
+  /// implements for key exchange, within the context's minimum and maximum
+  /// version (the ffdhe groups need TLS 1.3). With `include_aliases`, also
+  /// the other names OpenSSL accepts for them ("prime256v1", "P-256").
+  [[nodiscard]] std::vector<std::string> get_groups(bool include_aliases = false) const;
+  ///@{
+  /// set_client_sigalgs / set_server_sigalgs are Python 3.15's: the
+  /// signature algorithms allowed for client authentication (what a server
+  /// asks a client's certificate to sign with, and what a client may sign
+  /// with) / for the server's handshake signature, as OpenSSL's colon list
+  /// of TLS names ("ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256:ed25519").
+  /// Throw ValueError naming the first name this OpenSSL does not know.
+  void set_client_sigalgs(std::string_view sigalgs);
+  void set_server_sigalgs(std::string_view sigalgs);
+  ///@}
+  ///@{
+  /// dh_auto / set_dh_auto: with it on, a server picks finite-field
+  /// Diffie-Hellman parameters to match its certificate's strength, so the
+  /// DHE suites work without a load_tmp_dh file (what `openssl s_server`
+  /// does). Off by default, as in Python; load_tmp_dh parameters win.
+  [[nodiscard]] bool dh_auto() const;
+  void set_dh_auto(bool on);
+  ///@}
+  ///@{
+  /// alpn_no_overlap_alert / set_alpn_no_overlap_alert: with it on, a
+  /// server whose ALPN protocols share none with a client's offer (or whose
+  /// select callback returns NO_OVERLAPPING_PROTOCOLS) ends the handshake
+  /// with the no_application_protocol alert, as RFC 7301 section 3.2 asks.
+  /// Off by default: the server goes on without ALPN, as Python's does.
+  [[nodiscard]] bool alpn_no_overlap_alert() const;
+  void set_alpn_no_overlap_alert(bool on);
+  ///@}
 
   // -- Callbacks ------------------------------------------------------------
 
@@ -414,6 +470,60 @@ class SSLPP_API Context : public compat::ContextNames {
   /// set_alpn_select_callback lets a server choose the ALPN protocol
   /// itself instead of by the set_alpn_protocols list.
   void set_alpn_select_callback(AlpnSelectCallback callback);
+
+  // -- Pre-shared keys (psk.hpp) ---------------------------------------------
+
+  /// set_psk_client_callback is Python 3.13's: a client offers the identity
+  /// and key the callback gives (an empty function removes it). TLS 1.2 PSK
+  /// suites must also be enabled with set_ciphers ("PSK" or, better,
+  /// "ECDHE-PSK", which adds forward secrecy). A handshake on the key
+  /// authenticates the server by it, so no certificate is sent or verified
+  /// (getpeercert() is nullopt); when the server answers with a certificate
+  /// instead, the context's verification applies to it as usual. Throws
+  /// ValueError on a PROTOCOL_TLS_SERVER context.
+  void set_psk_client_callback(PskClientCallback callback);
+  /// set_psk_server_callback is Python 3.13's: a server looks up the key of
+  /// the identity a client sends. `identity_hint` (TLS 1.2 only; at most
+  /// psk_max_identity_length bytes, no NUL) is sent to clients. Throws
+  /// ValueError for a bad hint and on a PROTOCOL_TLS_CLIENT context.
+  void set_psk_server_callback(PskServerCallback callback,
+                               std::optional<std::string_view> identity_hint = std::nullopt);
+
+  // -- OCSP stapling (ocsp.hpp) ----------------------------------------------
+
+  /// set_ocsp_server_callback is pyOpenSSL's: the callback gives the
+  /// response to staple for each connection whose client asks for one (an
+  /// empty function removes it). It replaces a set_ocsp_response.
+  void set_ocsp_server_callback(OcspServerCallback callback);
+  /// set_ocsp_response staples the same DER OCSP response for every client
+  /// that asks (a response file renewed by a cron job: call again with the
+  /// new one). Throws ValueError for bytes that are not a DER OCSP
+  /// response. It replaces a set_ocsp_server_callback.
+  void set_ocsp_response(std::span<const std::byte> der);
+  /// set_ocsp_client_callback is pyOpenSSL's: the callback receives the
+  /// stapled response of each connection that called request_ocsp (an
+  /// empty function removes it).
+  void set_ocsp_client_callback(OcspClientCallback callback);
+  ///@{
+  /// ocsp_check / set_ocsp_check are sslpp's built-in check of a stapled
+  /// response (see OcspCheck); off by default. A client with it on asks for
+  /// a staple without request_ocsp. The callback, if any, runs first.
+  [[nodiscard]] OcspCheck ocsp_check() const;
+  void set_ocsp_check(OcspCheck check);
+  ///@}
+
+  // -- Early data (early_data.hpp) ---------------------------------------------
+
+  ///@{
+  /// max_early_data / set_max_early_data: how many bytes of TLS 1.3 early
+  /// data a server accepts on a resumed session (0, the default, refuses
+  /// it; the client's early data is then rejected and must be sent again).
+  /// A client may send as much as the session's ticket allows. With the
+  /// session cache on (SESS_CACHE_SERVER, the default), each ticket is
+  /// accepted for early data once (anti-replay).
+  [[nodiscard]] std::uint32_t max_early_data() const;
+  void set_max_early_data(std::uint32_t bytes);
+  ///@}
 
   // -- Client certificate requests --------------------------------------------
 
@@ -471,6 +581,12 @@ class SSLPP_API Context : public compat::ContextNames {
   void set_session_ticket_keys(std::span<const std::byte> keys);
   /// session_stats are the context's session cache counters.
   [[nodiscard]] SessionStats session_stats() const;
+  ///@{
+  /// get_session_cache_mode / set_session_cache_mode are pyOpenSSL's
+  /// (SESS_CACHE_*); the setter returns the previous mode.
+  [[nodiscard]] SessionCacheMode get_session_cache_mode() const;
+  SessionCacheMode set_session_cache_mode(SessionCacheMode mode);
+  ///@}
 
   // -- Key exchange --------------------------------------------------------------
 
@@ -552,6 +668,12 @@ struct DefaultVerifyPaths {
 
 /// get_default_verify_paths is Python's ssl.get_default_verify_paths().
 SSLPP_API DefaultVerifyPaths get_default_verify_paths();
+
+/// get_sigalgs is Python 3.15's ssl.get_sigalgs(): the TLS names of the
+/// signature algorithms this OpenSSL implements for TLS
+/// ("ecdsa_secp256r1_sha256", "rsa_pss_rsae_sha256", "ed25519", ...), the
+/// names set_client_sigalgs and set_server_sigalgs take.
+SSLPP_API std::vector<std::string> get_sigalgs();
 
 /// create_default_context is Python's: a context with the module's secure
 /// defaults for `purpose`. For SERVER_AUTH (a client): CERT_REQUIRED and

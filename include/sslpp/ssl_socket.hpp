@@ -185,6 +185,15 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   }
   [[nodiscard]] std::optional<std::string> server_hostname() const { return conn_.server_hostname(); }
   ///@}
+  ///@{
+  /// group, client_sigalg, server_sigalg, get_verified_chain and
+  /// get_unverified_chain are Connection's (Python 3.13 - 3.15 names).
+  [[nodiscard]] std::optional<std::string> group() const { return conn_.group(); }
+  [[nodiscard]] std::optional<std::string> client_sigalg() const { return conn_.client_sigalg(); }
+  [[nodiscard]] std::optional<std::string> server_sigalg() const { return conn_.server_sigalg(); }
+  [[nodiscard]] std::vector<Certificate> get_verified_chain() const { return conn_.get_verified_chain(); }
+  [[nodiscard]] std::vector<Certificate> get_unverified_chain() const { return conn_.get_unverified_chain(); }
+  ///@}
   /// server_side is the SSLSocketOptions value this socket was made with.
   [[nodiscard]] bool server_side() const noexcept { return server_side_; }
   /// suppress_ragged_eofs is the SSLSocketOptions value this socket was

@@ -11,10 +11,13 @@
 #include <sslpp/connection.hpp>
 #include <sslpp/constants.hpp>
 #include <sslpp/context.hpp>
+#include <sslpp/early_data.hpp>
 #include <sslpp/error.hpp>
 #include <sslpp/hostname.hpp>
 #include <sslpp/keys.hpp>
 #include <sslpp/name.hpp>
+#include <sslpp/ocsp.hpp>
+#include <sslpp/psk.hpp>
 #include <sslpp/rand.hpp>
 #include <sslpp/secure_bytes.hpp>
 #include <sslpp/session.hpp>
