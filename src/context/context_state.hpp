@@ -31,6 +31,16 @@ struct handshake_hooks {
   AlpnSelectCallback alpn_select;
   // ALPN protocols in wire format (length-prefixed), our order of preference.
   std::vector<unsigned char> alpn_wire;
+  KeylogCallback keylog;
+  // Pre-shared keys (psk.hpp).
+  PskClientCallback psk_client;
+  PskServerCallback psk_server;
+  // OCSP stapling (ocsp.hpp): a server staples from the callback or, when
+  // there is none, the static response; a client hands what it got to
+  // ocsp_client.
+  OcspServerCallback ocsp_server;
+  std::shared_ptr<const std::vector<std::byte>> ocsp_response;
+  OcspClientCallback ocsp_client;
 };
 
 struct context_state {
@@ -41,6 +51,8 @@ struct context_state {
   Protocol protocol = PROTOCOL_TLS_CLIENT;
   bool check_hostname = false;
   bool post_handshake_auth = false;
+  OcspCheck ocsp_check = OcspCheck::off;
+  bool alpn_no_overlap_alert = false;
   PasswordCallback password_callback;
   std::any password_userdata;
 
