@@ -76,9 +76,15 @@ class program {
   }
   // handshake_pair: client in conn 0 from ctx 0, server in conn 1 from ctx 1,
   // then enough handshake steps and transfers to finish.
-  program& handshake_pair() {
+  program& handshake_pair() { return client_and_server().handshake_steps(); }
+  program& client_and_server() {
     op(api_op::wrap_bio).b(0).b(0).b(0).b(0);  // conn 0, ctx 0, client, "localhost"
     op(api_op::wrap_bio).b(1).b(1).b(1).b(2);  // conn 1, ctx 1, server, no name
+    return *this;
+  }
+  // handshake_steps: enough handshake steps and transfers between conn 0
+  // and conn 1 to finish.
+  program& handshake_steps() {
     for (int i = 0; i < 4; ++i) {
       op(api_op::handshake).b(0).b(0).op(api_op::transfer).b(0).b(1).b(0).b(0);
       op(api_op::handshake).b(1).b(0).op(api_op::transfer).b(1).b(0).b(0).b(0);
@@ -122,6 +128,16 @@ seeds api_sequence_seeds() {
                                            .op(api_op::set_sni_callback).b(1).b(3).b(1)
                                            .op(api_op::set_info_callback).b(0).b(2)
                                            .handshake_pair().op(api_op::connection_getters).b(1).str()});
+  out.push_back({"modern", program()
+                               .op(api_op::set_groups).b(0).text("x25519:secp384r1")
+                               .op(api_op::set_sigalgs).b(1).b(0).text("ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256")
+                               .op(api_op::set_keylog_callback).b(0).b(1)
+                               .op(api_op::server_conveniences).b(1).b(1).b(1)
+                               .op(api_op::modern_getters).b(0).b(1)
+                               .client_and_server()
+                               .op(api_op::connection_alpn).b(0).b(1).text("h2")
+                               .op(api_op::connection_verify).b(1).b(0).b(2)
+                               .handshake_steps().op(api_op::connection_getters).b(0).exchange().str()});
   out.push_back({"ciphers", program()
                                 .op(api_op::set_ciphers).b(1).text("ECDHE+AESGCM:!aNULL")
                                 .op(api_op::set_ciphersuites).b(1).text("TLS_CHACHA20_POLY1305_SHA256")

@@ -61,6 +61,17 @@ enum class api_op : std::uint8_t {
   shutdown_bits,       // conn, bits: set_shutdown
   in_place_io,         // conn, conn, n: input_space/commit_input, peek/consume
   export_keying,       // conn, len, label text
+  // Issue 13's additions (api_sequence_modern.cpp); appended, so programs
+  // written before them keep their meaning.
+  set_groups,          // ctx, text
+  set_sigalgs,         // ctx, client side?, text
+  set_keylog_callback, // ctx, kind (none, record, throw)
+  server_conveniences, // ctx, dh_auto?, ALPN mismatch alert?
+  set_session_cache_mode,  // ctx, byte
+  modern_getters,      // ctx, include aliases?: get_groups, security_level, get_sigalgs
+  connection_verify,   // conn, peer bits, callback kind (as set_verify)
+  connection_credential,  // conn, which (server, other, client), key first?
+  connection_alpn,     // conn, count, texts
   count,
 };
 

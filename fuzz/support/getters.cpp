@@ -56,6 +56,25 @@ void call_getters(const sslpp::Connection& c) {
     }
   });
   expect_typed([&] { (void)c.get_channel_binding(); });
+  expect_typed([&] { (void)c.get_channel_binding("tls-exporter"); });
+  expect_typed([&] { (void)c.protocol_version(); });
+  expect_typed([&] { (void)c.group(); });
+  expect_typed([&] { (void)c.client_sigalg(); });
+  expect_typed([&] { (void)c.server_sigalg(); });
+  expect_typed([&] {
+    for (const sslpp::Certificate& cert : c.get_verified_chain()) {
+      (void)cert.der();
+    }
+  });
+  expect_typed([&] {
+    for (const sslpp::Certificate& cert : c.get_unverified_chain()) {
+      (void)cert.decode();
+    }
+  });
+  expect_typed([&] { (void)c.get_certificate(); });
+  expect_typed([&] { (void)c.get_verify_mode(); });
+  expect_typed([&] { (void)c.get_alpn_proto_negotiated(); });
+  expect_typed([&] { (void)c.get_protocol_version_name(); });
   expect_typed([&] {
     if (const auto s = c.session()) {
       (void)s->id();

@@ -110,25 +110,7 @@ void machine::run(api_op op) {
     case api_op::set_verify: {
       sslpp::Context& c = ctx();
       const auto peer = static_cast<sslpp::VerifyPeer>(in.byte() & 0x1f);
-      switch (in.byte() % 4) {
-        case 0:
-          c.set_verify(peer);
-          break;
-        case 1:
-          c.set_verify(peer, [](sslpp::Connection&, const sslpp::Certificate& cert, int, int, bool) {
-            (void)cert.decode();
-            return true;
-          });
-          break;
-        case 2:
-          c.set_verify(peer, [](sslpp::Connection&, const sslpp::Certificate&, int, int, bool ok) { return ok; });
-          break;
-        default:
-          c.set_verify(peer, [](sslpp::Connection&, const sslpp::Certificate&, int, int, bool) -> bool {
-            throw planned_exception{};
-          });
-          break;
-      }
+      c.set_verify(peer, verify_callback(in.byte()));
       break;
     }
     case api_op::set_verify_depth: {
@@ -398,7 +380,11 @@ void machine::run(api_op op) {
       break;
     }
     default:
-      run_connection_op(op);
+      if (op >= api_op::set_groups) {
+        run_modern_op(op);
+      } else {
+        run_connection_op(op);
+      }
       break;
   }
 }

@@ -1,9 +1,11 @@
 // api_sequence's machine: the pools a program runs against and the
-// program's input. Its ops are split in two files: api_sequence.cpp (the
-// entry point and the Context ops), api_sequence_connections.cpp.
+// program's input. Its ops are split in three files: api_sequence.cpp (the
+// entry point and the Context ops), api_sequence_connections.cpp, and
+// api_sequence_modern.cpp (issue 13's settings and getters).
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -39,6 +41,11 @@ struct machine {
   bool boolean() { return in.flag(); }
   void run(api_op op);
   void run_connection_op(api_op op);
+  void run_modern_op(api_op op);
 };
+
+// verify_callback is the set_verify callback of `kind`: none, one that
+// decodes and accepts, one that keeps OpenSSL's verdict, one that throws.
+sslpp::VerifyCallback verify_callback(std::uint8_t kind);
 
 }  // namespace sslpp_fuzz

@@ -329,10 +329,11 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// context's when set_verify was not called).
   [[nodiscard]] VerifyPeer get_verify_mode() const;
   /// use_certificate is pyOpenSSL's: this connection's own certificate
-  /// instead of the context's, before the handshake.
+  /// instead of the context's (before the handshake, or from a servername
+  /// callback). Throws SSLError when it does not match a key already set.
   void use_certificate(const Certificate& certificate);
   /// use_privatekey is pyOpenSSL's: this connection's own private key.
-  /// Throws SSLError when it does not match use_certificate's certificate.
+  /// Throws SSLError when it does not match a certificate already set.
   void use_privatekey(const PrivateKey& key);
   /// set_alpn_protocols sets this connection's ALPN protocols instead of
   /// the context's (as Context::set_alpn_protocols), before the handshake.

@@ -116,6 +116,8 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
   ::X509_VERIFY_PARAM_set_flags(::SSL_CTX_get0_param(ctx), X509_V_FLAG_TRUSTED_FIRST);
   ::SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, &detail::verify_trampoline);
   ::SSL_CTX_set_alpn_select_cb(ctx, &detail::alpn_select_trampoline, state_.get());
+  ::SSL_CTX_set_tlsext_servername_arg(ctx, state_.get());
+  ::SSL_CTX_set_tlsext_servername_callback(ctx, &detail::servername_trampoline);
   ::SSL_CTX_set_default_passwd_cb(ctx, &detail::password_trampoline);
 
   if (protocol == TLSv1_METHOD) {
@@ -419,6 +421,37 @@ void ContextNames::set_cipher_list(std::string_view ciphers) { self().set_cipher
 void ContextNames::load_dh_params(const std::filesystem::path& dhfile) { self().load_tmp_dh(dhfile); }
 
 void ContextNames::set_default_verify_paths() { self().load_default_certs(); }
+
+namespace {
+// proto_version reads pyOpenSSL's version number: 0 means no bound.
+TLSVersion proto_version(int version, TLSVersion unbounded, const char* call) {
+  switch (version) {
+    case 0:
+      return unbounded;
+    case SSL3_VERSION:
+    case TLS1_VERSION:
+    case TLS1_1_VERSION:
+    case TLS1_2_VERSION:
+    case TLS1_3_VERSION:
+      return static_cast<TLSVersion>(version);
+    default:
+      detail::throw_value_error(std::string(call) + ": " + std::to_string(version) +
+                                " is not a TLS version number (TLS1_2_VERSION is 0x0303), nor 0 for no bound");
+  }
+}
+}  // namespace
+
+void ContextNames::set_min_proto_version(int version) {
+  self().set_minimum_version(proto_version(version, TLSVersion::MINIMUM_SUPPORTED, "set_min_proto_version"));
+}
+
+void ContextNames::set_max_proto_version(int version) {
+  self().set_maximum_version(proto_version(version, TLSVersion::MAXIMUM_SUPPORTED, "set_max_proto_version"));
+}
+
+void ContextNames::set_alpn_protos(const std::vector<std::string>& protocols) { self().set_alpn_protocols(protocols); }
+
+void ContextNames::set_tmp_ecdh(std::string_view curve_name) { self().set_ecdh_curve(curve_name); }
 
 }  // namespace compat
 

@@ -60,52 +60,6 @@ void info_trampoline(const SSL* ssl, int where, int ret) noexcept {
   }
 }
 
-// servername_trampoline runs on the server when the ClientHello has been
-// read. `arg` is the state of the context the hook was set on (which may no
-// longer be the connection's after a set_context).
-int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept {
-  // OpenSSL also calls the hook on a client reading the server's answer;
-  // switching a client's context there would swap its trust mid-handshake.
-  if (::SSL_is_server(ssl) != 1) {
-    return SSL_TLSEXT_ERR_OK;
-  }
-  const auto* ctx = static_cast<const context_state*>(arg);
-  connection_state* conn = connection_of(ssl);
-  if (ctx == nullptr || conn == nullptr) {
-    *alert = SSL_AD_INTERNAL_ERROR;
-    return SSL_TLSEXT_ERR_ALERT_FATAL;
-  }
-  const char* name = ::SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  // OpenSSL decides on resumption before this hook runs, and TLS 1.3 does
-  // not bind a session to its server name: refuse a session made for
-  // another virtual host rather than let it (and a client certificate
-  // verified for that host) carry over.
-  if (::SSL_session_reused(ssl) == 1 && !same_host(::SSL_SESSION_get0_hostname(::SSL_get0_session(ssl)), name)) {
-    *alert = SSL_AD_HANDSHAKE_FAILURE;
-    return SSL_TLSEXT_ERR_ALERT_FATAL;
-  }
-  std::optional<AlertDescription> refusal;
-  const bool ok = guarded(*conn, [&] {
-    const std::shared_ptr<const detail::handshake_hooks> hooks = ctx->hooks();
-    if (hooks->servername) {
-      hooks->servername(*conn->owner);
-    } else if (hooks->sni) {
-      const std::optional<std::string_view> server_name =
-          name != nullptr ? std::optional<std::string_view>(name) : std::nullopt;
-      refusal = hooks->sni(*conn->owner, server_name, conn->owner->get_context());
-    }
-  });
-  if (!ok) {
-    *alert = SSL_AD_INTERNAL_ERROR;
-    return SSL_TLSEXT_ERR_ALERT_FATAL;
-  }
-  if (refusal) {
-    *alert = to_underlying(*refusal);
-    return SSL_TLSEXT_ERR_ALERT_FATAL;
-  }
-  return SSL_TLSEXT_ERR_OK;
-}
-
 // alpn_names calls `f(name)` for each name of a wire-format ALPN list (each
 // prefixed by its length), stopping early when `f` returns true. Returns
 // whether it did.
@@ -153,7 +107,10 @@ int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
     return ok;
   }
   const std::shared_ptr<const detail::handshake_hooks> hooks = ctx->hooks();  // held: the callback may replace it
-  if (!hooks->verify) {
+  // The connection's own callback (Connection::set_verify), else the context's.
+  const bool own = conn != nullptr && conn->own_verify_mode.has_value();
+  const VerifyCallback& callback = own ? conn->own_verify_callback : hooks->verify;
+  if (!callback) {
     return ok;
   }
   X509* current = ::X509_STORE_CTX_get_current_cert(store);
@@ -171,7 +128,7 @@ int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
   bool accept = false;
   if (!guarded(*conn, [&] {
         const Certificate cert = Certificate::from_native(current);
-        accept = hooks->verify(*conn->owner, cert, err, ::X509_STORE_CTX_get_error_depth(store), ok != 0);
+        accept = callback(*conn->owner, cert, err, ::X509_STORE_CTX_get_error_depth(store), ok != 0);
       })) {
     ::X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
@@ -187,11 +144,86 @@ int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
   return 0;
 }
 
+// servername_trampoline runs on the server when the ClientHello has been
+// read. `arg` is the state of the context the hook was set on (which may no
+// longer be the connection's after a set_context). It is installed on every
+// context, callbacks or not: only a hook that answers OK makes OpenSSL keep
+// the client's server name in the session, which is what a resumed TLS 1.2
+// session reports as get_servername(), and what the check below compares.
+int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept {
+  // OpenSSL also calls the hook on a client reading the server's answer;
+  // switching a client's context there would swap its trust mid-handshake.
+  if (::SSL_is_server(ssl) != 1) {
+    return SSL_TLSEXT_ERR_OK;
+  }
+  const auto* ctx = static_cast<const context_state*>(arg);
+  connection_state* conn = connection_of(ssl);
+  if (ctx == nullptr || conn == nullptr) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  const char* name = ::SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  // OpenSSL decides on resumption before this hook runs, and TLS 1.3 does
+  // not bind a session to its server name: refuse a session made for
+  // another virtual host rather than let it (and a client certificate
+  // verified for that host) carry over.
+  if (::SSL_session_reused(ssl) == 1 && !same_host(::SSL_SESSION_get0_hostname(::SSL_get0_session(ssl)), name)) {
+    *alert = SSL_AD_HANDSHAKE_FAILURE;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  std::optional<AlertDescription> refusal;
+  const bool ok = guarded(*conn, [&] {
+    const std::shared_ptr<const detail::handshake_hooks> hooks = ctx->hooks();
+    if (hooks->servername) {
+      hooks->servername(*conn->owner);
+    } else if (hooks->sni) {
+      const std::optional<std::string_view> server_name =
+          name != nullptr ? std::optional<std::string_view>(name) : std::nullopt;
+      refusal = hooks->sni(*conn->owner, server_name, conn->owner->get_context());
+    }
+  });
+  if (!ok) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  if (refusal) {
+    *alert = to_underlying(*refusal);
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  return SSL_TLSEXT_ERR_OK;
+}
+
+void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
+  context_state* state = context_state::from(::SSL_get_SSL_CTX(ssl));
+  if (state == nullptr) {
+    return;
+  }
+  {
+    const std::lock_guard lock(state->keylog_mutex);
+    if (std::FILE* f = state->keylog_file.get()) {
+      std::fputs(line, f);
+      std::fputc('\n', f);
+      std::fflush(f);
+    }
+  }
+  const std::shared_ptr<const detail::handshake_hooks> hooks = state->hooks();
+  connection_state* conn = connection_of(ssl);
+  if (hooks->keylog && conn != nullptr) {
+    // OpenSSL cannot fail a key log line: a throwing callback fails the
+    // connection's I/O call once OpenSSL returns.
+    guarded(*conn, [&] { hooks->keylog(*conn->owner, line); });
+  }
+}
+
 int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                            unsigned int inlen, void* arg) noexcept {
-  const std::shared_ptr<const detail::handshake_hooks> hooks = static_cast<context_state*>(arg)->hooks();
+  const auto* ctx = static_cast<const context_state*>(arg);
+  const std::shared_ptr<const detail::handshake_hooks> hooks = ctx->hooks();
+  connection_state* conn = connection_of(ssl);
+  // No protocol in common: go on without ALPN (Python's way), or end the
+  // handshake with no_application_protocol as RFC 7301 asks.
+  const int no_overlap = ctx->alpn_no_overlap_alert ? SSL_TLSEXT_ERR_ALERT_FATAL : SSL_TLSEXT_ERR_NOACK;
   if (hooks->alpn_select) {
-    connection_state* conn = connection_of(ssl);
     if (conn == nullptr) {
       return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
@@ -207,21 +239,22 @@ int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* o
       return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
     if (!choice) {
-      return SSL_TLSEXT_ERR_NOACK;
+      return no_overlap;
     }
     return point_into_offer(*choice, in, inlen, out, outlen) ? SSL_TLSEXT_ERR_OK
                                                               : SSL_TLSEXT_ERR_ALERT_FATAL;  // no_application_protocol
   }
-  if (hooks->alpn_wire.empty()) {
-    return SSL_TLSEXT_ERR_NOACK;
+  // The connection's own list (Connection::set_alpn_protocols), else the context's.
+  const std::vector<unsigned char>& ours = conn != nullptr && conn->own_alpn_wire ? *conn->own_alpn_wire : hooks->alpn_wire;
+  if (ours.empty()) {
+    return SSL_TLSEXT_ERR_NOACK;  // a server without ALPN: nothing to disagree about
   }
   unsigned char* selected = nullptr;
   unsigned char selected_len = 0;
   // Our list first: the server's preference decides.
-  if (::SSL_select_next_proto(&selected, &selected_len, hooks->alpn_wire.data(),
-                              static_cast<unsigned int>(hooks->alpn_wire.size()), in,
+  if (::SSL_select_next_proto(&selected, &selected_len, ours.data(), static_cast<unsigned int>(ours.size()), in,
                               inlen) != OPENSSL_NPN_NEGOTIATED) {
-    return SSL_TLSEXT_ERR_NOACK;
+    return no_overlap;
   }
   // `selected` points into our list, which another thread may replace as
   // soon as `hooks` is released; the same name in the client's list does
@@ -239,24 +272,11 @@ void Context::set_info_callback(InfoCallback callback) {
   ::SSL_CTX_set_info_callback(state().ctx.get(), any ? &info_trampoline : nullptr);
 }
 
-namespace {
-void install_servername_hook(context_state& state) {
-  const auto hooks = state.hooks();
-  const bool any = hooks->servername || hooks->sni;
-  int (*hook)(SSL*, int*, void*) = any ? &servername_trampoline : nullptr;
-  // The argument first, and never null: a handshake on another thread may
-  // still reach the hook while it is being removed.
-  ::SSL_CTX_set_tlsext_servername_arg(state.ctx.get(), &state);
-  ::SSL_CTX_set_tlsext_servername_callback(state.ctx.get(), hook);
-}
-}  // namespace
-
 void Context::set_tlsext_servername_callback(ServernameCallback callback) {
   state().change_hooks([&](detail::handshake_hooks& h) {
     h.servername = std::move(callback);
     h.sni = nullptr;
   });
-  install_servername_hook(state());
 }
 
 void Context::set_sni_callback(SNICallback callback) {
@@ -264,7 +284,6 @@ void Context::set_sni_callback(SNICallback callback) {
     h.sni = std::move(callback);
     h.servername = nullptr;
   });
-  install_servername_hook(state());
 }
 
 void Context::set_alpn_select_callback(AlpnSelectCallback callback) {

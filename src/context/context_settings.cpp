@@ -1,6 +1,6 @@
 // Context's settings beyond verification: its own certificate and key,
-// protocol versions, ciphers, ALPN, key logging, client CA names and key
-// exchange parameters.
+// protocol versions, ciphers, ALPN, key logging and client CA names. Key
+// exchange and signature settings are in context_key_exchange.cpp.
 #include <sslpp/context.hpp>
 
 #include <algorithm>
@@ -31,19 +31,6 @@ namespace {
 
 using detail::check;
 using detail::context_state;
-
-void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
-  context_state* state = context_state::from(::SSL_get_SSL_CTX(ssl));
-  if (state == nullptr) {
-    return;
-  }
-  const std::lock_guard lock(state->keylog_mutex);
-  if (std::FILE* f = state->keylog_file.get()) {
-    std::fputs(line, f);
-    std::fputc('\n', f);
-    std::fflush(f);
-  }
-}
 
 // password_source_for asks the context's set_passwd_cb callback, if any.
 detail::password_source password_source_for(context_state& state) {
@@ -235,7 +222,7 @@ std::vector<CipherDescription> Context::get_ciphers() const {
   return out;
 }
 
-void Context::set_alpn_protocols(const std::vector<std::string>& protocols) {
+std::vector<unsigned char> detail::alpn_wire_format(const std::vector<std::string>& protocols) {
   std::vector<unsigned char> wire;
   for (const auto& p : protocols) {
     if (p.empty() || p.size() > 255) {
@@ -244,12 +231,21 @@ void Context::set_alpn_protocols(const std::vector<std::string>& protocols) {
     wire.push_back(static_cast<unsigned char>(p.size()));
     wire.insert(wire.end(), p.begin(), p.end());
   }
+  return wire;
+}
+
+void Context::set_alpn_protocols(const std::vector<std::string>& protocols) {
+  std::vector<unsigned char> wire = detail::alpn_wire_format(protocols);
   // SSL_CTX_set_alpn_protos returns 0 on success (unlike most of OpenSSL).
   if (::SSL_CTX_set_alpn_protos(state().ctx.get(), wire.data(), static_cast<unsigned int>(wire.size())) != 0) {
     detail::throw_openssl_error("set_alpn_protocols");
   }
   state().change_hooks([&](detail::handshake_hooks& h) { h.alpn_wire = std::move(wire); });
 }
+
+bool Context::alpn_no_overlap_alert() const { return state().alpn_no_overlap_alert; }
+
+void Context::set_alpn_no_overlap_alert(bool on) { state().alpn_no_overlap_alert = on; }
 
 bool Context::release_buffers() const {
   return (::SSL_CTX_get_mode(state().ctx.get()) & SSL_MODE_RELEASE_BUFFERS) != 0;
@@ -270,7 +266,9 @@ void Context::set_keylog_filename(const std::filesystem::path& file) {
   if (file.empty()) {
     state().keylog_file.reset();
     state().keylog_path.clear();
-    ::SSL_CTX_set_keylog_callback(state().ctx.get(), nullptr);
+    if (!state().hooks()->keylog) {
+      ::SSL_CTX_set_keylog_callback(state().ctx.get(), nullptr);
+    }
     return;
   }
   // Secrets: readable by the owner only, and not inherited by child processes.
@@ -285,7 +283,16 @@ void Context::set_keylog_filename(const std::filesystem::path& file) {
   }
   state().keylog_file.reset(f);
   state().keylog_path = file;
-  ::SSL_CTX_set_keylog_callback(state().ctx.get(), &keylog_trampoline);
+  ::SSL_CTX_set_keylog_callback(state().ctx.get(), &detail::keylog_trampoline);
+}
+
+void Context::set_keylog_callback(KeylogCallback callback) {
+  const bool any = static_cast<bool>(callback);
+  state().change_hooks([&](detail::handshake_hooks& h) { h.keylog = std::move(callback); });
+  const std::lock_guard lock(state().keylog_mutex);
+  // No hook when neither a file nor a callback wants the lines.
+  const bool wanted = any || state().keylog_file != nullptr;
+  ::SSL_CTX_set_keylog_callback(state().ctx.get(), wanted ? &detail::keylog_trampoline : nullptr);
 }
 
 // ---------------------------------------------------------------------------
@@ -339,37 +346,16 @@ void Context::set_post_handshake_auth(bool on) {
 }
 
 // ---------------------------------------------------------------------------
-// Key exchange
+// Sessions and security level
 
-void Context::load_tmp_dh(const std::filesystem::path& dhfile) {
-  const std::string data = detail::read_file(dhfile);
-  detail::clear_stale_errors();
-  auto bio = detail::memory_bio(data);
-  detail::unique_handle<EVP_PKEY> params(::PEM_read_bio_Parameters(bio.get(), nullptr));
-  if (!params || ::EVP_PKEY_is_a(params.get(), "DH") != 1) {
-    if (params) {
-      ERR_raise_data(ERR_LIB_EVP, EVP_R_EXPECTING_A_DH_KEY, "the file holds other parameters");
-    }
-    detail::throw_openssl_error("load_tmp_dh");
-  }
-  // set0: on success the context owns the parameters.
-  check(::SSL_CTX_set0_tmp_dh_pkey(state().ctx.get(), params.get()), "load_tmp_dh");
-  params.release();
+SessionCacheMode Context::get_session_cache_mode() const {
+  return static_cast<SessionCacheMode>(::SSL_CTX_get_session_cache_mode(state().ctx.get()));
 }
 
-void Context::set_ecdh_curve(std::string_view curve_name) {
-  // One named group, looked up as Python does: not OpenSSL's group-list
-  // syntax, whose "DEFAULT" or "?name" would mean something else.
-  const std::string name(curve_name);
-  int nid = ::OBJ_sn2nid(name.c_str());
-  if (nid == NID_undef) {
-    nid = ::EC_curve_nist2nid(name.c_str());
-  }
-  detail::clear_stale_errors();
-  if (nid == NID_undef || ::SSL_CTX_set1_groups(state().ctx.get(), &nid, 1) != 1) {
-    ::ERR_clear_error();
-    detail::throw_value_error("unknown elliptic curve name '" + name + "'");
-  }
+SessionCacheMode Context::set_session_cache_mode(SessionCacheMode mode) {
+  return static_cast<SessionCacheMode>(::SSL_CTX_set_session_cache_mode(state().ctx.get(), to_underlying(mode)));
 }
+
+int Context::security_level() const { return ::SSL_CTX_get_security_level(state().ctx.get()); }
 
 }  // namespace sslpp

@@ -53,6 +53,7 @@ struct context_state {
   bool post_handshake_auth = false;
   OcspCheck ocsp_check = OcspCheck::off;
   bool alpn_no_overlap_alert = false;
+  bool dh_auto = false;  // OpenSSL has no getter
   PasswordCallback password_callback;
   std::any password_userdata;
 
@@ -95,11 +96,18 @@ struct context_state {
   std::shared_ptr<const handshake_hooks> hooks_ = std::make_shared<const handshake_hooks>();
 };
 
+// alpn_wire_format turns ALPN protocol names into the wire format
+// (each prefixed by its length). Throws ValueError for an empty name or one
+// over 255 bytes.
+std::vector<unsigned char> alpn_wire_format(const std::vector<std::string>& protocols);
+
 // The trampolines OpenSSL calls, which hand over to the C++ callbacks
 // (context_callbacks.cpp). Each catches what the callback throws and keeps
 // it on the connection for the caller of the I/O call.
 int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept;
 int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                            unsigned int inlen, void* arg) noexcept;
+int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept;
+void keylog_trampoline(const SSL* ssl, const char* line) noexcept;
 
 }  // namespace sslpp::detail

@@ -173,7 +173,7 @@ bool engine::apply_policy(std::error_code& ec) noexcept {
   SSL_CTX* ctx = policy.ctx.get();
   SSL* s = ssl.get();
   const bool server = accept_state || ::SSL_is_server(s) == 1;
-  int mode = ::SSL_CTX_get_verify_mode(ctx);
+  int mode = own_verify_mode.value_or(::SSL_CTX_get_verify_mode(ctx));
   // As Python does: a server that verifies clients and allows post-handshake
   // authentication may ask for a certificate after the handshake.
   if (server && policy.post_handshake_auth && (mode & SSL_VERIFY_PEER) != 0) {
@@ -194,9 +194,10 @@ bool engine::apply_policy(std::error_code& ec) noexcept {
   if (!server) {
     ::SSL_set_post_handshake_auth(s, policy.post_handshake_auth ? 1 : 0);
     // OpenSSL copied the client's ALPN list when the SSL was made; offer
-    // the list as it is now, as the rest of the policy.
+    // the list as it is now, as the rest of the policy (or the
+    // connection's own, from Connection::set_alpn_protocols).
     const std::shared_ptr<const handshake_hooks> hooks = context->hooks();
-    const std::vector<unsigned char>& alpn = hooks->alpn_wire;
+    const std::vector<unsigned char>& alpn = own_alpn_wire ? *own_alpn_wire : hooks->alpn_wire;
     ok = ::SSL_set_alpn_protos(s, alpn.empty() ? nullptr : alpn.data(), static_cast<unsigned int>(alpn.size())) == 0;
   }
   if (ok && check_hostname) {
@@ -229,15 +230,24 @@ bool engine::apply_policy(std::error_code& ec) noexcept {
 
 bool engine::check_finished_handshake(std::error_code& ec) noexcept {
   SSL* s = ssl.get();
-  if (accept_state || ::SSL_is_server(s) == 1 || ::SSL_session_reused(s) != 1) {
-    return true;  // a full handshake was verified as it ran
+  if (accept_state || ::SSL_is_server(s) == 1) {
+    return true;
   }
   X509* peer = ::SSL_get0_peer_certificate(s);
+  const bool resumed = ::SSL_session_reused(s) == 1;
+  if (!resumed && peer == nullptr) {
+    return true;  // a full handshake without a certificate: OpenSSL's verification decided
+  }
   long code = X509_V_OK;
-  if ((::SSL_get_verify_mode(s) & SSL_VERIFY_PEER) != 0) {
+  if (resumed && (::SSL_get_verify_mode(s) & SSL_VERIFY_PEER) != 0) {
     // The verdict recorded when the session was made.
     code = peer == nullptr ? X509_V_ERR_UNSPECIFIED : ::SSL_get_verify_result(s);
   }
+  // The name is checked again after a full handshake too: OpenSSL 3.0's
+  // ssl_verify_cert_chain ignores a failure of X509_VERIFY_PARAM_set1, so
+  // when copying the name to check runs out of memory, the chain is
+  // verified against no name at all (the allocation-failure sweep found a
+  // wrong name accepted that way).
   if (code == X509_V_OK && check_hostname && hostname) {
     const unsigned int flags = ::X509_VERIFY_PARAM_get_hostflags(::SSL_get0_param(s));
     const bool ip = is_ip_address(*hostname);
@@ -256,7 +266,9 @@ bool engine::check_finished_handshake(std::error_code& ec) noexcept {
     ERR_raise(ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED);
     info = take_error_queue(errc::syscall);
     add_verify_failure(info, code, hostname);
-    info.message += " (resumed session)";
+    if (resumed) {
+      info.message += " (resumed session)";
+    }
   } catch (...) {
     info.code = std::error_code(static_cast<int>(code), verify_category());
     info.verify_code = code;

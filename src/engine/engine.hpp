@@ -72,6 +72,12 @@ struct engine {
   std::shared_ptr<const session_origin> offered_origin;
   bool check_hostname = false;  // the policy applied at the handshake's start
   bool accept_state = false;    // set_accept_state was called: a server
+  // Connection::set_verify and set_alpn_protocols: this connection's own
+  // verify mode and callback, and ALPN list (wire format), instead of the
+  // context's.
+  std::optional<int> own_verify_mode;
+  VerifyCallback own_verify_callback;
+  std::optional<std::vector<unsigned char>> own_alpn_wire;
   std::any app_data;
 
   // verify_context is the context whose verification policy applies: the
@@ -155,10 +161,11 @@ struct engine {
   // policy on the handshake's first call; false (with `ec` set) when the
   // call must fail instead.
   bool pass_gate(std::error_code& ec) noexcept;
-  // check_finished_handshake holds a resumed session to the policy this
-  // connection verifies with: OpenSSL does not verify a resumed session
-  // again, and the session may have been made by a connection that did not
-  // verify, or for another name.
+  // check_finished_handshake holds a client's finished handshake to the
+  // policy it verifies with: a resumed session, which OpenSSL does not
+  // verify again and which may have been made by a connection that did not
+  // verify, or for another name; and the host name of every handshake with
+  // a certificate, which OpenSSL may have left unchecked (see there).
   bool check_finished_handshake(std::error_code& ec) noexcept;
   bool apply_policy(std::error_code& ec) noexcept;
   [[nodiscard]] io_status fatal_status_or_error() const noexcept {

@@ -118,22 +118,47 @@ std::vector<Certificate> Connection::get_peer_cert_chain() const {
 }
 
 std::optional<std::vector<std::byte>> Connection::get_channel_binding(std::string_view cb_type) const {
-  if (cb_type != "tls-unique") {
-    throw ValueError("Unsupported channel binding type: '" + std::string(cb_type) + "'");
+  const bool unique = cb_type == "tls-unique";
+  if (!unique && cb_type != "tls-exporter") {
+    throw ValueError("Unsupported channel binding type: '" + std::string(cb_type) +
+                     "' (supported: tls-unique, tls-exporter)");
   }
   if (!is_handshake_done()) {
     return std::nullopt;
   }
-  // RFC 5929: the first Finished message of the latest handshake, which is
-  // the client's for a full handshake and the server's for a resumption.
   SSL* ssl = impl_->ssl.get();
-  std::byte buf[EVP_MAX_MD_SIZE];
-  const bool ours = (::SSL_session_reused(ssl) == 1) == (::SSL_is_server(ssl) == 1);
-  const std::size_t len = ours ? ::SSL_get_finished(ssl, buf, sizeof buf) : ::SSL_get_peer_finished(ssl, buf, sizeof buf);
-  if (len == 0) {
-    return std::nullopt;
+  const bool tls13 = ::SSL_version(ssl) == TLS1_3_VERSION;
+  if (unique) {
+    // RFC 9266 section 3: tls-unique is undefined for TLS 1.3, whose
+    // Finished messages do not bind the connection as RFC 5929 assumed.
+    if (tls13) {
+      throw ValueError("tls-unique channel binding is undefined for TLS 1.3 (RFC 9266): use 'tls-exporter'");
+    }
+    // RFC 5929: the first Finished message of the latest handshake, which is
+    // the client's for a full handshake and the server's for a resumption.
+    std::byte buf[EVP_MAX_MD_SIZE];
+    const bool ours = (::SSL_session_reused(ssl) == 1) == (::SSL_is_server(ssl) == 1);
+    const std::size_t len =
+        ours ? ::SSL_get_finished(ssl, buf, sizeof buf) : ::SSL_get_peer_finished(ssl, buf, sizeof buf);
+    if (len == 0) {
+      return std::nullopt;
+    }
+    return std::vector<std::byte>(buf, buf + len);
   }
-  return std::vector<std::byte>(buf, buf + len);
+  // RFC 9266 section 2: 32 bytes exported with this label and an empty
+  // context, which TLS 1.3 defines as no context; on TLS 1.2 sslpp passes
+  // none either, as Go's crypto/tls does.
+  // On TLS 1.2 it is safe only with the extended master secret (RFC 7627),
+  // without which one connection's exporter can be replayed on another.
+  if (!tls13 && ::SSL_get_extms_support(ssl) != 1) {
+    throw ValueError(
+        "tls-exporter channel binding on TLS 1.2 needs the extended master secret (RFC 9266 section 4.2), "
+        "which this connection did not negotiate");
+  }
+  constexpr std::string_view label = "EXPORTER-Channel-Binding";
+  constexpr std::size_t length = 32;
+  const SecureBytes bytes = export_keying_material(label, length);
+  return std::vector<std::byte>(bytes.begin(), bytes.end());
 }
 
 // ---------------------------------------------------------------------------

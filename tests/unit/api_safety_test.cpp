@@ -8,6 +8,7 @@
 
 #include <sys/socket.h>
 
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include <array>
@@ -246,12 +247,32 @@ TEST(ApiSafety, ResumedSessionIsCheckedAgainstTheNewName) {
   const std::optional<Session> session = session_from(client, "wrong.example", server);
   ASSERT_TRUE(session);
   const Session anonymous = Session::from_native(session->native_handle());
+  // An sslpp server refuses a session made for another name itself (its
+  // servername hook); take the hook away to stand for a server that does
+  // not, so that the client's own check is what is tested.
+  ::SSL_CTX_set_tlsext_servername_callback(server.native_handle(), nullptr);
   Connection c = client.wrap_bio({.server_hostname = "localhost", .session = anonymous});
   Connection s = server.wrap_bio({.server_side = true});
   const auto r = handshake(c, s);
   EXPECT_TRUE(c.session_reused()) << c.last_error().message;
   ASSERT_EQ(r.client.status, io_status::error);
   EXPECT_EQ(c.last_error().verify_code, X509_V_ERR_HOSTNAME_MISMATCH);
+}
+
+// An sslpp server, callbacks or not, refuses to resume a session made for
+// another server name: the handshake fails before any data.
+TEST(ApiSafety, ServerRefusesASessionMadeForAnotherName) {
+  Context client = trusting_client();
+  Context server = test::server_context(&pki().wrong_name);
+  const std::optional<Session> session = session_from(client, "wrong.example", server);
+  ASSERT_TRUE(session);
+  const Session anonymous = Session::from_native(session->native_handle());
+  Connection c = client.wrap_bio({.server_hostname = "localhost", .session = anonymous});
+  Connection s = server.wrap_bio({.server_side = true});
+  const auto r = handshake(c, s);
+  EXPECT_EQ(r.server.status, io_status::error);
+  EXPECT_EQ(r.client.status, io_status::error);
+  EXPECT_EQ(c.last_error().reason, "SSLV3_ALERT_HANDSHAKE_FAILURE") << c.last_error().message;
 }
 
 TEST(ApiSafety, SetContextRefusesAConnectionWithoutTheServerRole) {

@@ -195,14 +195,18 @@ TEST(Connection, CallsNeedingAHandshakeSayHandshakeNotDone) {
 }
 
 TEST(Connection, ChannelBindingMatchesOnBothEnds) {
-  Pair p;
-  ASSERT_TRUE(handshake(p.client, p.server).ok());
-  const auto a = p.client.get_channel_binding();
-  const auto b = p.server.get_channel_binding();
-  ASSERT_TRUE(a);
-  ASSERT_TRUE(b);
-  EXPECT_EQ(*a, *b);
-  EXPECT_FALSE(a->empty());
+  // tls-unique (Python's default cb_type) on TLS 1.2, tls-exporter on 1.3.
+  for (const bool tls12 : {true, false}) {
+    Pair p(tls12);
+    ASSERT_TRUE(handshake(p.client, p.server).ok());
+    const char* type = tls12 ? "tls-unique" : "tls-exporter";
+    const auto a = p.client.get_channel_binding(type);
+    const auto b = p.server.get_channel_binding(type);
+    ASSERT_TRUE(a);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(*a, *b);
+    EXPECT_FALSE(a->empty());
+  }
 }
 
 
