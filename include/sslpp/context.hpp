@@ -476,7 +476,7 @@ class SSLPP_API Context : public compat::ContextNames {
   /// set_psk_client_callback is Python 3.13's: a client offers the identity
   /// and key the callback gives (an empty function removes it). TLS 1.2 PSK
   /// suites must also be enabled with set_ciphers ("PSK" or, better,
-  /// "ECDHE-PSK", which adds forward secrecy). A handshake on the key
+  /// "kECDHEPSK", which adds forward secrecy). A handshake on the key
   /// authenticates the server by it, so no certificate is sent or verified
   /// (getpeercert() is nullopt); when the server answers with a certificate
   /// instead, the context's verification applies to it as usual. Throws

@@ -17,16 +17,17 @@ namespace sslpp {
 
 class Connection;
 
-/// psk_max_identity_length is the longest identity (and identity hint)
-/// OpenSSL carries, in bytes (its PSK_MAX_IDENTITY_LEN).
+/// psk_max_identity_length is OpenSSL's PSK_MAX_IDENTITY_LEN: the longest
+/// identity hint, in bytes. An identity may be one byte shorter (255):
+/// OpenSSL's buffer for it counts the terminating NUL, as Python's check does.
 inline constexpr std::size_t psk_max_identity_length = 256;
 /// psk_max_key_length is the longest key OpenSSL takes, in bytes (its
 /// PSK_MAX_PSK_LEN).
 inline constexpr std::size_t psk_max_key_length = 512;
 
 /// PskIdentity is what a client's PSK callback answers: the identity it
-/// sends (1 to psk_max_identity_length bytes) and the key that goes with it
-/// (1 to psk_max_key_length bytes). Python's callback returns the same pair.
+/// sends (1 to psk_max_identity_length - 1 bytes, no NUL) and the key that
+/// goes with it (1 to psk_max_key_length bytes). Python's callback returns the same pair.
 struct PskIdentity {
   /// identity names the key to the server; it travels in the clear.
   std::string identity;
@@ -41,9 +42,9 @@ struct PskIdentity {
 /// handshake; on TLS 1.3 the handshake goes on with a certificate. An
 /// identity or key out of bounds fails the handshake with ValueError, as an
 /// exception from the callback does (rethrown to the caller of the I/O call).
-/// On TLS 1.3 the key is used with SHA-256, so a TLS 1.3 suite with SHA-256
-/// (TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256) must be enabled;
-/// that is what `openssl s_client -psk` and GnuTLS do as well.
+/// On TLS 1.3 the key is offered with TLS_AES_128_GCM_SHA256 (so that suite
+/// must stay enabled on the client) and the server may pick any SHA-256
+/// suite; that is what `openssl s_client -psk` and GnuTLS do as well.
 using PskClientCallback = std::function<std::optional<PskIdentity>(Connection& connection,
                                                                    std::optional<std::string_view> hint)>;
 

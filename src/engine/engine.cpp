@@ -8,6 +8,23 @@
 
 namespace sslpp::detail {
 
+namespace {
+
+// authenticated_by_psk is true when a pre-shared key (psk.hpp), not a
+// certificate, authenticated the server of the client handshake `s` just
+// finished: a TLS 1.2 PSK suite, or TLS 1.3 on a context whose PSK callback
+// offers keys. OpenSSL counts a TLS 1.3 external PSK as a resumed session,
+// and a session made on a key has no certificate to hold to the policy.
+bool authenticated_by_psk(const SSL* s, const context_state& policy) noexcept {
+  if (::SSL_version(s) == TLS1_3_VERSION) {
+    return static_cast<bool>(policy.hooks()->psk_client);
+  }
+  const SSL_CIPHER* cipher = ::SSL_get_current_cipher(s);
+  return cipher != nullptr && ::SSL_CIPHER_get_auth_nid(cipher) == NID_auth_psk;
+}
+
+}  // namespace
+
 int engine::ex_index() noexcept {
   static const int index = ::SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
   return index;
@@ -237,6 +254,9 @@ bool engine::check_finished_handshake(std::error_code& ec) noexcept {
   const bool resumed = ::SSL_session_reused(s) == 1;
   if (!resumed && peer == nullptr) {
     return true;  // a full handshake without a certificate: OpenSSL's verification decided
+  }
+  if (peer == nullptr && authenticated_by_psk(s, verify_context())) {
+    return true;  // the key authenticated the server; there is no certificate to hold to the policy
   }
   long code = X509_V_OK;
   if (resumed && (::SSL_get_verify_mode(s) & SSL_VERIFY_PEER) != 0) {
