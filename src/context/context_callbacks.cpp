@@ -7,6 +7,7 @@
 
 #include <openssl/ssl.h>
 
+#include "context/callback_guard.hpp"
 #include "context/context_state.hpp"
 #include "engine/engine.hpp"
 
@@ -15,30 +16,9 @@ namespace sslpp {
 namespace {
 
 using connection_state = detail::engine;
+using detail::connection_of;
 using detail::context_state;
-
-// connection_of finds the Connection an SSL belongs to; nullptr when it has
-// none (an SSL sslpp did not make, or one being destroyed).
-connection_state* connection_of(const SSL* ssl) noexcept {
-  connection_state* conn = ssl != nullptr ? connection_state::from(ssl) : nullptr;
-  return conn != nullptr && conn->owner != nullptr ? conn : nullptr;
-}
-
-// guarded runs `f`; if it throws, the exception is kept for the caller of
-// the I/O call (the first one only: later ones are consequences) and false
-// is returned.
-template <typename F>
-bool guarded(connection_state& conn, F&& f) noexcept {
-  try {
-    f();
-    return true;
-  } catch (...) {
-    if (!conn.callback_exception) {
-      conn.callback_exception = std::current_exception();
-    }
-    return false;
-  }
-}
+using detail::guarded;
 
 // same_host compares two optional DNS names without regard to case.
 bool same_host(const char* a, const char* b) noexcept {
