@@ -9,7 +9,10 @@
 // in both, after the server's chain was verified (and the handshake
 // already failed if it did not verify under CERT_REQUIRED). The check
 // therefore never judges a response about an unverified chain, unless
-// the client asked for no verification.
+// the client asked for no verification: under CERT_NONE it still runs in
+// full, so the response must still be signed by a responder the trust
+// store vouches for (the issuer, or one it delegated to), whatever became
+// of the chain.
 #include <sslpp/connection.hpp>
 #include <sslpp/context.hpp>
 
@@ -62,10 +65,12 @@ int staple(SSL* ssl, detail::engine& conn, const detail::handshake_hooks& hooks)
       return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
   }
-  const std::span<const std::byte> response = from_callback ? std::span<const std::byte>(*from_callback)
-                                              : hooks.ocsp_response && !hooks.ocsp_server
-                                                  ? std::span<const std::byte>(*hooks.ocsp_response)
-                                                  : std::span<const std::byte>();
+  std::span<const std::byte> response;
+  if (from_callback) {
+    response = *from_callback;
+  } else if (!hooks.ocsp_server && hooks.ocsp_response) {
+    response = *hooks.ocsp_response;
+  }
   if (response.empty()) {
     return SSL_TLSEXT_ERR_NOACK;
   }
