@@ -142,6 +142,12 @@ io_result engine::classify(int ret, int sys, std::error_code& ec) noexcept {
         status = io_status::truncated;
       } else if (info.reason == "CERTIFICATE_VERIFY_FAILED") {
         add_verify_failure(info, ::SSL_get_verify_result(ssl.get()), hostname);
+      } else if (hook_refusal) {
+        if (hook_refusal->verify_code != X509_V_OK) {
+          add_verify_failure(info, hook_refusal->verify_code, hostname);
+          info.verify_message += ": " + hook_refusal->reason;
+        }
+        info.message += ": " + hook_refusal->reason;
       }
     }
   } catch (...) {
@@ -216,6 +222,10 @@ bool engine::apply_policy(std::error_code& ec) noexcept {
     const std::shared_ptr<const handshake_hooks> hooks = context->hooks();
     const std::vector<unsigned char>& alpn = own_alpn_wire ? *own_alpn_wire : hooks->alpn_wire;
     ok = ::SSL_set_alpn_protos(s, alpn.empty() ? nullptr : alpn.data(), static_cast<unsigned int>(alpn.size())) == 0;
+    // With the OCSP check on, a client asks for a staple itself (ocsp.hpp).
+    if (ok && policy.ocsp_check != OcspCheck::off) {
+      ok = ::SSL_set_tlsext_status_type(s, TLSEXT_STATUSTYPE_ocsp) == 1;
+    }
   }
   if (ok && check_hostname) {
     if (!hostname) {

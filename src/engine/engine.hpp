@@ -66,6 +66,16 @@ struct engine {
   io_status fatal_status = io_status::error;
   ErrorInfo error;
   std::exception_ptr callback_exception;
+  // hook_refusal says why one of sslpp's own handshake hooks refused (the
+  // OCSP check, an OCSP client callback that returned false), which
+  // OpenSSL reports only as a bare INVALID_STATUS_RESPONSE: classify adds
+  // it to the error. A verify code other than X509_V_OK makes the error a
+  // verification failure (SSLCertVerificationError). Null until one does.
+  struct refusal {
+    long verify_code = 0;
+    std::string reason;
+  };
+  std::unique_ptr<const refusal> hook_refusal;
 
   std::optional<std::string> hostname;
   // Where the session offered for resumption was made, when known.

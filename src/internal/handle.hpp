@@ -5,6 +5,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -48,6 +49,9 @@ SSLPP_DETAIL_HANDLE(BIGNUM, BN_free);
 SSLPP_DETAIL_HANDLE(GENERAL_NAMES, GENERAL_NAMES_free);
 SSLPP_DETAIL_HANDLE(AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free);
 SSLPP_DETAIL_HANDLE(CRL_DIST_POINTS, CRL_DIST_POINTS_free);
+SSLPP_DETAIL_HANDLE(OCSP_RESPONSE, OCSP_RESPONSE_free);
+SSLPP_DETAIL_HANDLE(OCSP_BASICRESP, OCSP_BASICRESP_free);
+SSLPP_DETAIL_HANDLE(OCSP_CERTID, OCSP_CERTID_free);
 
 // A STACK_OF(X509) handle owns the stack and one reference to each
 // certificate in it: push only what up_ref (or a creating call) gave you.
