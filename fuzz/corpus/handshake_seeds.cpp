@@ -18,6 +18,7 @@ struct scenario {
   std::string name;
   client_config client;
   server_config server;
+  features extras{};
 };
 
 // The exchanges recorded: both versions, with and without client
@@ -59,6 +60,20 @@ std::vector<scenario> scenarios() {
   pha.post_handshake_auth = true;
   list.push_back({"tls13_post_handshake_auth", pha, {.client_auth = 3}});
   list.push_back({"any_version", client_config{}, {}});
+  // Issue 13: pre-shared keys (both versions; a key the server does not
+  // know) and OCSP stapling (checked, through the callbacks, missing).
+  const features psk{.client_psk = true, .server_psk = true};
+  const features unknown_psk{.client_psk = true};
+  const features stapled{.ocsp_check = true, .staple = true};
+  const features stapled_callbacks{.ocsp_check = true, .staple = true, .ocsp_callbacks = true};
+  const features staple_required_missing{.ocsp_check = true, .ocsp_required = true};
+  list.push_back({"tls13_psk", tls13, {}, psk});
+  list.push_back({"tls12_psk", tls12, {}, psk});
+  list.push_back({"tls13_psk_unknown", tls13, {}, unknown_psk});
+  list.push_back({"tls13_ocsp", tls13, {}, stapled});
+  list.push_back({"tls12_ocsp", tls12, {}, stapled});
+  list.push_back({"tls13_ocsp_callbacks", tls13, {}, stapled_callbacks});
+  list.push_back({"tls12_ocsp_required_missing", tls12, {}, staple_required_missing});
   return list;
 }
 
@@ -70,7 +85,7 @@ struct recording {
 // record runs a scenario exactly as the targets set it up.
 recording record(const scenario& s) {
   begin_input();
-  const world w(s.client, s.server);
+  const world w(s.client, s.server, s.extras);
   const std::optional<sslpp::Session> session = s.client.resume ? resumable_session(w) : std::nullopt;
   reset();
   connection_pair p = make_connection_pair(w, session);
@@ -89,7 +104,7 @@ seeds client_handshake_seeds() {
   seeds out;
   for (const scenario& s : scenarios()) {
     const recording r = record(s);
-    const auto head = bytes().b(s.client.to_byte()).b(s.server.to_byte());
+    const auto head = bytes().b(s.client.to_byte()).b(s.server.to_byte()).b(s.extras.to_byte());
     out.push_back({name(r, s.name, ""), bytes(head).b(0).s(r.log.server_to_client).str()});
     out.push_back({name(r, s.name, "_chunked"), bytes(head).b(5).s(r.log.server_to_client).str()});
   }
@@ -103,8 +118,9 @@ seeds server_handshake_seeds() {
       continue;  // resumes from the recording server's session cache, which a fresh server lacks
     }
     const recording r = record(s);
-    out.push_back({name(r, s.name, ""), bytes().b(s.server.to_byte()).b(0).s(r.log.client_to_server).str()});
-    out.push_back({name(r, s.name, "_chunked"), bytes().b(s.server.to_byte()).b(3).s(r.log.client_to_server).str()});
+    const auto head = bytes().b(s.server.to_byte()).b(s.extras.to_byte());
+    out.push_back({name(r, s.name, ""), bytes(head).b(0).s(r.log.client_to_server).str()});
+    out.push_back({name(r, s.name, "_chunked"), bytes(head).b(3).s(r.log.client_to_server).str()});
   }
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -126,6 +127,37 @@ std::string make_crl(const credential& ca, const sslpp::Certificate& revoked) {
   return pem;
 }
 
+// make_ocsp is the root's OCSP response saying `cert` is good. sslpp
+// checks a response's validity window against the real clock (OpenSSL's
+// OCSP_check_validity has no time parameter), not pinned_time, so it runs
+// until 2099: recordings that complete must go on completing.
+std::vector<std::byte> make_ocsp(const credential& ca, const sslpp::Certificate& cert) {
+  OCSP_CERTID* id = ::OCSP_cert_to_id(::EVP_sha1(), cert.native_handle(), ca.certificate.native_handle());
+  OCSP_BASICRESP* basic = ::OCSP_BASICRESP_new();
+  ASN1_TIME* this_update = ::ASN1_TIME_new();
+  ASN1_TIME* next_update = ::ASN1_TIME_new();
+  check(id != nullptr && basic != nullptr && this_update != nullptr && next_update != nullptr &&
+            ::ASN1_TIME_set_string_X509(this_update, not_before) == 1 &&
+            ::ASN1_TIME_set_string_X509(next_update, "20991231000000Z") == 1 &&
+            ::OCSP_basic_add1_status(basic, id, V_OCSP_CERTSTATUS_GOOD, 0, nullptr, this_update, next_update) !=
+                nullptr &&
+            ::OCSP_basic_sign(basic, ca.certificate.native_handle(), ca.key.native_handle(), ::EVP_sha256(), nullptr,
+                              OCSP_NOCERTS) == 1,
+        "OCSP response");
+  OCSP_RESPONSE* response = ::OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic);
+  unsigned char* der = nullptr;
+  const int n = response != nullptr ? ::i2d_OCSP_RESPONSE(response, &der) : -1;
+  check(n > 0, "OCSP response DER");
+  std::vector<std::byte> out(reinterpret_cast<std::byte*>(der), reinterpret_cast<std::byte*>(der) + n);
+  ::OPENSSL_free(der);
+  ::OCSP_RESPONSE_free(response);
+  ::ASN1_TIME_free(this_update);
+  ::ASN1_TIME_free(next_update);
+  ::OCSP_BASICRESP_free(basic);
+  ::OCSP_CERTID_free(id);
+  return out;
+}
+
 test_pki build() {
   reset();
   credential root = make({"sslpp fuzz root", 1, true, nullptr, nullptr}, nullptr);
@@ -135,8 +167,9 @@ test_pki build() {
   credential revoked = make({"revoked.example.test", 5, false, "DNS:revoked.example.test", "serverAuth"}, &root);
   std::string crl = make_crl(root, revoked.certificate);
   std::string encrypted = server.key.pem(password);
-  return test_pki{std::move(root),    std::move(server), std::move(other),    std::move(client),
-                  std::move(revoked), std::move(crl),    std::move(encrypted)};
+  std::vector<std::byte> ocsp = make_ocsp(root, server.certificate);
+  return test_pki{std::move(root),    std::move(server), std::move(other),     std::move(client),
+                  std::move(revoked), std::move(crl),    std::move(encrypted), std::move(ocsp)};
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 // relative to now, so it cannot be used here).
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include <sslpp/certificate.hpp>
 #include <sslpp/keys.hpp>
@@ -24,6 +26,7 @@ struct test_pki {
   credential revoked;       // a server certificate the CRL revokes
   std::string crl_pem;      // the root's CRL, revoking `revoked`
   std::string server_key_encrypted;  // server.key as AES-256-CBC PEM under `password`
+  std::vector<std::byte> server_ocsp;  // a DER OCSP response: `server` is good, signed by the root
 };
 
 /// password opens test_pki::server_key_encrypted.

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "pki.hpp"
@@ -116,6 +118,62 @@ void add_callbacks(sslpp::Context& server, const sslpp::Context& other, bool pyt
   }
 }
 
+// The harness's pre-shared key: a fixed identity and 32 bytes.
+constexpr std::string_view psk_identity = "fuzz-psk";
+sslpp::SecureBytes psk_key() {
+  sslpp::SecureBytes key(32);
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    key[i] = static_cast<std::byte>(0xa0 + i);
+  }
+  return key;
+}
+
+// add_features sets up what `f` asks for: PSK callbacks (a peer's binder
+// and identity then reach them), the client's OCSP request and check, and
+// the server's staple (a peer's stapled bytes then reach the check).
+void add_features(sslpp::Context& client, sslpp::Context& server, const features& f) {
+  if (f.client_psk) {
+    client.set_psk_client_callback([](sslpp::Connection&, std::optional<std::string_view> hint) {
+      (void)hint;
+      return std::optional(sslpp::PskIdentity{std::string(psk_identity), psk_key()});
+    });
+  }
+  if (f.server_psk) {
+    server.set_psk_server_callback(
+        [](sslpp::Connection&, std::string_view identity) -> std::optional<sslpp::SecureBytes> {
+          if (identity == psk_identity) {
+            return psk_key();
+          }
+          return std::nullopt;
+        },
+        "fuzz hint");
+  }
+  if (f.client_psk || f.server_psk) {
+    // The TLS 1.2 PSK suites first, so that a server that knows the key
+    // picks one; one that does not leaves them out and uses its certificate.
+    const std::string suites = "kECDHEPSK:kPSK:ECDHE+AESGCM:ECDHE+CHACHA20";
+    client.set_ciphers(suites);
+    server.set_ciphers(suites);
+  }
+  if (f.ocsp_check) {
+    client.set_ocsp_check(f.ocsp_required ? sslpp::OcspCheck::required : sslpp::OcspCheck::if_stapled);
+  }
+  if (f.ocsp_callbacks) {
+    client.set_ocsp_client_callback([](sslpp::Connection& conn, std::span<const std::byte> response) {
+      (void)conn.ocsp_response();
+      return !response.empty() || !conn.get_verified_chain().empty();
+    });
+  }
+  if (f.staple) {
+    const std::vector<std::byte>& der = the_pki().server_ocsp;
+    if (f.ocsp_callbacks) {
+      server.set_ocsp_server_callback([&der](sslpp::Connection&) { return std::optional(der); });
+    } else {
+      server.set_ocsp_response(der);
+    }
+  }
+}
+
 }  // namespace
 
 client_config client_config::from_byte(std::uint8_t b) noexcept {
@@ -143,18 +201,34 @@ server_config server_config::from_byte(std::uint8_t b) noexcept {
                        .keep_buffers = (b & 0x80) != 0};
 }
 
+features features::from_byte(std::uint8_t b) noexcept {
+  return features{.client_psk = (b & 0x01) != 0,
+                  .server_psk = (b & 0x02) != 0,
+                  .ocsp_check = (b & 0x04) != 0,
+                  .ocsp_required = (b & 0x08) != 0,
+                  .staple = (b & 0x10) != 0,
+                  .ocsp_callbacks = (b & 0x20) != 0};
+}
+
+std::uint8_t features::to_byte() const noexcept {
+  return static_cast<std::uint8_t>((client_psk ? 0x01 : 0) | (server_psk ? 0x02 : 0) | (ocsp_check ? 0x04 : 0) |
+                                   (ocsp_required ? 0x08 : 0) | (staple ? 0x10 : 0) | (ocsp_callbacks ? 0x20 : 0));
+}
+
 std::uint8_t server_config::to_byte() const noexcept {
   return static_cast<std::uint8_t>((client_auth & 3) | (python_sni ? 0 : 0x04) | (alpn_callback ? 0x08 : 0) |
                                    (max_version & 3) << 4 | (no_ticket ? 0x40 : 0) | (keep_buffers ? 0x80 : 0));
 }
 
-world::world(const client_config& client, const server_config& server)
+world::world(const client_config& client, const server_config& server, const features& f)
     : client_cfg(client),
       server_cfg(server),
+      extras(f),
       client_ctx(client_context(client)),
       server_ctx(server_context(server, the_pki().server)),
       other_ctx(server_context(server, the_pki().other_server)) {
   add_callbacks(server_ctx, other_ctx, server.python_sni, server.alpn_callback);
+  add_features(client_ctx, server_ctx, f);
 }
 
 std::optional<std::string> hostname(const client_config& cfg) {
@@ -171,7 +245,11 @@ endpoint make_client(const world& w, const std::optional<sslpp::Session>& sessio
   if (name) {
     options.server_hostname = *name;
   }
-  return endpoint{w.client_ctx.wrap_bio(options), stream::client};
+  endpoint client{w.client_ctx.wrap_bio(options), stream::client};
+  if (w.extras.ocsp_callbacks) {
+    client.conn.request_ocsp();
+  }
+  return client;
 }
 
 endpoint make_server(const world& w) {

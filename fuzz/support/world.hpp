@@ -42,12 +42,27 @@ struct server_config {
   [[nodiscard]] std::uint8_t to_byte() const noexcept;
 };
 
+/// features are the handshake extensions issue 13 added, for both sides:
+/// the byte after the configs in the handshake targets' inputs.
+struct features {
+  bool client_psk = false;     // the client offers identity "fuzz-psk" (TLS 1.3 external PSK, TLS 1.2 PSK suites)
+  bool server_psk = false;     // the server knows "fuzz-psk" (and enables the TLS 1.2 PSK suites)
+  bool ocsp_check = false;     // the client asks for a staple and checks it (if stapled)
+  bool ocsp_required = false;  // with ocsp_check: a staple is required
+  bool staple = false;         // the server staples the harness's OCSP response
+  bool ocsp_callbacks = false; // through set_ocsp_server_callback / request_ocsp + set_ocsp_client_callback
+
+  static features from_byte(std::uint8_t b) noexcept;
+  [[nodiscard]] std::uint8_t to_byte() const noexcept;
+};
+
 /// world is one client context and two server contexts (the second is what
 /// the SNI callback switches to for "other.example.test").
 struct world {
-  world(const client_config& client, const server_config& server);
+  world(const client_config& client, const server_config& server, const features& extras = {});
   client_config client_cfg;
   server_config server_cfg;
+  features extras;
   sslpp::Context client_ctx;
   sslpp::Context server_ctx;
   sslpp::Context other_ctx;

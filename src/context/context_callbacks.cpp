@@ -147,7 +147,16 @@ int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept {
   // not bind a session to its server name: refuse a session made for
   // another virtual host rather than let it (and a client certificate
   // verified for that host) carry over.
-  if (::SSL_session_reused(ssl) == 1 && !same_host(::SSL_SESSION_get0_hostname(::SSL_get0_session(ssl)), name)) {
+  // A handshake on an external PSK counts as resumed too, of a session made
+  // from the key, which has no name to compare. Give it the client's, so
+  // that the tickets issued on it carry the name like any other session's.
+  if (::SSL_session_reused(ssl) == 1 && conn->psk_key_given) {
+    if (name != nullptr && ::SSL_SESSION_set1_hostname(::SSL_get_session(ssl), name) != 1) {
+      *alert = SSL_AD_INTERNAL_ERROR;
+      return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+  } else if (::SSL_session_reused(ssl) == 1 &&
+             !same_host(::SSL_SESSION_get0_hostname(::SSL_get0_session(ssl)), name)) {
     *alert = SSL_AD_HANDSHAKE_FAILURE;
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   }

@@ -185,6 +185,7 @@ unsigned int psk_server_trampoline(SSL* ssl, const char* identity, unsigned char
     std::memcpy(psk, key->data(), key->size());
     key_length = static_cast<unsigned int>(key->size());
   });
+  conn->psk_key_given = key_length > 0;
   return key_length;
 }
 

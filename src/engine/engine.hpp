@@ -88,6 +88,10 @@ struct engine {
   std::optional<int> own_verify_mode;
   VerifyCallback own_verify_callback;
   std::optional<std::vector<unsigned char>> own_alpn_wire;
+  // A server's PSK callback gave a key for the client's identity: OpenSSL
+  // then counts the TLS 1.3 handshake as a resumption, of a session that
+  // carries no server name (the servername hook must not refuse it).
+  bool psk_key_given = false;
   std::any app_data;
 
   // verify_context is the context whose verification policy applies: the
