@@ -362,10 +362,12 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// with bytes > 0 for data, ok with 0 bytes once there is no (more)
   /// early data, none sent, rejected or read to its end (then call
   /// do_handshake; later calls say 0 again), want_read when more input is
-  /// needed. A server that never calls it rejects early data. ValueError
-  /// (as write_early_data) on a client, for an empty `out`, and once
-  /// another I/O call started the handshake without it.
-  /// SSL_read_early_data.
+  /// needed. A server that never calls it rejects early data; one that
+  /// started must read to the end (0 bytes) first: until then its other
+  /// I/O calls are refused with ValueError, since OpenSSL would fail the
+  /// connection on early data left unread. ValueError (as
+  /// write_early_data) on a client, for an empty `out`, and once another
+  /// I/O call started the handshake without it. SSL_read_early_data.
   io_result read_early_data(std::span<std::byte> out, std::error_code& ec) noexcept;
   ///@{
   /// The throwing forms: write_early_data returns the bytes taken;

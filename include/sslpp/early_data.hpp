@@ -19,7 +19,10 @@
 /// issued them, and not at all when its internal cache is off or bypassed
 /// (SESS_CACHE_OFF, SESS_CACHE_NO_INTERNAL*). OP_NO_ANTI_REPLAY goes back to
 /// self-contained tickets, any number of times each: the application must
-/// then stop replays itself.
+/// then stop replays itself. With anti-replay on, a server connection freed
+/// without shutdown() takes its last ticket's session out of the cache, so
+/// that ticket no longer resumes (and a client's Session is only resumable
+/// when its own connection was shut down).
 ///
 /// The flow, client then server:
 /// \code

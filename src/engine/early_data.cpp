@@ -8,7 +8,8 @@
 // with a ValueError that says what is wrong, leaving the connection as it
 // was; only then do they run through engine::perform, behind the same gate
 // as every other I/O call (sticky error, the verify policy applied at the
-// handshake's start).
+// handshake's start). The engine tracks the phase: another I/O call ends a
+// client's early data, and is refused on a server still reading it.
 #include <sslpp/connection.hpp>
 #include <sslpp/context.hpp>
 
@@ -78,8 +79,10 @@ io_result Connection::write_early_data(std::span<const std::byte> data, std::err
       return {io_status::ok, 0, e.output_pending()};
     }
   }
+  e.early_call = true;
   const io_result r = e.perform(
       ec, [data](SSL* ssl, std::size_t* n) { return ::SSL_write_early_data(ssl, data.data(), data.size(), n); });
+  e.early_call = false;
   if (r.ok() || r.status == io_status::want_read || r.status == io_status::want_write) {
     // A want_* is retried with the same bytes, which OpenSSL then expects.
     e.early = phase::open;
@@ -105,6 +108,7 @@ io_result Connection::read_early_data(std::span<std::byte> out, std::error_code&
       return {io_status::ok, 0, e.output_pending()};
     }
   }
+  e.early_call = true;
   const io_result r = e.perform(ec, [out](SSL* ssl, std::size_t* n) {
     const int ret = ::SSL_read_early_data(ssl, out.data(), out.size(), n);
     if (ret == SSL_READ_EARLY_DATA_FINISH) {
@@ -113,6 +117,7 @@ io_result Connection::read_early_data(std::span<std::byte> out, std::error_code&
     }
     return ret == SSL_READ_EARLY_DATA_SUCCESS ? 1 : 0;
   });
+  e.early_call = false;
   if (r.status == io_status::want_read || r.status == io_status::want_write) {
     e.early = phase::open;
   } else if (r.ok()) {

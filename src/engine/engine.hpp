@@ -75,6 +75,7 @@ struct engine {
   // the early-data calls refuse first, with a ValueError.
   enum class early_phase : std::uint8_t { none, open, over };
   early_phase early = early_phase::none;
+  bool early_call = false;       // the call under way is an early-data one
   std::uint64_t early_sent = 0;  // client: early data bytes taken so far
 
   std::optional<std::string> hostname;
@@ -145,12 +146,15 @@ struct engine {
 
   template <typename Op>
   io_result perform_gated(std::error_code& ec, Op& op) noexcept {
-    // Any I/O call ends the early-data phase; the early-data calls reopen it.
-    if (early == early_phase::open) {
-      early = early_phase::over;
-    }
     if (!pass_gate(ec)) {
       return {fatal_status_or_error(), 0, output_pending()};
+    }
+    if (early == early_phase::open && !early_call) {
+      // OpenSSL fails the connection on early data left unread.
+      if (accept_state || ::SSL_is_server(ssl.get()) == 1) {
+        return refuse("read early data to its end first (read_early_data returns 0 bytes), then do_handshake", ec);
+      }
+      early = early_phase::over;  // a client's other I/O call ends its early data
     }
     io_result r;
     if ((gate & gate_sigpipe) != 0) {
