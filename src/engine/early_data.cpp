@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <optional>
 #include <string>
 
 #include <openssl/ssl.h>
@@ -28,6 +29,37 @@ namespace sslpp {
 namespace {
 
 using phase = detail::engine::early_phase;
+
+bool sticky(const detail::engine& e) noexcept { return (e.gate & detail::engine::gate_fatal) != 0; }
+
+// refusal is the refused call's result when `describe()` names a problem
+// (ValueError, before any I/O), else nothing. A sticky error goes first:
+// perform reports it again, as for every I/O call.
+template <typename Describe>
+std::optional<io_result> refusal(detail::engine& e, std::error_code& ec, Describe describe) noexcept {
+  if (sticky(e)) {
+    return std::nullopt;
+  }
+  try {
+    const std::string problem = describe();
+    if (problem.empty()) {
+      return std::nullopt;
+    }
+    return e.refuse(problem, ec);
+  } catch (...) {
+    return e.refuse({}, ec);  // out of memory while explaining
+  }
+}
+
+// perform_early runs `op` through the engine as an early-data call, which
+// neither ends early data nor is refused while it lasts (engine.hpp).
+template <typename Op>
+io_result perform_early(detail::engine& e, std::error_code& ec, Op op) noexcept {
+  e.early_call = true;
+  const io_result r = e.perform(ec, op);
+  e.early_call = false;
+  return r;
+}
 
 // write_problem says why `e` cannot send `size` more bytes of early data,
 // or nothing when it can.
@@ -65,24 +97,15 @@ void Context::set_max_early_data(std::uint32_t bytes) {
 
 io_result Connection::write_early_data(std::span<const std::byte> data, std::error_code& ec) noexcept {
   detail::engine& e = *impl_;
-  // After a fatal error perform reports it again, as every I/O call does.
-  if ((e.gate & detail::engine::gate_fatal) == 0) {
-    try {
-      if (const std::string problem = write_problem(e, data.size()); !problem.empty()) {
-        return e.refuse(problem, ec);
-      }
-    } catch (...) {
-      return e.refuse({}, ec);  // out of memory while explaining
-    }
-    if (data.empty()) {
-      ec.clear();
-      return {io_status::ok, 0, e.output_pending()};
-    }
+  if (const std::optional<io_result> refused = refusal(e, ec, [&] { return write_problem(e, data.size()); })) {
+    return *refused;
   }
-  e.early_call = true;
-  const io_result r = e.perform(
-      ec, [data](SSL* ssl, std::size_t* n) { return ::SSL_write_early_data(ssl, data.data(), data.size(), n); });
-  e.early_call = false;
+  if (data.empty() && !sticky(e)) {
+    ec.clear();
+    return {io_status::ok, 0, e.output_pending()};
+  }
+  const io_result r = perform_early(
+      e, ec, [data](SSL* ssl, std::size_t* n) { return ::SSL_write_early_data(ssl, data.data(), data.size(), n); });
   if (r.ok() || r.status == io_status::want_read || r.status == io_status::want_write) {
     // A want_* is retried with the same bytes, which OpenSSL then expects.
     e.early = phase::open;
@@ -93,23 +116,16 @@ io_result Connection::write_early_data(std::span<const std::byte> data, std::err
 
 io_result Connection::read_early_data(std::span<std::byte> out, std::error_code& ec) noexcept {
   detail::engine& e = *impl_;
-  if ((e.gate & detail::engine::gate_fatal) == 0) {
-    try {
-      if (const std::string problem = read_problem(e, out.size()); !problem.empty()) {
-        return e.refuse(problem, ec);
-      }
-    } catch (...) {
-      return e.refuse({}, ec);
-    }
-    if (e.early == phase::over) {
-      // Early data ended (read to its end, or another call went on with the
-      // handshake): there is no more, as the first "0 bytes" said.
-      ec.clear();
-      return {io_status::ok, 0, e.output_pending()};
-    }
+  if (const std::optional<io_result> refused = refusal(e, ec, [&] { return read_problem(e, out.size()); })) {
+    return *refused;
   }
-  e.early_call = true;
-  const io_result r = e.perform(ec, [out](SSL* ssl, std::size_t* n) {
+  if (e.early == phase::over && !sticky(e)) {
+    // Early data ended (read to its end, or another call went on with the
+    // handshake): there is no more, as the first "0 bytes" said.
+    ec.clear();
+    return {io_status::ok, 0, e.output_pending()};
+  }
+  const io_result r = perform_early(e, ec, [out](SSL* ssl, std::size_t* n) {
     const int ret = ::SSL_read_early_data(ssl, out.data(), out.size(), n);
     if (ret == SSL_READ_EARLY_DATA_FINISH) {
       *n = 0;
@@ -117,7 +133,6 @@ io_result Connection::read_early_data(std::span<std::byte> out, std::error_code&
     }
     return ret == SSL_READ_EARLY_DATA_SUCCESS ? 1 : 0;
   });
-  e.early_call = false;
   if (r.status == io_status::want_read || r.status == io_status::want_write) {
     e.early = phase::open;
   } else if (r.ok()) {
