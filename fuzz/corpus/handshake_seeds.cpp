@@ -74,6 +74,9 @@ std::vector<scenario> scenarios() {
   list.push_back({"tls12_ocsp", tls12, {}, stapled});
   list.push_back({"tls13_ocsp_callbacks", tls13, {}, stapled_callbacks});
   list.push_back({"tls12_ocsp_required_missing", tls12, {}, staple_required_missing});
+  client_config resume13 = tls13;
+  resume13.resume = true;
+  list.push_back({"tls13_early_data", resume13, {}, features{.early_data = true}});
   return list;
 }
 

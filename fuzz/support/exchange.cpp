@@ -31,9 +31,42 @@ std::size_t transfer(endpoint& from, endpoint& to, std::string* log) {
   }
 }
 
+namespace {
+
+// early_step sends a client's early data, or reads a server's until it is
+// over; want_read when a server needs more input first.
+sslpp::io_status early_step(endpoint& e) {
+  std::error_code ec;
+  if (!e.conn.server_side()) {
+    (void)e.conn.write_early_data(std::as_bytes(std::span(early_request)), ec);
+    e.early = false;
+    return sslpp::io_status::ok;
+  }
+  std::array<std::byte, 1024> buf{};
+  for (int i = 0; i < max_rounds; ++i) {
+    const sslpp::io_result r = e.conn.read_early_data(buf, ec);
+    if (!r.ok()) {
+      if (r.status != sslpp::io_status::want_read) {
+        e.early = false;  // refused or failed: the handshake call reports it
+      }
+      return r.status;
+    }
+    if (r.bytes == 0) {
+      break;
+    }
+  }
+  e.early = false;
+  return sslpp::io_status::ok;
+}
+
+}  // namespace
+
 sslpp::io_status step(endpoint& e, const established_hook& established) {
   const stream_scope scope(e.rng);
   std::error_code ec;
+  if (e.early && early_step(e) == sslpp::io_status::want_read) {
+    return sslpp::io_status::want_read;
+  }
   if (!e.conn.is_handshake_done()) {
     const sslpp::io_result r = e.conn.do_handshake(ec);
     if (!r.ok()) {

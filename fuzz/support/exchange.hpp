@@ -49,6 +49,8 @@ void pump(connection_pair& p, transcript* log, const established_hook& server_es
 
 /// greeting is what the server writes after the handshake, answer the client.
 inline constexpr std::string_view greeting = "hello from the server\n";
+/// early_request is what a client sends as early data (features::early_data).
+inline constexpr std::string_view early_request = "early request\n";
 inline constexpr std::string_view answer = "hello from the client\n";
 
 /// feed_and_drive hands `bytes` (all at once when `chunk` is 0, else

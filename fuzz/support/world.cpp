@@ -164,6 +164,12 @@ void add_features(sslpp::Context& client, sslpp::Context& server, const features
       return !response.empty() || !conn.get_verified_chain().empty();
     });
   }
+  if (f.early_data) {
+    server.set_max_early_data(4096);
+    // Stateless tickets: a recorded resumption then replays on a fresh
+    // server, which anti-replay's session cache would not know.
+    server.set_options(sslpp::OP_NO_ANTI_REPLAY);
+  }
   if (f.staple) {
     const std::vector<std::byte>& der = the_pki().server_ocsp;
     if (f.ocsp_callbacks) {
@@ -207,12 +213,14 @@ features features::from_byte(std::uint8_t b) noexcept {
                   .ocsp_check = (b & 0x04) != 0,
                   .ocsp_required = (b & 0x08) != 0,
                   .staple = (b & 0x10) != 0,
-                  .ocsp_callbacks = (b & 0x20) != 0};
+                  .ocsp_callbacks = (b & 0x20) != 0,
+                  .early_data = (b & 0x40) != 0};
 }
 
 std::uint8_t features::to_byte() const noexcept {
   return static_cast<std::uint8_t>((client_psk ? 0x01 : 0) | (server_psk ? 0x02 : 0) | (ocsp_check ? 0x04 : 0) |
-                                   (ocsp_required ? 0x08 : 0) | (staple ? 0x10 : 0) | (ocsp_callbacks ? 0x20 : 0));
+                                   (ocsp_required ? 0x08 : 0) | (staple ? 0x10 : 0) | (ocsp_callbacks ? 0x20 : 0) |
+                                   (early_data ? 0x40 : 0));
 }
 
 std::uint8_t server_config::to_byte() const noexcept {
@@ -249,12 +257,15 @@ endpoint make_client(const world& w, const std::optional<sslpp::Session>& sessio
   if (w.extras.ocsp_callbacks) {
     client.conn.request_ocsp();
   }
+  client.early = w.extras.early_data && session.has_value();
   return client;
 }
 
 endpoint make_server(const world& w) {
   const stream_scope scope(stream::server);
-  return endpoint{w.server_ctx.wrap_bio({.server_side = true}), stream::server};
+  endpoint server{w.server_ctx.wrap_bio({.server_side = true}), stream::server};
+  server.early = w.extras.early_data;
+  return server;
 }
 
 connection_pair make_connection_pair(const world& w, const std::optional<sslpp::Session>& session) {

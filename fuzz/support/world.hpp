@@ -51,6 +51,7 @@ struct features {
   bool ocsp_required = false;  // with ocsp_check: a staple is required
   bool staple = false;         // the server staples the harness's OCSP response
   bool ocsp_callbacks = false; // through set_ocsp_server_callback / request_ocsp + set_ocsp_client_callback
+  bool early_data = false;     // the server takes early data; a resuming client sends some
 
   static features from_byte(std::uint8_t b) noexcept;
   [[nodiscard]] std::uint8_t to_byte() const noexcept;
@@ -72,6 +73,9 @@ struct world {
 struct endpoint {
   sslpp::Connection conn;
   stream rng;
+  // Early data still to send (a client) or to read (a server) before the
+  // handshake: features::early_data.
+  bool early = false;
 };
 
 /// transcript is what each side sent, in order.
