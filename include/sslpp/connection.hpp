@@ -314,7 +314,9 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// when none was asked for, empty when the server stapled none.
   [[nodiscard]] std::optional<std::vector<std::byte>> ocsp_response() const;
   /// early_data_status says whether TLS 1.3 early data was sent and
-  /// accepted (see early_data.hpp).
+  /// accepted (see early_data.hpp), on both ends; final once the handshake
+  /// is done (a client that sent early data reads rejected until the
+  /// server accepts it). SSL_get_early_data_status.
   [[nodiscard]] EarlyDataStatus early_data_status() const noexcept;
 
   // -- Per-connection settings (pyOpenSSL) ------------------------------------
@@ -346,17 +348,27 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   // -- Early data (TLS 1.3, early_data.hpp) -------------------------------------
 
   /// write_early_data sends `data` as early data (client, on a resumed
-  /// TLS 1.3 session whose ticket allows it, before do_handshake): ok with
-  /// the bytes taken. Call it as often as needed, then do_handshake;
-  /// early_data_status() then says whether the server took it. ValueError
-  /// (ec: errc::invalid_argument) when this connection cannot send early
-  /// data (a server, no session, a ticket without early data, more bytes
-  /// than the ticket allows, or the handshake already moved on).
+  /// TLS 1.3 session whose ticket allows it, before any other I/O call):
+  /// ok with all of `data` taken. Call it as often as needed, then
+  /// do_handshake; early_data_status() then says whether the server took
+  /// it. On want_write, call it again with the same bytes. ValueError (ec:
+  /// errc::invalid_argument, io_status::error, nothing sent, the
+  /// connection unchanged) when this connection cannot send early data: a
+  /// server, no session, a ticket without early data, more bytes in all
+  /// than the ticket allows, or the handshake already moved on (any other
+  /// I/O call ends early data). A sticky error is reported again first.
+  /// SSL_write_early_data.
   io_result write_early_data(std::span<const std::byte> data, std::error_code& ec) noexcept;
-  /// read_early_data reads early data (server, before do_handshake): ok
+  /// read_early_data reads early data (server, as its first I/O call): ok
   /// with bytes > 0 for data, ok with 0 bytes once there is no (more)
-  /// early data (then call do_handshake), want_read when more input is
-  /// needed. A server that never calls it rejects early data.
+  /// early data, none sent, rejected or read to its end (then call
+  /// do_handshake; later calls say 0 again), want_read when more input is
+  /// needed. A server that never calls it rejects early data; one that
+  /// started must read to the end (0 bytes) first: until then its other
+  /// I/O calls are refused with ValueError, since OpenSSL would fail the
+  /// connection on early data left unread. ValueError (as
+  /// write_early_data) on a client, for an empty `out`, and once another
+  /// I/O call started the handshake without it. SSL_read_early_data.
   io_result read_early_data(std::span<std::byte> out, std::error_code& ec) noexcept;
   ///@{
   /// The throwing forms: write_early_data returns the bytes taken;

@@ -217,7 +217,9 @@ enum class Options : std::uint64_t {
   /// Set on every Context: a server picks the cipher by its own order.
   OP_CIPHER_SERVER_PREFERENCE = 1ULL << 22,
   /// Turn off a server's anti-replay protection of TLS 1.3 early data
-  /// (each session ticket accepted once). Never set by sslpp.
+  /// (each session ticket accepted once, through the session cache): its
+  /// tickets are then self-contained and resume any number of times, early
+  /// data included. Never set by sslpp (early_data.hpp).
   OP_NO_ANTI_REPLAY = 1ULL << 24,
   /// Version switches: prefer Context::set_minimum_version and
   /// set_maximum_version, which say the same by name.
@@ -422,8 +424,9 @@ inline constexpr std::nullopt_t NO_OVERLAPPING_PROTOCOLS = std::nullopt;
 /// SSL_SESS_CACHE_* bits): which sides keep sessions in the context's
 /// cache. OpenSSL's default, and sslpp's, is SESS_CACHE_SERVER.
 enum class SessionCacheMode : long {
-  /// No cache: a server resumes only from tickets, and TLS 1.3 tickets
-  /// are no longer single-use (early data then loses its anti-replay).
+  /// No cache: a server resumes only from self-contained tickets. A server
+  /// that allows early data (with anti-replay on) issues tickets that name
+  /// cached sessions, so it then resumes none (early_data.hpp).
   SESS_CACHE_OFF = 0x0000,
   /// Clients store their sessions in the cache.
   SESS_CACHE_CLIENT = 0x0001,

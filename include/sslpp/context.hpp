@@ -518,9 +518,15 @@ class SSLPP_API Context : public compat::ContextNames {
   /// max_early_data / set_max_early_data: how many bytes of TLS 1.3 early
   /// data a server accepts on a resumed session (0, the default, refuses
   /// it; the client's early data is then rejected and must be sent again).
-  /// A client may send as much as the session's ticket allows. With the
-  /// session cache on (SESS_CACHE_SERVER, the default), each ticket is
-  /// accepted for early data once (anti-replay).
+  /// The limit travels in the tickets the server issues: a client may send
+  /// as much as its session's ticket allows. Copied into each connection
+  /// when it is made. While it is not 0, anti-replay is on unless
+  /// OP_NO_ANTI_REPLAY is set: each ticket resumes once, through the
+  /// session cache (SESS_CACHE_SERVER, the default; see early_data.hpp).
+  /// The setter throws ValueError on a PROTOCOL_TLS_CLIENT context.
+  /// SSL_CTX_set_max_early_data; SSL_CTX_set_recv_max_early_data is raised
+  /// to match and never lowered, since clients may hold tickets issued
+  /// under an earlier, larger limit.
   [[nodiscard]] std::uint32_t max_early_data() const;
   void set_max_early_data(std::uint32_t bytes);
   ///@}

@@ -248,6 +248,24 @@ std::size_t Connection::write(std::span<const std::byte> data) {
   return r.bytes;
 }
 
+std::size_t Connection::write_early_data(std::span<const std::byte> data) {
+  std::error_code ec;
+  const io_result r = write_early_data(data, ec);
+  if (!r.ok()) {
+    raise(r.status);
+  }
+  return r.bytes;
+}
+
+std::size_t Connection::read_early_data(std::span<std::byte> out) {
+  std::error_code ec;
+  const io_result r = read_early_data(out, ec);
+  if (!r.ok()) {
+    raise(r.status);
+  }
+  return r.bytes;
+}
+
 void Connection::sendall(std::span<const std::byte> data) {
   while (!data.empty()) {
     data = data.subspan(write(data));

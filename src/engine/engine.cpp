@@ -159,6 +159,17 @@ io_result engine::classify(int ret, int sys, std::error_code& ec) noexcept {
   return fail(std::move(info), status, ec);
 }
 
+io_result engine::refuse(std::string_view message, std::error_code& ec) noexcept {
+  try {
+    error = error_info(errc::invalid_argument, message);
+  } catch (...) {
+    error = ErrorInfo{};
+    error.code = make_error_code(errc::invalid_argument);  // out of memory: the code alone
+  }
+  ec = error.code;
+  return {io_status::error, 0, output_pending()};
+}
+
 bool engine::may_have_sent_alert() const noexcept {
   if ((gate & gate_fatal) == 0 || error.sys_errno != 0) {
     return false;
@@ -229,12 +240,7 @@ bool engine::apply_policy(std::error_code& ec) noexcept {
   }
   if (ok && check_hostname) {
     if (!hostname) {
-      try {
-        error = error_info(errc::invalid_argument, "check_hostname requires server_hostname");
-      } catch (...) {
-        error.code = make_error_code(errc::invalid_argument);  // out of memory: the code alone
-      }
-      ec = error.code;
+      static_cast<void>(refuse("check_hostname requires server_hostname", ec));
       return false;  // not sticky: set_server_hostname, then call again
     }
     ok = set_verify_name(param, *hostname, is_ip_address(*hostname));

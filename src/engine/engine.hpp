@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <openssl/ssl.h>
@@ -77,6 +78,16 @@ struct engine {
   };
   std::unique_ptr<const refusal> hook_refusal;
 
+  // TLS 1.3 early data (early_data.cpp): early_open while the client may
+  // still write it or the server still read it, early_over once another
+  // I/O call has run or the server read its end. OpenSSL fails an
+  // early-data call out of turn with a fatal error; knowing the phase lets
+  // the early-data calls refuse first, with a ValueError.
+  enum class early_phase : std::uint8_t { none, open, over };
+  early_phase early = early_phase::none;
+  bool early_call = false;       // the call under way is an early-data one
+  std::uint64_t early_sent = 0;  // client: early data bytes taken so far
+
   std::optional<std::string> hostname;
   // Where the session offered for resumption was made, when known.
   std::shared_ptr<const session_origin> offered_origin;
@@ -117,6 +128,9 @@ struct engine {
   io_result classify(int ret, int sys, std::error_code& ec) noexcept;
   // fail makes `info` the sticky error and reports it.
   io_result fail(ErrorInfo info, io_status status, std::error_code& ec) noexcept;
+  // refuse reports a call refused before any I/O (ValueError in the
+  // throwing form): errc::invalid_argument with `message`, not sticky.
+  io_result refuse(std::string_view message, std::error_code& ec) noexcept;
   // may_have_sent_alert is true when the connection failed in TLS itself
   // (a protocol or verification error, a callback that aborted the
   // handshake): OpenSSL then sends a fatal alert, which a socket driver
@@ -154,6 +168,13 @@ struct engine {
   io_result perform_gated(std::error_code& ec, Op& op) noexcept {
     if (!pass_gate(ec)) {
       return {fatal_status_or_error(), 0, output_pending()};
+    }
+    if (early == early_phase::open && !early_call) {
+      // OpenSSL fails the connection on early data left unread.
+      if (accept_state || ::SSL_is_server(ssl.get()) == 1) {
+        return refuse("read early data to its end first (read_early_data returns 0 bytes), then do_handshake", ec);
+      }
+      early = early_phase::over;  // a client's other I/O call ends its early data
     }
     io_result r;
     if ((gate & gate_sigpipe) != 0) {
