@@ -22,7 +22,9 @@ std::uint16_t free_port() {
 
 // gnutls-serv reports readiness on stderr, which /bin/sh merges into stdout
 // for wait_for_line; "...done" follows a successful bind.
-GnutlsServer::GnutlsServer(const std::vector<std::string>& extra) {
+GnutlsServer::GnutlsServer(const std::vector<std::string>& extra) : GnutlsServer(pki().server, extra) {}
+
+GnutlsServer::GnutlsServer(const CredentialFiles& creds, const std::vector<std::string>& extra) {
   for (int attempt = 0; attempt < 5 && !proc; ++attempt) {
     port = free_port();
     std::vector<std::string> argv{"/bin/sh",
@@ -33,9 +35,9 @@ GnutlsServer::GnutlsServer(const std::vector<std::string>& extra) {
                                   "--port",
                                   std::to_string(port),
                                   "--x509certfile",
-                                  path(pki().server.cert),
+                                  path(creds.cert),
                                   "--x509keyfile",
-                                  path(pki().server.key)};
+                                  path(creds.key)};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto p = std::make_unique<Subprocess>(std::move(argv));
     const auto line = p->wait_for_line("IPv4");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/pki.hpp"
 #include "support/subprocess.hpp"
 
 namespace sslpp::test {
@@ -25,6 +26,8 @@ std::uint16_t free_port();
 // it does not start.
 struct GnutlsServer {
   explicit GnutlsServer(const std::vector<std::string>& extra);
+  // The same, serving `creds` in place of pki().server.
+  GnutlsServer(const CredentialFiles& creds, const std::vector<std::string>& extra);
 
   // finish stops the server with SIGTERM, which it handles by flushing its
   // stdout (the session report) and exiting, and returns all its output.
