@@ -12,6 +12,8 @@
 #include <string_view>
 #include <system_error>
 
+#include <poll.h>
+
 #include <sslpp/connection.hpp>
 #include <sslpp/ssl_socket.hpp>
 
@@ -111,5 +113,34 @@ SSLSocket accept_tls(const Context& ctx, const Listener& listener, Subprocess& p
 // reads: returns the reason of the SSLError that read raised (the server's
 // alert, e.g. "SSLV3_ALERT_UNEXPECTED_MESSAGE"), or what happened instead.
 std::string send_bad_record_and_read(SSLSocket& client);
+
+// drive_call repeats `call` (a status-form call on `sock`'s connection,
+// such as write_early_data) while it asks to wait, polling the socket,
+// within peer_timeout; returns its last result.
+template <typename Call>
+io_result drive_call(SSLSocket& sock, std::error_code& ec, Call call) {
+  const auto deadline = std::chrono::steady_clock::now() + peer_timeout;
+  for (;;) {
+    const io_result r = call(ec);
+    if (r.status != io_status::want_read && r.status != io_status::want_write) {
+      return r;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return r;
+    }
+    pollfd p{sock.fileno(), static_cast<short>(r.status == io_status::want_read ? POLLIN : POLLOUT), 0};
+    static_cast<void>(::poll(&p, 1, static_cast<int>(left.count())));
+  }
+}
+
+// binary_text is a string of every byte value, NULs included, `n` bytes long.
+inline std::string binary_text(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) {
+    s[i] = static_cast<char>((i * 7 + i / 256) & 0xff);
+  }
+  return s;
+}
 
 }  // namespace sslpp::test

@@ -143,15 +143,6 @@ Resumed resume_with_early_data(const Context& client, const Context& server, con
   return out;
 }
 
-// A string of every byte value, NULs included, `n` bytes long.
-std::string binary(std::size_t n) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) {
-    s[i] = static_cast<char>((i * 7 + i / 256) & 0xff);
-  }
-  return s;
-}
-
 // ---------------------------------------------------------------------------
 // Accepted, rejected, replayed
 
@@ -160,7 +151,7 @@ TEST(EarlyData, AcceptedAndReadBackByteExactOnBothEnds) {
   Context server = early_server(16384);
   EXPECT_EQ(server.max_early_data(), 16384u);
   const Session session = first_session(client, server);
-  const std::string early = binary(5000);  // more than one read's buffer
+  const std::string early = test::binary_text(5000);  // more than one read's buffer
   const Resumed r = resume_with_early_data(client, server, session, early);
   EXPECT_EQ(r.early_read.size(), early.size());
   EXPECT_TRUE(r.early_read == early);
@@ -575,7 +566,7 @@ TEST(EarlyData, FullOutputQueueAndStarvedTransport) {
   Connection s = server.wrap_bio({.server_side = true});
   // A small output queue: the early data waits for room, want_write.
   c.set_transport_limits({.input = 1 << 20, .output = 512});
-  const std::string early = binary(3000);
+  const std::string early = test::binary_text(3000);
   std::error_code ec;
   io_result r = c.write_early_data(bytes_of(early), ec);
   int waits = 0;
@@ -605,25 +596,6 @@ TEST(EarlyData, ClientContextHasNoMaxEarlyData) {
 
 // ---------------------------------------------------------------------------
 // Interop: openssl s_server and s_client on 127.0.0.1
-
-// drive repeats `call` (a status-form call on `sock`'s connection) while it
-// asks to wait, polling the socket, within the peers' timeout.
-template <typename Call>
-io_result drive(SSLSocket& sock, std::error_code& ec, Call call) {
-  const auto deadline = std::chrono::steady_clock::now() + test::peer_timeout;
-  for (;;) {
-    const io_result r = call(ec);
-    if (r.status != io_status::want_read && r.status != io_status::want_write) {
-      return r;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      return r;
-    }
-    pollfd p{sock.fileno(), static_cast<short>(r.status == io_status::want_read ? POLLIN : POLLOUT), 0};
-    static_cast<void>(::poll(&p, 1, static_cast<int>(left.count())));
-  }
-}
 
 // wait_for_file_text waits, within the peers' timeout, until the file at
 // `path` holds `text`.
@@ -663,7 +635,7 @@ TEST(EarlyDataInterop, OpenSSLServerAcceptsOurEarlyData) {
   Connection& conn = sock.connection();
   const std::string early = "early from sslpp\n";
   std::error_code ec;
-  const io_result w = drive(sock, ec, [&](std::error_code& e) { return conn.write_early_data(bytes_of(early), e); });
+  const io_result w = test::drive_call(sock, ec, [&](std::error_code& e) { return conn.write_early_data(bytes_of(early), e); });
   ASSERT_TRUE(w.ok()) << ec.message() << ": " << conn.last_error().message;
   EXPECT_EQ(w.bytes, early.size());
   const test::DriveResult hs = driver.handshake();
@@ -688,7 +660,7 @@ TEST(EarlyDataInterop, OpenSSLClientSendsUsEarlyData) {
   const std::filesystem::path sess = dir / "session.pem";
   const std::filesystem::path data = dir / "early.txt";
   std::filesystem::remove(sess);
-  const std::string early = std::string("early from s_client\n") + binary(200);
+  const std::string early = std::string("early from s_client\n") + test::binary_text(200);
   test::write_text(data, early);
   {
     test::SClient c(ctx.share(), {"-tls1_3", "-sess_out", test::path(sess)});
@@ -709,7 +681,7 @@ TEST(EarlyDataInterop, OpenSSLClientSendsUsEarlyData) {
   std::array<std::byte, 64> buf{};
   for (int i = 0; i < 1000; ++i) {
     std::error_code ec;
-    const io_result r = drive(c.sock, ec, [&](std::error_code& e) { return conn.read_early_data(buf, e); });
+    const io_result r = test::drive_call(c.sock, ec, [&](std::error_code& e) { return conn.read_early_data(buf, e); });
     ASSERT_TRUE(r.ok()) << ec.message() << ": " << conn.last_error().message << "\n" << c.proc->describe();
     if (r.bytes == 0) {
       break;

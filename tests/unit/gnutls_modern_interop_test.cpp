@@ -340,35 +340,6 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// drive repeats `call` (a status-form call on `sock`'s connection) while it
-// asks to wait, polling the socket, within the peers' timeout.
-template <typename Call>
-io_result drive(SSLSocket& sock, std::error_code& ec, Call call) {
-  const auto deadline = std::chrono::steady_clock::now() + test::peer_timeout;
-  for (;;) {
-    const io_result r = call(ec);
-    if (r.status != io_status::want_read && r.status != io_status::want_write) {
-      return r;
-    }
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      return r;
-    }
-    pollfd p{sock.fileno(), static_cast<short>(r.status == io_status::want_read ? POLLIN : POLLOUT), 0};
-    static_cast<void>(::poll(&p, 1, static_cast<int>(left.count())));
-  }
-}
-
-// A string of every byte value, NULs included, `n` bytes long.
-std::string binary(std::size_t n) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) {
-    s[i] = static_cast<char>((i * 7 + i / 256) & 0xff);
-  }
-  return s;
-}
-
 const std::string kTls13Only = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
 
 // What gnutls-serv 3.7.9 does with early data (found by hand): with
@@ -404,7 +375,7 @@ TEST(GnutlsInterop13, EarlyDataGnutlsServerAcceptsOurs) {
   Connection& conn = sock.connection();
   const std::string early = "early from sslpp\n";  // 17 bytes
   std::error_code ec;
-  const io_result w = drive(sock, ec, [&](std::error_code& e) { return conn.write_early_data(bytes_of(early), e); });
+  const io_result w = test::drive_call(sock, ec, [&](std::error_code& e) { return conn.write_early_data(bytes_of(early), e); });
   ASSERT_TRUE(w.ok()) << ec.message() << ": " << conn.last_error().message;
   EXPECT_EQ(w.bytes, early.size());
   const test::DriveResult hs = driver.handshake();
@@ -436,7 +407,7 @@ TEST(GnutlsInterop13, EarlyDataGnutlsServerAcceptsOurs) {
 // other outcome is judged.
 TEST(GnutlsInterop13, EarlyDataGnutlsClientSendsUsAFile) {
   TempDir dir;
-  const std::string early = std::string("early from gnutls-cli\n") + binary(300);
+  const std::string early = std::string("early from gnutls-cli\n") + test::binary_text(300);
   const std::filesystem::path file = dir.path() / "early.bin";
   test::write_text(file, early);
   ASSERT_EQ(read_file(file).size(), early.size());
@@ -470,7 +441,7 @@ TEST(GnutlsInterop13, EarlyDataGnutlsClientSendsUsAFile) {
     std::array<std::byte, 64> buf{};  // smaller than the file: it comes in pieces
     for (int i = 0; i < 1000; ++i) {
       std::error_code ec;
-      const io_result r = drive(sock, ec, [&](std::error_code& e) { return conn.read_early_data(buf, e); });
+      const io_result r = test::drive_call(sock, ec, [&](std::error_code& e) { return conn.read_early_data(buf, e); });
       ASSERT_TRUE(r.ok()) << ec.message() << ": " << conn.last_error().message << "\n" << cli.describe();
       if (r.bytes == 0) {
         break;
