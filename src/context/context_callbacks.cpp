@@ -5,6 +5,8 @@
 #include <sslpp/connection.hpp>
 #include <sslpp/context.hpp>
 
+#include <utility>
+
 #include <openssl/ssl.h>
 
 #include "context/callback_guard.hpp"
@@ -147,10 +149,14 @@ int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept {
   // not bind a session to its server name: refuse a session made for
   // another virtual host rather than let it (and a client certificate
   // verified for that host) carry over.
-  // A handshake on an external PSK counts as resumed too, of a session made
-  // from the key, which has no name to compare. Give it the client's, so
-  // that the tickets issued on it carry the name like any other session's.
-  if (::SSL_session_reused(ssl) == 1 && conn->psk_key_given) {
+  // A TLS 1.3 handshake on an external PSK counts as resumed too, of a
+  // session made from the key, which has no name to compare. Give it the
+  // client's, so that the tickets issued on it carry the name like any
+  // other session's. The mark is taken (and cleared) here, and only on TLS
+  // 1.3, whose PSK callback runs before this hook: a TLS 1.2 key, given
+  // later in the handshake, must not excuse the next (renegotiated) one.
+  const bool on_key = std::exchange(conn->psk_key_given, false) && ::SSL_version(ssl) == TLS1_3_VERSION;
+  if (::SSL_session_reused(ssl) == 1 && on_key) {
     if (name != nullptr && ::SSL_SESSION_set1_hostname(::SSL_get_session(ssl), name) != 1) {
       *alert = SSL_AD_INTERNAL_ERROR;
       return SSL_TLSEXT_ERR_ALERT_FATAL;

@@ -174,6 +174,18 @@ unsigned int psk_server_trampoline(SSL* ssl, const char* identity, unsigned char
   if (conn == nullptr || !hooks || !hooks->psk_server || identity == nullptr) {
     return 0;
   }
+  conn->psk_key_given = false;
+  // TLS 1.3 uses the key with SHA-256 only: for a suite of another hash,
+  // OpenSSL would drop the key and go on to the client's next identity (a
+  // ticket, perhaps), and a key given here would wrongly mark that
+  // resumption as one on the key. The callback is still asked (it sees
+  // the identity), but no key is given: the handshake ends the same way.
+  bool usable = true;
+  if (::SSL_version(ssl) == TLS1_3_VERSION) {
+    const SSL_CIPHER* suite = ::SSL_get_pending_cipher(ssl);
+    const EVP_MD* md = suite != nullptr ? ::SSL_CIPHER_get_handshake_digest(suite) : nullptr;
+    usable = md != nullptr && ::EVP_MD_is_a(md, "SHA256") == 1;
+  }
   unsigned int key_length = 0;
   guarded(*conn, [&] {
     const std::optional<SecureBytes> key = hooks->psk_server(*conn->owner, identity);
@@ -185,6 +197,10 @@ unsigned int psk_server_trampoline(SSL* ssl, const char* identity, unsigned char
     std::memcpy(psk, key->data(), key->size());
     key_length = static_cast<unsigned int>(key->size());
   });
+  if (!usable) {
+    ::OPENSSL_cleanse(psk, key_length);
+    return 0;
+  }
   conn->psk_key_given = key_length > 0;
   return key_length;
 }

@@ -5,6 +5,7 @@
 #include <sslpp/connection.hpp>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -52,6 +53,12 @@ namespace {
 // drop the half that does not match instead of failing.
 void refuse_mismatch(X509* cert, EVP_PKEY* key, const char* call) {
   if (cert == nullptr || key == nullptr) {
+    return;
+  }
+  // OpenSSL keeps one certificate and key per key type (an RSA and an EC
+  // pair side by side): only a pair of the same type can mismatch.
+  const EVP_PKEY* cert_key = ::X509_get0_pubkey(cert);
+  if (cert_key == nullptr || ::EVP_PKEY_get_base_id(cert_key) != ::EVP_PKEY_get_base_id(key)) {
     return;
   }
   detail::clear_stale_errors();

@@ -186,6 +186,26 @@ std::string write_problem(const detail::engine& e, std::size_t size) {
     return "write_early_data: the session's ticket has expired (" + std::to_string(age) +
            " s old; the server allowed " + std::to_string(::SSL_SESSION_get_ticket_lifetime_hint(session)) + " s)";
   }
+  // Early data leaves before the handshake can hold the session to this
+  // connection's policy (check_finished_handshake), so hold it here: a
+  // session made by a connection that did not verify, or for another name,
+  // would otherwise carry the request under keys an attacker may hold.
+  const detail::context_state& policy = e.verify_context();
+  const int mode = e.own_verify_mode.value_or(::SSL_CTX_get_verify_mode(policy.ctx.get()));
+  if ((mode & SSL_VERIFY_PEER) != 0) {
+    X509* peer = ::SSL_SESSION_get0_peer(const_cast<SSL_SESSION*>(session));
+    const bool on_key = peer == nullptr && static_cast<bool>(policy.hooks()->psk_client);
+    if (!on_key && (peer == nullptr || ::SSL_get_verify_result(ssl) != X509_V_OK)) {
+      return "write_early_data: the session was not verified when it was made, and this connection verifies; "
+             "resume it without early data (do_handshake checks it), or make a new one";
+    }
+    if (!on_key && policy.check_hostname && e.hostname &&
+        detail::engine::name_verdict(peer, *e.hostname,
+                                     ::X509_VERIFY_PARAM_get_hostflags(::SSL_CTX_get0_param(policy.ctx.get()))) !=
+            X509_V_OK) {
+      return "write_early_data: the session's certificate is not valid for '" + *e.hostname + "'";
+    }
+  }
   const std::uint64_t max = ::SSL_SESSION_get_max_early_data(session);
   if (max == 0) {
     return "write_early_data: the session's ticket does not allow early data (the server did not enable it with "

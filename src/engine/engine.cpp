@@ -208,6 +208,16 @@ bool engine::apply_policy(std::error_code& ec) noexcept {
   SSL* s = ssl.get();
   const bool server = accept_state || ::SSL_is_server(s) == 1;
   int mode = own_verify_mode.value_or(::SSL_CTX_get_verify_mode(ctx));
+  // A connection's own VERIFY_NONE (Connection::set_verify) must not meet a
+  // context that checks host names: Connection::set_verify refuses it when
+  // called, but the context's check_hostname may be turned on afterwards,
+  // and a connection may become a client only later (set_connect_state).
+  // Without a verified chain the name check would vouch for nothing.
+  if (!server && policy.check_hostname && (mode & SSL_VERIFY_PEER) == 0) {
+    static_cast<void>(refuse(
+        "check_hostname requires verification: this connection's set_verify(VERIFY_NONE) turns it off", ec));
+    return false;
+  }
   // As Python does: a server that verifies clients and allows post-handshake
   // authentication may ask for a certificate after the handshake.
   if (server && policy.post_handshake_auth && (mode & SSL_VERIFY_PEER) != 0) {
@@ -285,14 +295,7 @@ bool engine::check_finished_handshake(std::error_code& ec) noexcept {
   // verified against no name at all (the allocation-failure sweep found a
   // wrong name accepted that way).
   if (code == X509_V_OK && check_hostname && hostname) {
-    const unsigned int flags = ::X509_VERIFY_PARAM_get_hostflags(::SSL_get0_param(s));
-    const bool ip = is_ip_address(*hostname);
-    const bool match = peer != nullptr && (ip ? ::X509_check_ip_asc(peer, hostname->c_str(), flags) == 1
-                                              : ::X509_check_host(peer, hostname->data(), hostname->size(), flags,
-                                                                  nullptr) == 1);
-    if (!match) {
-      code = ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH;
-    }
+    code = name_verdict(peer, *hostname, ::X509_VERIFY_PARAM_get_hostflags(::SSL_get0_param(s)));
   }
   if (code == X509_V_OK) {
     return true;
@@ -312,6 +315,16 @@ bool engine::check_finished_handshake(std::error_code& ec) noexcept {
   ::ERR_clear_error();
   fail(std::move(info), io_status::error, ec);
   return false;
+}
+
+long engine::name_verdict(X509* peer, const std::string& name, unsigned int flags) noexcept {
+  const bool ip = is_ip_address(name);
+  const bool match = peer != nullptr && (ip ? ::X509_check_ip_asc(peer, name.c_str(), flags) == 1
+                                            : ::X509_check_host(peer, name.data(), name.size(), flags, nullptr) == 1);
+  if (match) {
+    return X509_V_OK;
+  }
+  return ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH;
 }
 
 void engine::refuse_if_session_mismatch(const std::optional<std::string>& name) const {

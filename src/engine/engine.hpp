@@ -145,6 +145,11 @@ struct engine {
   // `name`: a resumed session is not verified again.
   void refuse_if_session_mismatch(const std::optional<std::string>& name) const;
 
+  // name_verdict is X509_V_OK when `peer` (may be null) is valid for `name`
+  // (a DNS name or an IP address) under the host `flags`, else the
+  // mismatch code.
+  static long name_verdict(X509* peer, const std::string& name, unsigned int flags) noexcept;
+
   static engine* from(const SSL* ssl) noexcept;
   static int ex_index() noexcept;
 

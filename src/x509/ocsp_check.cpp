@@ -15,8 +15,11 @@ namespace {
 
 // RFC 6960 leaves clock skew to the client; five minutes is what OpenSSL's
 // own `ocsp -validity_period` suggests ("a few minutes") and what the
-// header promises. No maximum age: a response is good until its nextUpdate.
+// header promises. A response with nextUpdate is good until then.
 constexpr long kLeewaySeconds = 300;
+// The oldest a response without nextUpdate may be: a week, as CAs that
+// staple renew theirs daily to weekly (CA/Browser Forum Baseline Requirements).
+constexpr long kMaxAgeWithoutNextUpdate = 7L * 24 * 3600;
 
 // parse decodes `der` as one DER OCSPResponse that fills it exactly;
 // null otherwise, with the error queue left empty.
@@ -149,7 +152,10 @@ ocsp_verdict check_parsed(const SSL* ssl, X509_STORE* store, OCSP_RESPONSE* resp
     }
     return fail(X509_V_ERR_CERT_REVOKED, std::move(why));
   }
-  if (::OCSP_check_validity(this_update, next_update, kLeewaySeconds, -1) != 1) {
+  // A response without nextUpdate never goes stale by its own account: hold
+  // it to an age limit instead, or an old "good" could be stapled forever.
+  const long max_age = next_update == nullptr ? kMaxAgeWithoutNextUpdate : -1;
+  if (::OCSP_check_validity(this_update, next_update, kLeewaySeconds, max_age) != 1) {
     return fail(X509_V_ERR_OCSP_VERIFY_FAILED, out_of_window());
   }
   if (cert_status != V_OCSP_CERTSTATUS_GOOD) {

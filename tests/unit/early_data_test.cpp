@@ -588,6 +588,34 @@ TEST(EarlyData, FullOutputQueueAndStarvedTransport) {
   EXPECT_EQ(s.early_data_status(), EarlyDataStatus::accepted);
 }
 
+// Early data leaves before the handshake holds a resumed session to the
+// connection's policy, so write_early_data holds it first: a session made
+// while the context did not verify is refused once it does.
+TEST(EarlyData, SessionMadeWithoutVerificationSendsNoEarlyData) {
+  // A server whose certificate the client's CA did not issue: only a
+  // client that does not verify completes a handshake with it.
+  Context stranger = test::server_context(&pki().untrusted);
+  stranger.set_max_early_data(16384);
+  Context client = test::client_context();
+  client.set_check_hostname(false);
+  client.set_verify_mode(CERT_NONE);
+  const Session session = first_session(client, stranger);
+  client.set_verify_mode(CERT_REQUIRED);
+  client.set_check_hostname(true);
+  Connection c = client.wrap_bio({.server_hostname = "localhost", .session = session});
+  std::error_code ec;
+  const io_result r = c.write_early_data(bytes_of("secret request"), ec);
+  EXPECT_EQ(r.status, io_status::error);
+  EXPECT_EQ(ec, make_error_code(errc::invalid_argument));
+  EXPECT_NE(c.last_error().message.find("not verified"), std::string::npos) << c.last_error().message;
+  EXPECT_TRUE(c.peek_output().empty());  // nothing left for the network
+  // A session made under verification still may.
+  const Context server = early_server();
+  const Session verified = first_session(client, server);
+  Connection d = client.wrap_bio({.server_hostname = "localhost", .session = verified});
+  EXPECT_TRUE(d.write_early_data(bytes_of("request"), ec).ok()) << ec.message();
+}
+
 TEST(EarlyData, ClientContextHasNoMaxEarlyData) {
   Context client = test::client_context();
   EXPECT_THROW(client.set_max_early_data(1024), ValueError);

@@ -276,6 +276,39 @@ TEST(ConnectionSettings, SetVerifyCannotTurnOffAClientsHostnameCheck) {
   EXPECT_THROW(client.set_verify(VERIFY_PEER), ValueError);
 }
 
+// The refusal holds whatever the order of the calls: a VERIFY_NONE set
+// while the context did not check names, then the check turned on; or set
+// on a connection that only becomes a client later.
+TEST(ConnectionSettings, OwnVerifyNoneNeverMeetsAHostnameCheck) {
+  Pair p;
+  Context stranger = test::server_context(&pki().untrusted);
+  {
+    p.client_ctx.set_check_hostname(false);
+    Connection client = p.client_ctx.wrap_bio({.server_hostname = "localhost"});
+    client.set_verify(VERIFY_NONE);
+    p.client_ctx.set_check_hostname(true);
+    Connection server = stranger.wrap_bio({.server_side = true});
+    const test::HandshakeResult r = handshake(client, server);
+    EXPECT_FALSE(r.client.ok());
+    EXPECT_EQ(r.client_ec, make_error_code(errc::invalid_argument)) << client.last_error().message;
+    EXPECT_NE(client.last_error().message.find("check_hostname requires verification"), std::string::npos);
+    EXPECT_FALSE(client.is_handshake_done());
+  }
+  {
+    Context either(TLS_METHOD);  // OpenSSL counts its connections servers until told
+    either.set_check_hostname(true);
+    either.load_verify_locations(pki().ca_file);
+    Connection client(either);
+    client.set_verify(VERIFY_NONE);  // not refused: no role yet
+    client.set_connect_state();
+    client.set_server_hostname("localhost");
+    Connection server = stranger.wrap_bio({.server_side = true});
+    const test::HandshakeResult r = handshake(client, server);
+    EXPECT_FALSE(r.client.ok());
+    EXPECT_EQ(r.client_ec, make_error_code(errc::invalid_argument)) << client.last_error().message;
+  }
+}
+
 TEST(ConnectionSettings, UseCertificateAndKeyServeThisConnection) {
   Context bare(PROTOCOL_TLS_SERVER);  // no certificate of its own
   Context client_ctx = test::client_context();
@@ -283,8 +316,6 @@ TEST(ConnectionSettings, UseCertificateAndKeyServeThisConnection) {
   Connection server = bare.wrap_bio({.server_side = true});
   EXPECT_FALSE(server.get_certificate());
   server.use_certificate(rsa.credential.certificate);
-  // The other key does not belong to this certificate.
-  EXPECT_THROW(server.use_privatekey(pki().server.credential.key), SSLError);
   server.use_privatekey(rsa.credential.key);
   ASSERT_TRUE(server.get_certificate());
   EXPECT_EQ(server.get_certificate()->der(), rsa.credential.certificate.der());
@@ -293,10 +324,14 @@ TEST(ConnectionSettings, UseCertificateAndKeyServeThisConnection) {
   EXPECT_EQ(client.get_peer_certificate()->der(), rsa.credential.certificate.der());
   // A client sees no certificate of its own.
   EXPECT_FALSE(client.get_certificate());
-  // Key first, then a certificate it does not match.
+  // Key first, then a certificate of the same type it does not match.
   Connection other = bare.wrap_bio({.server_side = true});
-  other.use_privatekey(rsa.credential.key);
-  EXPECT_THROW(other.use_certificate(pki().server.credential.certificate), SSLError);
+  other.use_privatekey(pki().server.credential.key);
+  EXPECT_THROW(other.use_certificate(pki().client.credential.certificate), SSLError);
+  // An RSA pair beside an EC pair is two slots, not a mismatch.
+  other.use_certificate(pki().server.credential.certificate);
+  EXPECT_NO_THROW(other.use_certificate(rsa.credential.certificate));
+  EXPECT_NO_THROW(other.use_privatekey(rsa.credential.key));
 }
 
 TEST(ConnectionSettings, AlpnProtocolsPerConnection) {
