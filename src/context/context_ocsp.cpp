@@ -114,8 +114,9 @@ int receive(SSL* ssl, detail::engine& conn, const detail::handshake_hooks& hooks
   }
   const OcspCheck mode = conn.verify_context().ocsp_check;
   // A resumed session brings no certificate to check (TLS 1.3 calls the
-  // hook regardless): the full handshake that made it was checked, and a
-  // session from another context is refused (refuse_if_session_mismatch).
+  // hook regardless): what the full handshake that made it found is held to
+  // this connection's check when the handshake ends
+  // (engine::check_finished_handshake, through the session's mark).
   if (mode == OcspCheck::off || ::SSL_session_reused(ssl) == 1) {
     return 1;
   }
@@ -127,6 +128,7 @@ int receive(SSL* ssl, detail::engine& conn, const detail::handshake_hooks& hooks
     return 0;
   }
   if (verdict.good()) {
+    detail::mark_session(::SSL_get_session(ssl), response.empty() ? detail::ocsp_mark::unstapled : detail::ocsp_mark::good);
     return 1;
   }
   // The connection's verification result says why too, as after a chain

@@ -4,6 +4,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "x509/ocsp_check.hpp"
 #include "x509/verify_name.hpp"
 
 namespace sslpp::detail {
@@ -288,6 +289,15 @@ bool engine::check_finished_handshake(std::error_code& ec) noexcept {
   if (resumed && (::SSL_get_verify_mode(s) & SSL_VERIFY_PEER) != 0) {
     // The verdict recorded when the session was made.
     code = peer == nullptr ? X509_V_ERR_UNSPECIFIED : ::SSL_get_verify_result(s);
+  }
+  // The OCSP check's, likewise: a session made while it was off (or passed
+  // without a staple) does not satisfy a connection that requires one.
+  const OcspCheck ocsp = verify_context().ocsp_check;
+  if (code == X509_V_OK && resumed && ocsp != OcspCheck::off) {
+    const ocsp_mark need = ocsp == OcspCheck::required ? ocsp_mark::good : ocsp_mark::unstapled;
+    if (to_underlying(session_mark(::SSL_get0_session(s))) < to_underlying(need)) {
+      code = X509_V_ERR_OCSP_VERIFY_NEEDED;
+    }
   }
   // The name is checked again after a full handshake too: OpenSSL 3.0's
   // ssl_verify_cert_chain ignores a failure of X509_VERIFY_PARAM_set1, so

@@ -1,6 +1,7 @@
 #include "x509/ocsp_check.hpp"
 
 #include <climits>
+#include <cstdint>
 #include <new>
 
 #include <openssl/err.h>
@@ -185,6 +186,28 @@ ocsp_verdict check_ocsp_response(const SSL* ssl, X509_STORE* store, std::span<co
   ocsp_verdict verdict = check_parsed(ssl, store, parsed.get());
   ::ERR_clear_error();
   return verdict;
+}
+
+namespace {
+int session_mark_index() noexcept {
+  static const int index = ::SSL_SESSION_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+}  // namespace
+
+void mark_session(SSL_SESSION* session, ocsp_mark mark) noexcept {
+  if (session != nullptr && session_mark_index() >= 0) {
+    // The value itself is stored: nothing to allocate or free.
+    ::SSL_SESSION_set_ex_data(session, session_mark_index(),
+                              reinterpret_cast<void*>(static_cast<std::intptr_t>(mark)));
+  }
+}
+
+ocsp_mark session_mark(const SSL_SESSION* session) noexcept {
+  if (session == nullptr || session_mark_index() < 0) {
+    return ocsp_mark::none;
+  }
+  return static_cast<ocsp_mark>(reinterpret_cast<std::intptr_t>(::SSL_SESSION_get_ex_data(session, session_mark_index())));
 }
 
 }  // namespace sslpp::detail

@@ -32,9 +32,22 @@ struct ocsp_verdict {
 // (OCSP_basic_verify, the peer's chain as untrusted certificates), that
 // says "good" for the leaf (its issuer taken from the verified chain, else
 // from the peer's) and is inside its validity window (five minutes of
-// leeway, no maximum age). An empty `response` means none was stapled:
+// leeway; a week's age when it has no nextUpdate). An empty `response` means none was stapled:
 // good unless `required`. Leaves no error queued. Throws std::bad_alloc.
 ocsp_verdict check_ocsp_response(const SSL* ssl, X509_STORE* store, std::span<const std::byte> response,
                                  bool required);
+
+// A session remembers what the check found in the handshake that made it,
+// since a resumption brings no staple to check: a session made while the
+// check was off, or passed with no staple, must not resume into a
+// connection that requires one. The mark travels with the session's copies
+// (OpenSSL duplicates ex_data with it, as for a TLS 1.3 ticket).
+enum class ocsp_mark : int {
+  none = 0,        // not checked
+  unstapled = 1,   // checked under OcspCheck::if_stapled, no staple
+  good = 2,        // a good staple checked
+};
+void mark_session(SSL_SESSION* session, ocsp_mark mark) noexcept;
+[[nodiscard]] ocsp_mark session_mark(const SSL_SESSION* session) noexcept;
 
 }  // namespace sslpp::detail

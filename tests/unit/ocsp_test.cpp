@@ -637,6 +637,32 @@ TEST(Ocsp, ResumedSessionIsNotCheckedAgain) {
   }
 }
 
+TEST(Ocsp, SessionMadeWithoutTheCheckDoesNotResumeUnderIt) {
+  // A session remembers what the check found when it was made: one made
+  // while the check was off, or passed without a staple, does not resume
+  // into a connection that requires a good staple.
+  OcspResponder responder;
+  const Bytes good = responder.respond({.cert = &ocsp_pki().leaf});
+  for (const TLSVersion v : kVersions) {
+    SCOPED_TRACE(name_of(v));
+    Context server_ctx = stapling(good);
+    Context client_ctx = checking_client(OcspCheck::off);
+    Pair first(client_ctx, server_ctx, v);
+    ASSERT_TRUE(first.result.ok()) << first.client.last_error().message;
+    test::exchange(first.client, first.server);
+    const std::optional<Session> session = first.client.session();
+    ASSERT_TRUE(session);
+    client_ctx.set_ocsp_check(OcspCheck::required);
+    Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
+    client.set_session(*session);
+    Connection server = server_ctx.wrap_bio({.server_side = true});
+    const test::HandshakeResult r = test::handshake(client, server);
+    EXPECT_FALSE(r.client.ok());
+    EXPECT_EQ(client.last_error().verify_code, X509_V_ERR_OCSP_VERIFY_NEEDED) << client.last_error().message;
+    EXPECT_EQ(r.client_ec, errc::certificate_verify_failed);
+  }
+}
+
 // -- Against OpenSSL's own peers ----------------------------------------------
 
 struct OpenSSLServer {
