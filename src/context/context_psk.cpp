@@ -128,6 +128,20 @@ unsigned int psk_client_trampoline(SSL* ssl, const char* hint, char* identity, u
 // id context, which sslpp always sets, and then refuses the server's
 // acceptance as "attempt to reuse session in different context". Returns 1
 // with `*sess` null to offer no key, 0 to fail the handshake.
+// key_session_index is the ex_data slot of the mark is_key_session reads.
+// OpenSSL copies ex_data into a session's duplicates, the tickets' included.
+int key_session_index() noexcept {
+  static const int index = ::SSL_SESSION_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+void mark_key_session(SSL_SESSION* session) noexcept {
+  if (key_session_index() >= 0) {
+    static int mark = 0;  // any non-null address will do
+    ::SSL_SESSION_set_ex_data(session, key_session_index(), &mark);
+  }
+}
+
 int psk_use_session_trampoline(SSL* ssl, const EVP_MD* md, const unsigned char** id, std::size_t* idlen,
                                SSL_SESSION** sess) noexcept {
   *sess = nullptr;
@@ -155,6 +169,7 @@ int psk_use_session_trampoline(SSL* ssl, const EVP_MD* md, const unsigned char**
       failed = true;  // out of memory, or no SHA-256 suite: OpenSSL's queue says which
       return;
     }
+    mark_key_session(session.get());
     identity = answer.identity;
     *id = reinterpret_cast<const unsigned char*>(identity.data());
     *idlen = identity.size();
@@ -206,6 +221,11 @@ unsigned int psk_server_trampoline(SSL* ssl, const char* identity, unsigned char
 }
 
 }  // namespace
+
+bool detail::is_key_session(const SSL_SESSION* session) noexcept {
+  return session != nullptr && key_session_index() >= 0 &&
+         ::SSL_SESSION_get_ex_data(session, key_session_index()) != nullptr;
+}
 
 void Context::set_psk_client_callback(PskClientCallback callback) {
   if (state().protocol == PROTOCOL_TLS_SERVER) {

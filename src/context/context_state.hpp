@@ -110,4 +110,10 @@ int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* o
 int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept;
 void keylog_trampoline(const SSL* ssl, const char* line) noexcept;
 
+// is_key_session is true for a client's TLS 1.3 session made from an
+// external pre-shared key (context_psk.cpp marks each one it builds), and
+// for the sessions of the tickets issued on it, which keep the mark: a
+// server authenticated such a session by the key, not by a certificate.
+bool is_key_session(const SSL_SESSION* session) noexcept;
+
 }  // namespace sslpp::detail

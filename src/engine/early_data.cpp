@@ -194,7 +194,7 @@ std::string write_problem(const detail::engine& e, std::size_t size) {
   const int mode = e.own_verify_mode.value_or(::SSL_CTX_get_verify_mode(policy.ctx.get()));
   if ((mode & SSL_VERIFY_PEER) != 0) {
     X509* peer = ::SSL_SESSION_get0_peer(const_cast<SSL_SESSION*>(session));
-    const bool on_key = peer == nullptr && static_cast<bool>(policy.hooks()->psk_client);
+    const bool on_key = peer == nullptr && detail::is_key_session(session);
     if (!on_key && (peer == nullptr || ::SSL_get_verify_result(ssl) != X509_V_OK)) {
       return "write_early_data: the session was not verified when it was made, and this connection verifies; "
              "resume it without early data (do_handshake checks it), or make a new one";

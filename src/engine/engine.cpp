@@ -13,12 +13,13 @@ namespace {
 
 // authenticated_by_psk is true when a pre-shared key (psk.hpp), not a
 // certificate, authenticated the server of the client handshake `s` just
-// finished: a TLS 1.2 PSK suite, or TLS 1.3 on a context whose PSK callback
-// offers keys. OpenSSL counts a TLS 1.3 external PSK as a resumed session,
-// and a session made on a key has no certificate to hold to the policy.
-bool authenticated_by_psk(const SSL* s, const context_state& policy) noexcept {
+// finished: a TLS 1.2 PSK suite, or a TLS 1.3 session made from a key (or
+// from a ticket issued on one). OpenSSL counts a TLS 1.3 external PSK as a
+// resumed session, and a session made on a key has no certificate to hold
+// to the policy.
+bool authenticated_by_psk(const SSL* s) noexcept {
   if (::SSL_version(s) == TLS1_3_VERSION) {
-    return static_cast<bool>(policy.hooks()->psk_client);
+    return is_key_session(::SSL_get0_session(s));
   }
   const SSL_CIPHER* cipher = ::SSL_get_current_cipher(s);
   return cipher != nullptr && ::SSL_CIPHER_get_auth_nid(cipher) == NID_auth_psk;
@@ -282,7 +283,7 @@ bool engine::check_finished_handshake(std::error_code& ec) noexcept {
   if (!resumed && peer == nullptr) {
     return true;  // a full handshake without a certificate: OpenSSL's verification decided
   }
-  if (peer == nullptr && authenticated_by_psk(s, verify_context())) {
+  if (peer == nullptr && authenticated_by_psk(s)) {
     return true;  // the key authenticated the server; there is no certificate to hold to the policy
   }
   long code = X509_V_OK;
