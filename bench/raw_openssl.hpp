@@ -73,8 +73,10 @@ inline CtxPtr make_raw_context(const SSL_METHOD* method, RawMode mode) {
   require(::SSL_CTX_set_cipher_list(c, kCipherList) == 1, "SSL_CTX_set_cipher_list");
   require(::SSL_CTX_set_session_id_context(c, kSessionIdContext, sizeof kSessionIdContext - 1) == 1,
           "SSL_CTX_set_session_id_context");
-  // No partial wildcards ("f*.example.com"), as Python and sslpp.
-  ::X509_VERIFY_PARAM_set_hostflags(::SSL_CTX_get0_param(c), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  // No partial wildcards ("f*.example.com"), as Python and sslpp, and no
+  // commonName fallback, as sslpp (settings_check.hpp compares the flags).
+  ::X509_VERIFY_PARAM_set_hostflags(::SSL_CTX_get0_param(c),
+                                    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
   return ctx;
 }
 
