@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 #include <poll.h>
 
@@ -106,6 +107,18 @@ class SocketDriver {
 // connection is made.
 SSLSocket connect_tls(const Context& ctx, std::uint16_t port, SSLSocketOptions options);
 SSLSocket accept_tls(const Context& ctx, const Listener& listener, Subprocess& peer);
+
+// TlsClient is an sslpp client of `ctx` connected to 127.0.0.1:port (for
+// "localhost" unless `options` say otherwise), ready for its handshake.
+struct TlsClient {
+  Context ctx;
+  SSLSocket sock;
+  Connection& conn = sock.connection();
+  SocketDriver driver{sock};
+
+  TlsClient(Context context, std::uint16_t port, SSLSocketOptions options = {.server_hostname = "localhost"})
+      : ctx(std::move(context)), sock(connect_tls(ctx, port, std::move(options))) {}
+};
 
 // send_bad_record_and_read sends, below TLS on `client`'s socket, a
 // ChangeCipherSpec record (which TLS 1.3 forbids after the handshake, a probe

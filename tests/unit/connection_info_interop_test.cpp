@@ -34,16 +34,7 @@ test::SServer start_s_server(const std::vector<std::string>& extra) {
   return test::start_s_server(pki().server, extra);
 }
 
-// ClientSide is an sslpp client connected to a peer server.
-struct ClientSide {
-  Context ctx;
-  SSLSocket sock;
-  Connection& conn = sock.connection();
-  SocketDriver driver{sock};
-
-  ClientSide(Context context, std::uint16_t port, SSLSocketOptions options)
-      : ctx(std::move(context)), sock(test::connect_tls(ctx, port, std::move(options))) {}
-};
+using ClientSide = test::TlsClient;
 
 const SSLSocketOptions localhost_client{.server_hostname = "localhost"};
 

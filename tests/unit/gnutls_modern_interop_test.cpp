@@ -106,15 +106,6 @@ struct StaplingGnutlsServer {
   }
 };
 
-// OcspClient is an sslpp client of `ctx` connected to `port`, for localhost.
-struct OcspClient {
-  SSLSocket sock;
-  Connection& conn = sock.connection();
-  test::SocketDriver driver{sock};
-
-  OcspClient(const Context& ctx, std::uint16_t port)
-      : sock(test::connect_tls(ctx, port, {.server_hostname = "localhost"})) {}
-};
 
 TEST(GnutlsInterop13, OcspClientReceivesTheStapleOfGnutlsServerExactly) {
   OcspResponder responder;
@@ -131,7 +122,7 @@ TEST(GnutlsInterop13, OcspClientReceivesTheStapleOfGnutlsServerExactly) {
       received.assign(response.begin(), response.end());
       return true;
     });
-    OcspClient c(ctx, peer.server.port);
+    test::TlsClient c(ctx.share(), peer.server.port);
     c.conn.request_ocsp();
     const test::DriveResult hs = c.driver.handshake();
     ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *peer.server.proc);
@@ -157,7 +148,7 @@ TEST(GnutlsInterop13, OcspGnutlsServerStaplesNothingUnlessAsked) {
       ++calls;
       return true;
     });
-    OcspClient c(ctx, peer.server.port);  // no request_ocsp
+    test::TlsClient c(ctx.share(), peer.server.port);  // no request_ocsp
     const test::DriveResult hs = c.driver.handshake();
     ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *peer.server.proc);
     EXPECT_EQ(calls, 0);
@@ -175,7 +166,7 @@ TEST(GnutlsInterop13, OcspRequiredCheckJudgesTheStapleOfGnutlsServer) {
     ctx.set_ocsp_check(OcspCheck::required);  // asks for the staple itself: no request_ocsp
     {
       StaplingGnutlsServer peer(responder, good, v);
-      OcspClient c(ctx, peer.server.port);
+      test::TlsClient c(ctx.share(), peer.server.port);
       const test::DriveResult hs = c.driver.handshake();
       ASSERT_TRUE(hs.ok()) << explain(hs, c.conn, *peer.server.proc);
       EXPECT_EQ(c.conn.version(), name_of(v));
@@ -184,7 +175,7 @@ TEST(GnutlsInterop13, OcspRequiredCheckJudgesTheStapleOfGnutlsServer) {
     }
     {
       StaplingGnutlsServer peer(responder, revoked, v, /*ignore_errors=*/true);
-      OcspClient c(ctx, peer.server.port);
+      test::TlsClient c(ctx.share(), peer.server.port);
       const test::DriveResult hs = c.driver.handshake();
       EXPECT_EQ(hs.status, io_status::error) << explain(hs, c.conn, *peer.server.proc);
       EXPECT_TRUE(hs.ec == errc::certificate_verify_failed) << hs.ec.message();

@@ -613,27 +613,43 @@ TEST(Ocsp, CallbackRunsBeforeTheCheck) {
   expect_check_fails(p, X509_V_ERR_CERT_REVOKED, "revoked");
 }
 
+// Resumed is the second of two connections between a server stapling
+// `staple` and a client: the first made with the check `made_with`, the
+// second offering its session with the check turned to `resumed_with`.
+struct Resumed {
+  Connection client;
+  test::HandshakeResult result;
+};
+
+Resumed resume(const Bytes& staple, TLSVersion v, OcspCheck made_with, OcspCheck resumed_with) {
+  Context server_ctx = stapling(staple);
+  Context client_ctx = checking_client(made_with);
+  Pair first(client_ctx, server_ctx, v);
+  EXPECT_TRUE(first.result.ok()) << first.client.last_error().message;
+  test::exchange(first.client, first.server);  // TLS 1.3 tickets come after the handshake
+  const std::optional<Session> session = first.client.session();
+  EXPECT_TRUE(session);
+  client_ctx.set_ocsp_check(resumed_with);
+  Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
+  if (session) {
+    client.set_session(*session);
+  }
+  Connection server = server_ctx.wrap_bio({.server_side = true});
+  const test::HandshakeResult r = test::handshake(client, server);
+  return {std::move(client), r};
+}
+
 TEST(Ocsp, ResumedSessionIsNotCheckedAgain) {
   // A resumed handshake carries no certificate (and, in TLS 1.3, no
   // staple, though OpenSSL still calls the hook): `required` must not
-  // fail it; the full handshake that made the session was checked.
+  // fail it; the session keeps what the full handshake's check found.
   OcspResponder responder;
   const Bytes good = responder.respond({.cert = &ocsp_pki().leaf});
   for (const TLSVersion v : kVersions) {
     SCOPED_TRACE(name_of(v));
-    Context server_ctx = stapling(good);
-    Context client_ctx = checking_client(OcspCheck::required);
-    Pair first(client_ctx, server_ctx, v);
-    ASSERT_TRUE(first.result.ok()) << first.client.last_error().message;
-    test::exchange(first.client, first.server);  // TLS 1.3 tickets come after the handshake
-    const std::optional<Session> session = first.client.session();
-    ASSERT_TRUE(session);
-    Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
-    client.set_session(*session);
-    Connection server = server_ctx.wrap_bio({.server_side = true});
-    const test::HandshakeResult r = test::handshake(client, server);
-    ASSERT_TRUE(r.ok()) << client.last_error().message;
-    EXPECT_TRUE(client.session_reused());
+    const Resumed r = resume(good, v, OcspCheck::required, OcspCheck::required);
+    ASSERT_TRUE(r.result.ok()) << r.client.last_error().message;
+    EXPECT_TRUE(r.client.session_reused());
   }
 }
 
@@ -645,21 +661,10 @@ TEST(Ocsp, SessionMadeWithoutTheCheckDoesNotResumeUnderIt) {
   const Bytes good = responder.respond({.cert = &ocsp_pki().leaf});
   for (const TLSVersion v : kVersions) {
     SCOPED_TRACE(name_of(v));
-    Context server_ctx = stapling(good);
-    Context client_ctx = checking_client(OcspCheck::off);
-    Pair first(client_ctx, server_ctx, v);
-    ASSERT_TRUE(first.result.ok()) << first.client.last_error().message;
-    test::exchange(first.client, first.server);
-    const std::optional<Session> session = first.client.session();
-    ASSERT_TRUE(session);
-    client_ctx.set_ocsp_check(OcspCheck::required);
-    Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
-    client.set_session(*session);
-    Connection server = server_ctx.wrap_bio({.server_side = true});
-    const test::HandshakeResult r = test::handshake(client, server);
-    EXPECT_FALSE(r.client.ok());
-    EXPECT_EQ(client.last_error().verify_code, X509_V_ERR_OCSP_VERIFY_NEEDED) << client.last_error().message;
-    EXPECT_EQ(r.client_ec, errc::certificate_verify_failed);
+    const Resumed r = resume(good, v, OcspCheck::off, OcspCheck::required);
+    EXPECT_FALSE(r.result.client.ok());
+    EXPECT_EQ(r.client.last_error().verify_code, X509_V_ERR_OCSP_VERIFY_NEEDED) << r.client.last_error().message;
+    EXPECT_EQ(r.result.client_ec, errc::certificate_verify_failed);
   }
 }
 

@@ -568,15 +568,7 @@ std::string explain(const test::DriveResult& r, const Connection& conn, test::Su
          " error=" + conn.last_error().message + "\n" + peer.describe();
 }
 
-// ClientSide is an sslpp client connected to a peer server on `port`.
-struct ClientSide {
-  Context ctx;
-  SSLSocket sock;
-  Connection& conn = sock.connection();
-  test::SocketDriver driver{sock};
-  ClientSide(Context context, std::uint16_t port)
-      : ctx(std::move(context)), sock(test::connect_tls(ctx, port, {.server_hostname = "localhost"})) {}
-};
+using ClientSide = test::TlsClient;
 
 // ServerSide is an sslpp server accepting a peer client started with `argv`
 // (given the port to connect to).
