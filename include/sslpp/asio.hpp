@@ -271,6 +271,16 @@ class stream {
     return start<void(error_code, std::size_t)>(action, std::forward<CompletionToken>(token));
   }
 
+  /// async_flush sends what write coalescing gathered
+  /// (connection().set_coalescing(true): small writes complete at once and
+  /// leave as full records) and completes once it has gone to the next
+  /// layer. A read sends it too, before it waits. Completion:
+  /// void(error_code).
+  template <class CompletionToken>
+  auto async_flush(CompletionToken&& token) {
+    return start<void(error_code)>(flush_action{}, std::forward<CompletionToken>(token));
+  }
+
   /// async_shutdown sends close_notify and waits for the peer's.
   /// Completion: void(error_code).
   template <class CompletionToken>
@@ -323,6 +333,11 @@ class stream {
       return c.write(std::span(pieces.data(), count), ec);
     }
     bool trivially_done() const noexcept { return count == 0; }
+  };
+  struct flush_action {
+    SSLPP_ASIO_CANCELLABLE(terminal | net::cancellation_type::partial)
+    io_result operator()(Connection& c, std::error_code& ec) const noexcept { return c.flush(ec); }
+    bool trivially_done() const noexcept { return false; }
   };
   struct shutdown_action {
     SSLPP_ASIO_CANCELLABLE(terminal)
@@ -460,7 +475,7 @@ class stream {
     bool must_drain() const noexcept {
       return result.status == io_status::error || result.status == io_status::truncated ||
              result.status == io_status::closed || std::is_same_v<Action, handshake_action> ||
-             std::is_same_v<Action, shutdown_action>;
+             std::is_same_v<Action, shutdown_action> || std::is_same_v<Action, flush_action>;
     }
 
     template <class Self>

@@ -191,6 +191,27 @@ struct SessionStats {
   friend bool operator==(const SessionStats&, const SessionStats&) = default;
 };
 
+/// BufferPolicy: when a connection gives its record buffers back to the
+/// heap. OpenSSL holds about 17 KB per direction while they are allocated;
+/// allocating them again costs about 1 300 instructions per burst, which is
+/// 5-9% of a 64-byte or 1 KiB write.
+enum class BufferPolicy : std::uint8_t {
+  /// adaptive (the default) keeps the buffers while data flows and gives
+  /// them back when the connection goes idle: when its handshake completes,
+  /// when an SSLSocket with a timeout has waited for input a moment
+  /// (SSLSocket::idle_grace),
+  /// and whenever the application calls Connection::release_buffers (a
+  /// sans-IO connection cannot see time pass: call it from the event loop
+  /// when a connection has had no traffic for a while).
+  adaptive,
+  /// release_per_record gives them back after every record, as OpenSSL's
+  /// SSL_MODE_RELEASE_BUFFERS: the least memory, the most allocation.
+  release_per_record,
+  /// keep never gives them back until the connection is destroyed
+  /// (OpenSSL's default).
+  keep,
+};
+
 /// Context holds certificates, keys, trust anchors and settings for many
 /// connections.
 ///
@@ -402,13 +423,16 @@ class SSLPP_API Context : public compat::ContextNames {
   /// in our order of preference (server). Throws ValueError for an empty or
   /// over-long (>255 bytes) name.
   void set_alpn_protocols(const std::vector<std::string>& protocols);
-  /// release_buffers says whether idle connections give their record buffers
-  /// back to the heap (SSL_MODE_RELEASE_BUFFERS). On by default: an idle
-  /// connection then holds about 34 KB less, at the price of OpenSSL
-  /// allocating a record buffer again for each burst of traffic.
+  /// buffer_policy says when connections give their record buffers (about
+  /// 17 KB each way in OpenSSL, plus sslpp's transport queues) back to the
+  /// heap; see BufferPolicy. BufferPolicy::adaptive by default.
+  [[nodiscard]] BufferPolicy buffer_policy() const;
+  /// set_buffer_policy chooses it for connections made afterwards.
+  void set_buffer_policy(BufferPolicy policy);
+  /// release_buffers is true unless the policy is BufferPolicy::keep.
   [[nodiscard]] bool release_buffers() const;
-  /// set_release_buffers turns it off (buffers stay allocated: no allocation
-  /// per burst) or back on. Affects connections made afterwards.
+  /// set_release_buffers(true) is BufferPolicy::release_per_record (OpenSSL's
+  /// SSL_MODE_RELEASE_BUFFERS), set_release_buffers(false) BufferPolicy::keep.
   void set_release_buffers(bool on);
   /// keylog_filename is the NSS key log file, empty when off.
   [[nodiscard]] std::filesystem::path keylog_filename() const;

@@ -3,6 +3,7 @@
 /// Connection(ctx, socket)), driving the Connection core over the socket.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <iostream>
@@ -115,6 +116,24 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   io_result write(std::span<const std::byte> data, std::error_code& ec) noexcept;
   io_result shutdown_tls(std::error_code& ec) noexcept;
   ///@}
+
+  // -- Write coalescing and idle buffers --------------------------------------
+
+  /// set_coalescing is Connection's (see there): small writes gather into
+  /// full records, which leave on flush(), before any read, and on
+  /// shutdown; close() sends them first, as far as the socket takes them.
+  void set_coalescing(bool on) noexcept { conn_.set_coalescing(on); }
+  [[nodiscard]] bool coalescing() const noexcept { return conn_.coalescing(); }
+  ///@{
+  /// flush sends every gathered byte, waiting as the timeout says.
+  io_result flush(std::error_code& ec) noexcept;
+  void flush();
+  ///@}
+  /// idle_grace is how long a read waits for input before the connection
+  /// counts as idle and, under BufferPolicy::adaptive, gives its record
+  /// buffers back (with a timeout set; a blocking socket waits inside
+  /// OpenSSL's receive, holding them as raw OpenSSL does).
+  static constexpr std::chrono::milliseconds idle_grace{10};
 
   // -- TLS: throwing forms ------------------------------------------------------
 

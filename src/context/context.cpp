@@ -93,10 +93,12 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
   }
 
   ::SSL_CTX_set_options(ctx, to_underlying(kDefaultOptions));
-  // Idle connections give their record buffers back (about 34 KB per
-  // connection); moving write buffers are allowed so a retried write may
-  // come from a different address holding the same bytes.
-  ::SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
+  // Moving write buffers are allowed so a retried write may come from a
+  // different address holding the same bytes (the engine's gathered
+  // plaintext moves when it grows). Record buffers are kept by OpenSSL and
+  // given back by the engine when a connection goes idle
+  // (BufferPolicy::adaptive), not after every record.
+  ::SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
   check(::SSL_CTX_set_cipher_list(ctx, kDefaultCiphers), "SSL_CTX_set_cipher_list");
   // A session id context of its own for every context: a session resumes
   // only where it was made unless contexts are given the same one

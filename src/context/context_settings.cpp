@@ -247,16 +247,27 @@ bool Context::alpn_no_overlap_alert() const { return state().alpn_no_overlap_ale
 
 void Context::set_alpn_no_overlap_alert(bool on) { state().alpn_no_overlap_alert = on; }
 
-bool Context::release_buffers() const {
-  return (::SSL_CTX_get_mode(state().ctx.get()) & SSL_MODE_RELEASE_BUFFERS) != 0;
+BufferPolicy Context::buffer_policy() const {
+  if ((::SSL_CTX_get_mode(state().ctx.get()) & SSL_MODE_RELEASE_BUFFERS) != 0) {
+    return BufferPolicy::release_per_record;
+  }
+  return state().buffer_policy;
 }
 
-void Context::set_release_buffers(bool on) {
-  if (on) {
-    ::SSL_CTX_set_mode(state().ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+void Context::set_buffer_policy(BufferPolicy policy) {
+  detail::context_state& s = state();
+  if (policy == BufferPolicy::release_per_record) {
+    ::SSL_CTX_set_mode(s.ctx.get(), SSL_MODE_RELEASE_BUFFERS);
   } else {
-    ::SSL_CTX_clear_mode(state().ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+    ::SSL_CTX_clear_mode(s.ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+    s.buffer_policy = policy;
   }
+}
+
+bool Context::release_buffers() const { return buffer_policy() != BufferPolicy::keep; }
+
+void Context::set_release_buffers(bool on) {
+  set_buffer_policy(on ? BufferPolicy::release_per_record : BufferPolicy::keep);
 }
 
 std::filesystem::path Context::keylog_filename() const { return state().keylog_path; }

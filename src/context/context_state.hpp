@@ -54,6 +54,9 @@ struct context_state {
   OcspCheck ocsp_check = OcspCheck::off;
   bool alpn_no_overlap_alert = false;
   bool dh_auto = false;  // OpenSSL has no getter
+  // adaptive or keep; release_per_record is OpenSSL's own mode bit, which
+  // set_mode may also set, so buffer_policy() reads that first.
+  BufferPolicy buffer_policy = BufferPolicy::adaptive;
   PasswordCallback password_callback;
   std::any password_userdata;
 

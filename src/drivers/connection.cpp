@@ -147,7 +147,14 @@ void Connection::set_server_hostname(std::string_view hostname) {
 // Exception-free I/O
 
 io_result Connection::do_handshake(std::error_code& ec) noexcept {
-  return impl_->perform(ec, [](SSL* ssl, std::size_t*) { return ::SSL_do_handshake(ssl); });
+  detail::engine& e = *impl_;
+  if (!e.gathered.empty()) [[unlikely]] {
+    const io_result f = e.flush(ec);
+    if (!f.ok()) {
+      return f;
+    }
+  }
+  return e.perform(ec, [](SSL* ssl, std::size_t*) { return ::SSL_do_handshake(ssl); });
 }
 
 io_result Connection::read(std::span<std::byte> out, std::error_code& ec) noexcept {
@@ -156,8 +163,16 @@ io_result Connection::read(std::span<std::byte> out, std::error_code& ec) noexce
     ec.clear();
     return {io_status::ok, 0, impl_->output_pending()};
   }
-  return impl_->perform(ec,
-                        [out](SSL* ssl, std::size_t* n) { return ::SSL_read_ex(ssl, out.data(), out.size(), n); });
+  detail::engine& e = *impl_;
+  if (!e.gathered.empty()) [[unlikely]] {
+    // A request goes out before its reply is awaited; an output limit that
+    // holds some of it back does not stop the read.
+    const io_result f = e.flush(ec);
+    if (f.status != io_status::ok && f.status != io_status::want_write) {
+      return f;
+    }
+  }
+  return e.perform(ec, [out](SSL* ssl, std::size_t* n) { return ::SSL_read_ex(ssl, out.data(), out.size(), n); });
 }
 
 io_result Connection::write(std::span<const std::byte> data, std::error_code& ec) noexcept {
@@ -165,8 +180,11 @@ io_result Connection::write(std::span<const std::byte> data, std::error_code& ec
     ec.clear();
     return {io_status::ok, 0, impl_->output_pending()};
   }
-  return impl_->perform(
-      ec, [data](SSL* ssl, std::size_t* n) { return ::SSL_write_ex(ssl, data.data(), data.size(), n); });
+  detail::engine& e = *impl_;
+  if (e.coalescing || !e.gathered.empty()) [[unlikely]] {
+    return e.write_gathering(data, ec);
+  }
+  return e.write_plain(data, ec);
 }
 
 io_result Connection::write(std::span<const std::span<const std::byte>> buffers, std::error_code& ec) noexcept {
@@ -189,6 +207,12 @@ io_result Connection::write(std::span<const std::span<const std::byte>> buffers,
 
 io_result Connection::shutdown(std::error_code& ec) noexcept {
   detail::engine& e = *impl_;
+  if (!e.gathered.empty()) {
+    const io_result f = e.flush(ec);  // close_notify must follow the data
+    if (!f.ok()) {
+      return f;
+    }
+  }
   io_result r = e.perform(ec, [](SSL* ssl, std::size_t*) {
     const int ret = ::SSL_shutdown(ssl);
     // 0: our close_notify is out, the peer's has not arrived yet. Told
@@ -200,6 +224,19 @@ io_result Connection::shutdown(std::error_code& ec) noexcept {
   }
   return r;
 }
+
+// ---------------------------------------------------------------------------
+// Write coalescing and buffers
+
+void Connection::set_coalescing(bool on) noexcept { impl_->coalescing = on; }
+
+bool Connection::coalescing() const noexcept { return impl_->coalescing; }
+
+io_result Connection::flush(std::error_code& ec) noexcept { return impl_->flush(ec); }
+
+std::size_t Connection::coalesced() const noexcept { return impl_->gathered.size(); }
+
+void Connection::release_buffers() noexcept { impl_->trim(); }
 
 // ---------------------------------------------------------------------------
 // Throwing I/O
@@ -264,6 +301,14 @@ std::size_t Connection::read_early_data(std::span<std::byte> out) {
     raise(r.status);
   }
   return r.bytes;
+}
+
+void Connection::flush() {
+  std::error_code ec;
+  const io_result r = flush(ec);
+  if (!r.ok()) {
+    raise(r.status);
+  }
 }
 
 void Connection::sendall(std::span<const std::byte> data) {

@@ -48,6 +48,7 @@ io_result SSLSocket::drive(std::error_code& ec, Op&& op) noexcept {
   const Timeout timeout = sock_.gettimeout();
   const bool nonblocking = timeout && timeout->count() == 0;
   std::optional<std::optional<std::chrono::steady_clock::time_point>> deadline;
+  bool idle = false;  // buffers given back during this call's wait
   for (;;) {
     const io_result r = op(ec);
     if ((r.status != io_status::want_read && r.status != io_status::want_write) || nonblocking) {
@@ -57,6 +58,18 @@ io_result SSLSocket::drive(std::error_code& ec, Op&& op) noexcept {
       deadline = detail::deadline_after(timeout);
     }
     try {
+      if (r.status == io_status::want_read && !idle && conn_.impl_->buffers == BufferPolicy::adaptive) {
+        // Input that comes within the grace finds the buffers in place;
+        // after it, the connection is idle and gives them back.
+        const auto grace_end = std::chrono::steady_clock::now() + idle_grace;
+        if (!*deadline || grace_end < **deadline) {
+          if (detail::wait_fd(sock_.fileno(), POLLIN, grace_end)) {
+            continue;
+          }
+          conn_.release_buffers();
+          idle = true;
+        }
+      }
       if (!detail::wait_fd(sock_.fileno(), r.status == io_status::want_read ? POLLIN : POLLOUT, *deadline)) {
         ec = make_error_code(errc::timed_out);
         return {io_status::error, 0};
@@ -129,6 +142,10 @@ io_result SSLSocket::write(std::span<const std::byte> data, std::error_code& ec)
   return drive(ec, [this, data](std::error_code& e) { return conn_.write(data, e); });
 }
 
+io_result SSLSocket::flush(std::error_code& ec) noexcept {
+  return drive(ec, [this](std::error_code& e) { return conn_.flush(e); });
+}
+
 io_result SSLSocket::shutdown_tls(std::error_code& ec) noexcept {
   // Waits only to send our close_notify, never for the peer's.
   return drive(ec, [this](std::error_code& e) {
@@ -170,6 +187,14 @@ std::size_t SSLSocket::write(std::span<const std::byte> data) {
     raise(r, ec, "write");
   }
   return r.bytes;
+}
+
+void SSLSocket::flush() {
+  std::error_code ec;
+  const io_result r = flush(ec);
+  if (!r.ok()) {
+    raise(r, ec, "write");
+  }
 }
 
 void SSLSocket::sendall(std::span<const std::byte> data) {
@@ -216,6 +241,12 @@ void SSLSocket::close() noexcept {
   // After a fatal alert, a FIN and a bounded wait for the peer's close, so
   // the alert arrives instead of a reset (never longer than the socket's
   // own timeout; a non-blocking socket drains only what is there).
+  if (conn_.impl_ && sock_.fileno() >= 0 && conn_.coalesced() > 0) {
+    // Gathered writes leave first, as far as the socket takes them within
+    // its timeout; coalesced() says what did not.
+    std::error_code ec;
+    static_cast<void>(flush(ec));
+  }
   const bool linger = conn_.impl_ && sock_.fileno() >= 0 && conn_.impl_->may_have_sent_alert();
   end_tls();
   if (linger) {

@@ -45,6 +45,11 @@ engine::engine(std::shared_ptr<context_state> ctx, int socket_fd) : context(std:
   if (ex_index() < 0 || ::SSL_set_ex_data(ssl.get(), ex_index(), this) != 1) {
     throw_openssl_error("cannot link the connection to its state");
   }
+  if ((::SSL_CTX_get_mode(context->ctx.get()) & SSL_MODE_RELEASE_BUFFERS) != 0) {
+    buffers = BufferPolicy::release_per_record;  // OpenSSL's mode bit, however it was set
+  } else {
+    buffers = context->buffer_policy;
+  }
   if (socket_fd >= 0) {
     // With OP_ENABLE_KTLS the caller asked the kernel to encrypt, which only
     // OpenSSL's own socket BIO can arrange; every call that may write then
@@ -63,7 +68,9 @@ engine::engine(std::shared_ptr<context_state> ctx, int socket_fd) : context(std:
     static_cast<void>(bio.release());
   } else {
     memory = std::make_unique<memory_transport>();
-    const bool release = (::SSL_CTX_get_mode(context->ctx.get()) & SSL_MODE_RELEASE_BUFFERS) != 0;
+    // Per record, the queues give their blocks back as OpenSSL does its
+    // buffers; adaptively, trim() does, when the connection goes idle.
+    const bool release = buffers == BufferPolicy::release_per_record;
     memory->input.release_idle = release;
     memory->output.release_idle = release;
     // The SSL takes one reference for both directions; the transport keeps its own.
@@ -81,6 +88,13 @@ engine::~engine() {
 
 io_result engine::fail(ErrorInfo info, io_status status, std::error_code& ec) noexcept {
   error = std::move(info);
+  if (!gathered.empty()) {
+    try {
+      error.message += " (" + std::to_string(gathered.size()) +
+                       " bytes taken by write coalescing were not sent: Connection::coalesced)";
+    } catch (...) {  // out of memory: coalesced() still says how many
+    }
+  }
   ec = error.code;
   gate |= gate_fatal;
   fatal_status = status;

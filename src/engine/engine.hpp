@@ -105,6 +105,29 @@ struct engine {
   bool psk_key_given = false;
   std::any app_data;
 
+  // -- Buffers (BufferPolicy) and write coalescing (coalescing.cpp) ---------
+  BufferPolicy buffers = BufferPolicy::adaptive;
+  // With coalescing on, write() gathers plaintext here once the handshake
+  // is done and encrypts it a full record at a time; flush() encrypts the
+  // rest. Anything here goes out before any other write, a read, a
+  // handshake step or a shutdown, so no byte is reordered.
+  bool coalescing = false;
+  byte_queue gathered;
+  static constexpr std::size_t record_size = 16384;  // SSL3_RT_MAX_PLAIN_LENGTH
+
+  // write_gathering is Connection::write while coalescing is on or bytes
+  // are gathered: reports the bytes taken (gathered or encrypted).
+  io_result write_gathering(std::span<const std::byte> data, std::error_code& ec) noexcept;
+  // flush encrypts everything gathered: ok once it is all output.
+  io_result flush(std::error_code& ec) noexcept;
+  // trim gives OpenSSL's record buffers and the transport's queue blocks
+  // back to the heap where nothing is held in them (whatever the policy).
+  void trim() noexcept;
+  // write_plain is one SSL_write_ex of `data` through perform.
+  io_result write_plain(std::span<const std::byte> data, std::error_code& ec) noexcept {
+    return perform(ec, [data](SSL* s, std::size_t* n) { return ::SSL_write_ex(s, data.data(), data.size(), n); });
+  }
+
   // verify_context is the context whose verification policy applies: the
   // one the connection was made with, even after set_context (OpenSSL keeps
   // its verify mode, so its callback and trust store must stay too).
@@ -192,6 +215,10 @@ struct engine {
       gate &= static_cast<std::uint8_t>(~gate_handshake);
       if (!check_finished_handshake(ec)) {
         return {io_status::error, 0, output_pending()};
+      }
+      // The handshake's buffers are done with; data may not follow at once.
+      if (buffers == BufferPolicy::adaptive) {
+        trim();
       }
     }
     return r;

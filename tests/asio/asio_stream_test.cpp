@@ -160,6 +160,38 @@ TEST(AsioStream, CoroutineEchoClientAndServerWithIntrospection) {
   EXPECT_TRUE(done);
 }
 
+// Coalescing on the Asio stream: many small writes complete at once and
+// leave as full records, when a read waits for the reply or on
+// async_flush; the echo comes back whole and in order.
+TEST(AsioStream, CoalescedSmallWritesLeaveOnReadAndOnFlush) {
+  Loop loop;
+  Context server_ctx = test::server_context();
+  Context client_ctx = test::client_context();
+  loop.spawn(echo_server(loop, server_ctx));
+  bool done = false;
+  loop.spawn([&]() -> awaitable<void> {
+    tls_stream tls(co_await connect_to(loop.endpoint()), client_ctx, {.server_hostname = "localhost"});
+    co_await tls.async_handshake(use_awaitable);
+    tls.connection().set_coalescing(true);
+    const std::string all = pattern(64 * 300);
+    for (std::size_t at = 0; at < all.size(); at += 64) {
+      co_await ::asio::async_write(tls, ::asio::buffer(all.data() + at, 64), use_awaitable);
+    }
+    // 300 frames: one full record has left, the rest is gathered.
+    EXPECT_EQ(tls.connection().coalesced(), all.size() - 16384);
+    EXPECT_EQ(co_await read_exactly(tls, all.size()), all);  // the read sent the rest first
+    co_await ::asio::async_write(tls, ::asio::buffer(all.data(), 100), use_awaitable);
+    EXPECT_EQ(tls.connection().coalesced(), 100U);
+    co_await tls.async_flush(use_awaitable);
+    EXPECT_EQ(tls.connection().coalesced(), 0U);
+    EXPECT_EQ(co_await read_exactly(tls, 100), all.substr(0, 100));
+    co_await tls.async_shutdown(use_awaitable);
+    done = true;
+  });
+  loop.run();
+  EXPECT_TRUE(done);
+}
+
 // A client verifies: a server whose certificate the client's CA did not
 // issue fails the handshake with the verification code, and the server
 // hears the client's alert.

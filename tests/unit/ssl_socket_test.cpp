@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
+#include <malloc.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <string>
@@ -489,6 +491,81 @@ TEST(SSLSocket, NonBlockingListenerAcceptsBlockingConnections) {
     }
   }
   EXPECT_EQ(client.get(), "TLSv1.3");
+}
+
+// Coalescing over TCP: small writes leave as one record, a read sends what
+// is gathered before it waits for the reply, and close() sends the rest.
+TEST(SSLSocket, CoalescedWritesLeaveBeforeAReadAndOnClose) {
+  Server server;
+  auto done = std::async(std::launch::async, [&] {
+    auto [conn, peer] = server.sock.accept();
+    std::string request;
+    while (request.size() < 640) {
+      request += conn.recv(1000);
+    }
+    conn.sendall("reply");
+    // close() sends no close_notify: the stream ends truncated, after
+    // the tail.
+    std::string rest;
+    try {
+      for (std::string more = conn.recv(1000); !more.empty(); more = conn.recv(1000)) {
+        rest += more;
+      }
+    } catch (const SSLEOFError&) {
+    }
+    return request + "|" + rest;
+  });
+  SSLSocket client = connect_client(server.port);
+  client.set_coalescing(true);
+  for (int i = 0; i < 10; ++i) {
+    client.sendall(std::string(64, static_cast<char>('a' + i)));
+  }
+  EXPECT_EQ(client.connection().coalesced(), 640U);
+  EXPECT_EQ(client.recv(100), "reply");  // the request left before the wait
+  client.sendall(std::string_view("tail"));
+  EXPECT_EQ(client.connection().coalesced(), 4U);
+  client.close();  // sends the tail first
+  std::string expected;
+  for (int i = 0; i < 10; ++i) {
+    expected += std::string(64, static_cast<char>('a' + i));
+  }
+  EXPECT_EQ(done.get(), expected + "|tail");
+}
+
+// Adaptive buffers over TCP: a read that waits past idle_grace gives the
+// record buffers back, and the connection goes on. A read timeout ends the
+// wait with the connection idle, where its heap can be counted.
+TEST(SSLSocket, AReadThatWaitsPastTheGraceGivesBuffersBackAndCarriesOn) {
+  Server server;
+  auto done = std::async(std::launch::async, [&] {
+    auto [conn, peer] = server.sock.accept();
+    conn.sendall("first");
+    const std::string go = conn.recv(100);
+    conn.sendall("second");
+    return go;
+  });
+  SSLSocket client = connect_client(server.port);
+  EXPECT_EQ(client.context().buffer_policy(), BufferPolicy::adaptive);
+  std::string got = client.recv(100);
+  while (got.size() < 5) {
+    got += client.recv(100);
+  }
+  EXPECT_EQ(got, "first");
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  // glibc's count for this thread's arena (the sanitizers replace malloc).
+  const std::size_t busy = mallinfo2().uordblks;
+#endif
+  client.settimeout(SSLSocket::idle_grace * 3);
+  EXPECT_THROW(client.recv(100), TimeoutError);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  const std::size_t idle = mallinfo2().uordblks;
+  EXPECT_GE(busy - std::min(busy, idle), 16000U) << "the read buffer should have gone back: busy " << busy
+                                                 << ", idle " << idle;
+#endif
+  client.settimeout(5s);
+  client.sendall(std::string_view("go"));
+  EXPECT_EQ(client.recv(100), "second");
+  EXPECT_EQ(done.get(), "go");
 }
 
 }  // namespace
