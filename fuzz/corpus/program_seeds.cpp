@@ -138,6 +138,19 @@ seeds api_sequence_seeds() {
                                .op(api_op::connection_alpn).b(0).b(1).text("h2")
                                .op(api_op::connection_verify).b(1).b(0).b(2)
                                .handshake_steps().op(api_op::connection_getters).b(0).exchange().str()});
+  out.push_back({"coalescing", program()
+                                   .op(api_op::set_buffer_policy).b(0).b(0)
+                                   .handshake_pair()
+                                   .op(api_op::coalescing).b(0).b(0)  // conn 0: on
+                                   .op(api_op::write).b(0).b(1).b(0)
+                                   .op(api_op::write).b(0).b(1).b(0)
+                                   .op(api_op::coalescing).b(0).b(5)
+                                   .op(api_op::coalescing).b(0).b(2)  // flush
+                                   .op(api_op::transfer).b(0).b(1).b(0).b(0)
+                                   .op(api_op::coalescing).b(1).b(4)  // conn 1: release_buffers
+                                   .op(api_op::read).b(1).b(0)
+                                   .op(api_op::write).b(0).b(3).b(0)
+                                   .exchange().close().str()});
   out.push_back({"ciphers", program()
                                 .op(api_op::set_ciphers).b(1).text("ECDHE+AESGCM:!aNULL")
                                 .op(api_op::set_ciphersuites).b(1).text("TLS_CHACHA20_POLY1305_SHA256")

@@ -72,6 +72,9 @@ enum class api_op : std::uint8_t {
   connection_verify,   // conn, peer bits, callback kind (as set_verify)
   connection_credential,  // conn, which (server, other, client), key first?
   connection_alpn,     // conn, count, texts
+  // Issue 14's (api_sequence_modern.cpp), appended likewise.
+  set_buffer_policy,   // ctx, policy (adaptive, per record, keep)
+  coalescing,          // conn, form (on, off, flush status, flush throwing, release_buffers, coalesced)
   count,
 };
 

@@ -72,6 +72,12 @@ void machine::run_modern_op(api_op op) {
                                      static_cast<sslpp::SessionCacheMode>((in.byte() & 0x07) << 7));
       break;
     }
+    case api_op::set_buffer_policy: {
+      sslpp::Context& c = ctx();
+      c.set_buffer_policy(static_cast<sslpp::BufferPolicy>(in.byte() % 3));
+      (void)c.buffer_policy();
+      break;
+    }
     case api_op::modern_getters: {
       const sslpp::Context& c = ctx();
       expect_typed([&] { (void)c.get_groups(boolean()); });
@@ -114,6 +120,31 @@ void machine::run_modern_op(api_op op) {
             p = in.text();
           }
           c.set_alpn_protocols(protocols);
+          break;
+        }
+        case api_op::coalescing: {
+          std::error_code ec;
+          switch (in.byte() % 6) {
+            case 0:
+              c.set_coalescing(true);
+              break;
+            case 1:
+              c.set_coalescing(false);
+              break;
+            case 2:
+              (void)c.flush(ec);
+              break;
+            case 3:
+              c.flush();
+              break;
+            case 4:
+              c.release_buffers();
+              break;
+            default:
+              (void)c.coalesced();
+              (void)c.coalescing();
+              break;
+          }
           break;
         }
         default:
