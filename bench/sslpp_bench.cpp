@@ -204,6 +204,15 @@ std::optional<long long> positive_flag(std::string_view arg, std::string_view na
   return n;
 }
 
+// configured is the default Config changed by `set` (designated
+// initializers would do, but gcc's -Wmissing-field-initializers objects).
+template <class Set>
+Config configured(Set set) {
+  Config c;
+  set(c);
+  return c;
+}
+
 // register_all registers every case; returns the paired lines to print.
 std::vector<PairLine> register_all(const RunOptions& o) {
   using sslpp_bench::memory::BulkCase;
@@ -218,6 +227,11 @@ std::vector<PairLine> register_all(const RunOptions& o) {
   handshake("handshake_ecdsa", Key::ecdsa, {});
   handshake("handshake_rsa", Key::rsa, {});
   register_case<ResumeCase>(lines, o, "resume", Key::ecdsa, {}, {kSslpp, kRaw}, {like_for_like});
+  register_case<ResumeCase>(lines, o, "resume_tls12", Key::ecdsa, configured([](Config& c) {
+                              c.client_tls12 = true;
+                              c.expect = "TLSv1.2";
+                            }),
+                            {kSslpp, kRaw}, {like_for_like}, /*close_each=*/true);
   // Bulk: each sslpp buffer mode against raw in the same mode, and (for
   // the reader choosing a mode) sslpp's default against raw's default.
   for (const std::size_t size : {std::size_t{16384}, std::size_t{1024}, std::size_t{64}}) {
