@@ -232,6 +232,30 @@ std::vector<PairLine> register_all(const RunOptions& o) {
                               c.expect = "TLSv1.2";
                             }),
                             {kSslpp, kRaw}, {like_for_like}, /*close_each=*/true);
+  // Handshake cost by server configuration: each varies handshake_ecdsa
+  // (2 tickets, automatic chain building on, X25519, nothing in the
+  // server's trust store, so the chain build it tries finds no issuer and
+  // only the leaf is sent).
+  handshake("handshake_tickets0", Key::ecdsa, configured([](Config& c) { c.tickets = 0; }));
+  handshake("handshake_tickets1", Key::ecdsa, configured([](Config& c) { c.tickets = 1; }));
+  handshake("handshake_no_auto_chain", Key::ecdsa, configured([](Config& c) { c.no_auto_chain = true; }));
+  // The CA in the server's store: the chain build succeeds and the server
+  // sends leaf and CA, unless automatic chain building is off.
+  handshake("handshake_server_ca", Key::ecdsa, configured([](Config& c) { c.server_trusts_ca = true; }));
+  handshake("handshake_server_ca_no_auto_chain", Key::ecdsa, configured([](Config& c) {
+              c.server_trusts_ca = true;
+              c.no_auto_chain = true;
+            }));
+  // Both ends P-256; then the server alone, which makes a default client
+  // (key share for X25519 only) go through a HelloRetryRequest.
+  handshake("handshake_p256", Key::ecdsa, configured([](Config& c) {
+              c.client_groups = c.server_groups = "P-256";
+              c.expect = "prime256v1";
+            }));
+  handshake("handshake_p256_hrr", Key::ecdsa, configured([](Config& c) {
+              c.server_groups = "P-256";
+              c.expect = "prime256v1";
+            }));
   // Bulk: each sslpp buffer mode against raw in the same mode, and (for
   // the reader choosing a mode) sslpp's default against raw's default.
   for (const std::size_t size : {std::size_t{16384}, std::size_t{1024}, std::size_t{64}}) {

@@ -81,6 +81,7 @@ struct Config {
   bool client_tls12 = false;           // the client's maximum version is TLS 1.2
   std::optional<std::size_t> tickets;  // TLS 1.3 tickets the server sends (OpenSSL's default: 2)
   bool no_auto_chain = false;          // server: SSL_MODE_NO_AUTO_CHAIN (no chain built per handshake)
+  bool server_trusts_ca = false;       // the CA in the server's store too, where a chain build finds it
   std::string client_groups;           // key exchange groups offered ("": the default list)
   std::string server_groups;           // and accepted
   std::string expect;                  // a word the probe handshake's negotiated() must contain
@@ -112,6 +113,11 @@ class SslppSide {
     if (config.no_auto_chain) {
       // sslpp has no setting for it: through the escape hatch.
       SSL_CTX_set_mode(contexts_.server.native_handle(), SSL_MODE_NO_AUTO_CHAIN);
+    }
+    if (config.server_trusts_ca) {
+      sslpp::VerifyLocations trust;
+      trust.cadata_pem = pki().ca_pem;
+      contexts_.server.load_verify_locations(trust);
     }
     if (!config.client_groups.empty()) {
       contexts_.client.set_groups(config.client_groups);
@@ -207,6 +213,10 @@ class RawSide {
     }
     if (config.no_auto_chain) {
       SSL_CTX_set_mode(server, SSL_MODE_NO_AUTO_CHAIN);
+    }
+    if (config.server_trusts_ca) {
+      require(::X509_STORE_add_cert(::SSL_CTX_get_cert_store(server), pki().ca.certificate().native_handle()) == 1,
+              "X509_STORE_add_cert");
     }
     if (!config.client_groups.empty()) {
       require(SSL_CTX_set1_groups_list(client, config.client_groups.c_str()) == 1, "SSL_CTX_set1_groups_list");
