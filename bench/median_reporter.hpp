@@ -84,6 +84,9 @@ class MedianReporter : public benchmark::ConsoleReporter {
     return std::pair{v[v.size() / 4], v[(3 * v.size()) / 4 - (v.size() % 4 == 0 ? 1 : 0)]};
   }
 
+  // ran: whether the benchmark reported at all (it may have failed).
+  [[nodiscard]] bool ran(const std::string& benchmark) const { return series_.count(benchmark) != 0; }
+
   [[nodiscard]] bool any_failed() const {
     return std::any_of(series_.begin(), series_.end(), [](const auto& kv) { return kv.second.failed; });
   }

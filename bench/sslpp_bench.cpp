@@ -1,15 +1,17 @@
 // sslpp_bench: sslpp against the raw OpenSSL C API over in-memory pairs.
 //
 // Both sides run in the same process and the same run, with the same TLS
-// settings (checked at start-up), and are driven by the same templates, so the
-// only difference between "sslpp" and "raw" is the API under test. The machine
-// is noisy, so main() prints ratios of medians of interleaved repetitions
-// rather than absolute figures. docs/performance.md has the results.
+// settings (checked at start-up and by each paired case), and are driven by
+// the same templates, so the only difference between "sslpp" and "raw" is the
+// API under test. The machine is noisy, so the timings come from paired
+// rounds (paired.hpp): both sides one right after the other in every round,
+// one ratio per round, and main() prints the median ratio with its spread.
+// docs/performance.md has the results.
 //
-// This file holds the allocation functions that feed the heap counters,
-// the registration of every case, the ratios printed at the end, and main();
-// the two sides are in sslpp_bench_sides.hpp, the cases in
-// sslpp_bench_cases.hpp.
+// This file holds the allocation functions that feed the heap counters, the
+// list of cases, and main(); the two sides are in sslpp_bench_sides.hpp, the
+// cases in sslpp_bench_cases.hpp, their registration and the printed lines
+// in sslpp_bench_register.hpp.
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -30,10 +32,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "guarded.hpp"
 #include "median_reporter.hpp"
-#include "raw_openssl.hpp"
 #include "sslpp_bench_cases.hpp"
+#include "sslpp_bench_register.hpp"
 #include "sslpp_bench_sides.hpp"
 
 // ===========================================================================
@@ -47,17 +48,24 @@
 
 namespace {
 
-using sslpp_bench::guarded;
-using sslpp_bench::RawMode;
-using sslpp_bench::memory::bm_bulk;
-using sslpp_bench::memory::bm_handshake;
-using sslpp_bench::memory::bm_heap;
-using sslpp_bench::memory::bm_resume;
+using sslpp_bench::MedianReporter;
 using sslpp_bench::memory::check_settings;
+using sslpp_bench::memory::Config;
 using sslpp_bench::memory::g_cxx_live;
 using sslpp_bench::memory::g_openssl_live;
-using sslpp_bench::memory::pki;
+using sslpp_bench::memory::Key;
+using sslpp_bench::memory::kRaw;
+using sslpp_bench::memory::kRawKeep;
+using sslpp_bench::memory::kSslpp;
+using sslpp_bench::memory::kSslppKeep;
+using sslpp_bench::memory::Pair;
+using sslpp_bench::memory::PairLine;
+using sslpp_bench::memory::print_heap;
+using sslpp_bench::memory::print_pairs;
 using sslpp_bench::memory::RawSide;
+using sslpp_bench::memory::register_case;
+using sslpp_bench::memory::register_heap;
+using sslpp_bench::memory::RunOptions;
 using sslpp_bench::memory::SslppSide;
 
 // 16 bytes keeps the pointer we hand out as aligned as malloc's own.
@@ -177,120 +185,89 @@ void operator delete[](void* p, std::size_t, std::align_val_t al) noexcept { cou
 
 namespace {
 
-// ===========================================================================
-// Registration
-
-// Timing says how long each timed benchmark runs: for `min_time` seconds
-// (nullopt: --benchmark_min_time decides), or for exactly `iterations`
-// iterations, which makes instruction counts under callgrind comparable.
-struct Timing {
-  std::optional<double> min_time;
-  std::optional<benchmark::IterationCount> iterations;
-};
-
-// register_side registers one side's benchmarks under "<case>/<label>".
-template <class Side, class... SideArgs>
-void register_side(const std::string& label, const Timing& timing, bool timed_handshakes, SideArgs... args) {
-  const auto timed = [&](benchmark::internal::Benchmark* b) {
-    if (timing.iterations) {
-      b->Iterations(*timing.iterations);
-    } else if (timing.min_time) {
-      b->MinTime(*timing.min_time);
-    }
-  };
-  if (timed_handshakes) {
-    timed(benchmark::RegisterBenchmark(("handshake_ecdsa/" + label).c_str(), [=](benchmark::State& state) {
-      guarded(state, [&] { bm_handshake(state, Side(pki().ecdsa, args...)); });
-    }));
-    timed(benchmark::RegisterBenchmark(("handshake_rsa/" + label).c_str(), [=](benchmark::State& state) {
-      guarded(state, [&] { bm_handshake(state, Side(pki().rsa, args...)); });
-    }));
-    timed(benchmark::RegisterBenchmark(("resume/" + label).c_str(), [=](benchmark::State& state) {
-      guarded(state, [&] { bm_resume(state, Side(pki().ecdsa, args...)); });
-    }));
-  }
-  for (const std::size_t size : {std::size_t{16384}, std::size_t{1024}, std::size_t{64}}) {
-    timed(benchmark::RegisterBenchmark(("bulk_" + std::to_string(size) + "/" + label).c_str(),
-                                       [=](benchmark::State& state) {
-                                         guarded(state, [&] { bm_bulk(state, Side(pki().ecdsa, args...), size); });
-                                       }));
-  }
-  // A fixed amount of work: one iteration holds kPairs pairs.
-  benchmark::RegisterBenchmark(("heap_idle_pair/" + label).c_str(), [=](benchmark::State& state) {
-    guarded(state, [&] { bm_heap(state, Side(pki().ecdsa, args...)); });
-  })
-      ->Iterations(1)
-      ->Repetitions(3);
-}
-
-// ===========================================================================
-// Results: collect every run while the console shows it, then print ratios
-// of medians.
-
-using RatioReporter = sslpp_bench::MedianReporter;
-
-// print_ratio prints one throughput ratio (higher is better); returns false
-// when it could not be computed.
-bool print_ratio(const RatioReporter& results, const std::string& bench, const std::string& counter,
-                 const std::string& side, const std::string& baseline, const char* unit, double scale,
-                 bool with_target) {
-  const auto ours = results.median(bench + "/" + side, counter);
-  const auto theirs = results.median(bench + "/" + baseline, counter);
-  if (!ours || !theirs || theirs->value <= 0) {
-    std::printf("ratio %s %s/%s = n/a (a benchmark failed or was filtered out)\n", bench.c_str(), side.c_str(),
-                baseline.c_str());
-    return false;
-  }
-  const double ratio = ours->value / theirs->value;
-  std::printf("ratio %s %s/%s = %.3f (median of %zu repetitions: %s %.1f %s, %s %.1f %s)", bench.c_str(),
-              side.c_str(), baseline.c_str(), ratio, std::min(ours->repetitions, theirs->repetitions), side.c_str(),
-              ours->value / scale, unit, baseline.c_str(), theirs->value / scale, unit);
-  if (with_target) {
-    std::printf(" [target >= 0.97: %s]", ratio >= 0.97 ? "met" : "MISSED");
-  } else {
-    std::printf(" [for information]");
-  }
-  std::printf("\n");
-  return true;
-}
-
-void print_ratios(const RatioReporter& results) {
-  std::printf("\n");
-  for (const char* bench : {"handshake_ecdsa", "handshake_rsa", "resume"}) {
-    print_ratio(results, bench, "items_per_second", "sslpp", "raw", "handshakes/s", 1.0, true);
-  }
-  for (const char* bench : {"bulk_16384", "bulk_1024", "bulk_64"}) {
-    print_ratio(results, bench, "bytes_per_second", "sslpp", "raw", "MiB/s", 1048576.0, true);
-  }
-  for (const char* bench : {"bulk_16384", "bulk_1024", "bulk_64"}) {
-    print_ratio(results, bench, "bytes_per_second", "sslpp_keep_buffers", "raw_keep_buffers", "MiB/s", 1048576.0,
-                true);
-  }
-  // What the buffer mode itself costs, for the reader choosing one.
-  for (const char* bench : {"bulk_16384", "bulk_1024", "bulk_64"}) {
-    print_ratio(results, bench, "bytes_per_second", "sslpp", "raw_keep_buffers", "MiB/s", 1048576.0, false);
-  }
-  const auto ours = results.median("heap_idle_pair/sslpp", "bytes_per_pair");
-  const auto rb = results.median("heap_idle_pair/raw", "bytes_per_pair");
-  const auto plain = results.median("heap_idle_pair/raw_keep_buffers", "bytes_per_pair");
-  if (ours && rb && plain && rb->value > 0) {
-    const bool met = ours->value <= rb->value + 1024;
-    std::printf(
-        "ratio heap_per_idle_pair sslpp/raw_release_buffers = %.3f (sslpp %.0f bytes, raw release-buffers %.0f bytes, "
-        "raw default %.0f bytes) [target sslpp <= raw release-buffers + 1024 bytes: %s]\n",
-        ours->value / rb->value, ours->value, rb->value, plain->value, met ? "met" : "MISSED");
-  } else {
-    std::printf("ratio heap_per_idle_pair sslpp/raw_release_buffers = n/a (a benchmark failed or was filtered out)\n");
-  }
-}
-
-// The default run: 20 x 0.15 s per benchmark, about 75 s in all. Many short
-// repetitions give a steadier median on a shared machine than a few long ones.
-constexpr int kDefaultRepetitions = 20;
-constexpr double kDefaultMinTime = 0.15;
+// The default run: every paired case, and the heap case; the sides alone
+// only when a --benchmark_filter names them (callgrind.sh does).
+constexpr const char* kDefaultFilter = "_vs_|^heap_idle_pair/";
 
 bool has_flag(const std::vector<std::string>& args, std::string_view flag) {
   return std::any_of(args.begin(), args.end(), [flag](const std::string& a) { return a.starts_with(flag); });
+}
+
+// positive_flag reads the N of "--name=N"; nullopt (after a message) when
+// it is not a positive number.
+std::optional<long long> positive_flag(std::string_view arg, std::string_view name) {
+  const long long n = std::strtoll(std::string(arg.substr(name.size())).c_str(), nullptr, 10);
+  if (n <= 0) {
+    std::fprintf(stderr, "%.*s wants a positive count\n", static_cast<int>(name.size() - 1), name.data());
+    return std::nullopt;
+  }
+  return n;
+}
+
+// configured is the default Config changed by `set` (designated
+// initializers would do, but gcc's -Wmissing-field-initializers objects).
+template <class Set>
+Config configured(Set set) {
+  Config c;
+  set(c);
+  return c;
+}
+
+// register_all registers every case; returns the paired lines to print.
+std::vector<PairLine> register_all(const RunOptions& o) {
+  using sslpp_bench::memory::BulkCase;
+  using sslpp_bench::memory::HandshakeCase;
+  using sslpp_bench::memory::ResumeCase;
+  std::vector<PairLine> lines;
+  const Pair like_for_like{kSslpp, kRaw, true};
+  const auto handshake = [&](const std::string& name, Key key, const Config& config) {
+    register_case<HandshakeCase>(lines, o, name, key, config, {kSslpp, kRaw}, {like_for_like});
+  };
+  // Full and resumed handshakes; the buffer mode does not matter to them.
+  handshake("handshake_ecdsa", Key::ecdsa, {});
+  handshake("handshake_rsa", Key::rsa, {});
+  register_case<ResumeCase>(lines, o, "resume", Key::ecdsa, {}, {kSslpp, kRaw}, {like_for_like});
+  register_case<ResumeCase>(lines, o, "resume_tls12", Key::ecdsa, configured([](Config& c) {
+                              c.client_tls12 = true;
+                              c.expect = "TLSv1.2";
+                            }),
+                            {kSslpp, kRaw}, {like_for_like}, /*close_each=*/true);
+  // Handshake cost by server configuration: each varies handshake_ecdsa
+  // (2 tickets, automatic chain building on, X25519, nothing in the
+  // server's trust store, so the chain build it tries finds no issuer and
+  // only the leaf is sent).
+  handshake("handshake_tickets0", Key::ecdsa, configured([](Config& c) { c.tickets = 0; }));
+  handshake("handshake_tickets1", Key::ecdsa, configured([](Config& c) { c.tickets = 1; }));
+  handshake("handshake_no_auto_chain", Key::ecdsa, configured([](Config& c) { c.no_auto_chain = true; }));
+  // The CA in the server's store: the chain build succeeds and the server
+  // sends leaf and CA, unless automatic chain building is off.
+  handshake("handshake_server_ca", Key::ecdsa, configured([](Config& c) { c.server_trusts_ca = true; }));
+  handshake("handshake_server_ca_no_auto_chain", Key::ecdsa, configured([](Config& c) {
+              c.server_trusts_ca = true;
+              c.no_auto_chain = true;
+            }));
+  // Both ends P-256; then the server alone, which makes a default client
+  // (key share for X25519 only) go through a HelloRetryRequest.
+  handshake("handshake_p256", Key::ecdsa, configured([](Config& c) {
+              c.client_groups = c.server_groups = "P-256";
+              c.expect = "prime256v1";
+            }));
+  handshake("handshake_p256_hrr", Key::ecdsa, configured([](Config& c) {
+              c.server_groups = "P-256";
+              c.expect = "prime256v1";
+            }));
+  // Bulk: each sslpp buffer mode against raw in the same mode, and (for
+  // the reader choosing a mode) sslpp's default against raw's default.
+  for (const std::size_t size : {std::size_t{16384}, std::size_t{1024}, std::size_t{64}}) {
+    register_case<BulkCase>(lines, o, "bulk_" + std::to_string(size), Key::ecdsa, {},
+                            {kSslpp, kRaw, kSslppKeep, kRawKeep},
+                            {like_for_like, {kSslppKeep, kRawKeep, true}, {kSslpp, kRawKeep, false}}, size);
+  }
+  register_heap<SslppSide>(kSslpp);
+  register_heap<RawSide>(kRaw);
+  register_heap<SslppSide>(kSslppKeep);
+  register_heap<RawSide>(kRawKeep);
+  return lines;
 }
 
 }  // namespace
@@ -303,35 +280,31 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Our own flag, taken out before Google Benchmark sees the rest:
-  // --bench_iterations=N runs every timed benchmark for exactly N iterations.
+  // Our own flags, taken out before Google Benchmark sees the rest.
   std::vector<std::string> args;
-  Timing timing;
+  RunOptions options;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg.starts_with("--bench_iterations=")) {
-      timing.iterations = std::strtoll(argv[i] + std::strlen("--bench_iterations="), nullptr, 10);
-      if (*timing.iterations <= 0) {
-        std::fprintf(stderr, "--bench_iterations wants a positive count\n");
+      const auto n = positive_flag(arg, "--bench_iterations=");
+      if (!n) {
         return 1;
       }
+      options.iterations = *n;
+    } else if (arg.starts_with("--bench_rounds=")) {
+      const auto n = positive_flag(arg, "--bench_rounds=");
+      if (!n) {
+        return 1;
+      }
+      options.rounds = static_cast<int>(*n);
     } else {
       args.emplace_back(arg);
     }
   }
-  // Defaults the comparison needs, unless the user chose otherwise: many
-  // short repetitions (ratios are of medians), interleaved in random order
-  // so that bursts of load from other processes hit both sides alike.
-  if (!has_flag(args, "--benchmark_repetitions")) {
-    args.emplace_back("--benchmark_repetitions=" + std::to_string(kDefaultRepetitions));
-  }
-  if (!has_flag(args, "--benchmark_enable_random_interleaving")) {
-    args.emplace_back("--benchmark_enable_random_interleaving=true");
-  }
-  // A MinTime set in code overrides the flag, so set none when the user
-  // gives one.
-  if (!has_flag(args, "--benchmark_min_time")) {
-    timing.min_time = kDefaultMinTime;
+  const bool listing = std::find(args.begin(), args.end(), "--benchmark_list_tests") != args.end() ||
+                       std::find(args.begin(), args.end(), "--benchmark_list_tests=true") != args.end();
+  if (!has_flag(args, "--benchmark_filter")) {
+    args.emplace_back(std::string("--benchmark_filter=") + kDefaultFilter);
   }
   std::vector<char*> arg_ptrs;
   for (std::string& a : args) {
@@ -352,24 +325,20 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
 
-  // Each sslpp configuration is compared with raw OpenSSL configured the
-  // same way: sslpp's defaults (release-buffers mode) against raw in that
-  // mode, and sslpp with release_buffers off against raw in OpenSSL's
-  // default mode. The buffer mode matters for bulk transfer and memory, not
-  // for handshakes, so the second pair runs bulk and heap only.
-  register_side<SslppSide>("sslpp", timing, true);
-  register_side<RawSide>("raw", timing, true, RawMode::release_buffers);
-  register_side<SslppSide>("sslpp_keep_buffers", timing, false, true);
-  register_side<RawSide>("raw_keep_buffers", timing, false, RawMode::keep_buffers);
+  const std::vector<PairLine> lines = register_all(options);
 
-  const auto options = static_cast<benchmark::ConsoleReporter::OutputOptions>(
+  const auto console = static_cast<benchmark::ConsoleReporter::OutputOptions>(
       benchmark::ConsoleReporter::OO_Tabular |
       (::isatty(STDOUT_FILENO) == 1 ? benchmark::ConsoleReporter::OO_Color : benchmark::ConsoleReporter::OO_None));
-  RatioReporter reporter(options);
+  MedianReporter reporter(console);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   std::fflush(stdout);
 
-  print_ratios(reporter);
+  // A listing ran nothing: no lines to print.
+  if (!listing) {
+    print_pairs(reporter, lines);
+    print_heap(reporter);
+  }
   return reporter.any_failed() ? 1 : 0;
 }

@@ -2,7 +2,8 @@
 // Connection on memory BIOs, and the raw OpenSSL C API on memory BIOs as a
 // careful C programmer would write it, reduced to the same few steps (Step)
 // so that the same driver templates (sslpp_bench_cases.hpp) run both. Also
-// the test PKI both serve.
+// the test PKI both serve, and Config: the settings a case varies, applied
+// alike to both sides.
 #pragma once
 
 #include <cstddef>
@@ -37,7 +38,6 @@ inline constexpr const char* kHost = "localhost";
 struct Pki {
   sslpp::CertificateAuthority ca;
   sslpp::Credential ecdsa;
-  sslpp::Credential rsa;
   std::string ca_pem;
 };
 
@@ -49,17 +49,43 @@ inline sslpp::CertificateRequest localhost_request(sslpp::KeyType type) {
   return r;
 }
 
-// pki is made once: RSA key generation is slow and must not land in a timing.
+// pki is made once, outside every timing.
 inline const Pki& pki() {
   static const Pki instance = [] {
     auto ca = sslpp::CertificateAuthority::create("sslpp bench CA");
     auto ecdsa = ca.issue(localhost_request(sslpp::KeyType::ec_p256));
-    auto rsa = ca.issue(localhost_request(sslpp::KeyType::rsa2048));
     std::string pem = ca.certificate().pem();
-    return Pki{std::move(ca), std::move(ecdsa), std::move(rsa), std::move(pem)};
+    return Pki{std::move(ca), std::move(ecdsa), std::move(pem)};
   }();
   return instance;
 }
+
+// rsa_credential is made on first use, by handshake_rsa's set-up only: RSA
+// key generation is 99 % of the benchmark's start-up instructions (4
+// billion, 12 s under callgrind), which every other case would pay too.
+inline const sslpp::Credential& rsa_credential() {
+  static const sslpp::Credential instance = pki().ca.issue(localhost_request(sslpp::KeyType::rsa2048));
+  return instance;
+}
+
+enum class Key { ecdsa, rsa };
+inline const sslpp::Credential& credential(Key key) { return key == Key::rsa ? rsa_credential() : pki().ecdsa; }
+
+// Config is what a case varies, applied alike to both sides. The defaults
+// are each library's: sslpp's Context as constructed, and raw OpenSSL set up
+// to match it (make_raw_contexts). check_same_context compares what OpenSSL
+// lets it read back (version bounds, mode, ticket count); the probe
+// handshake and `expect` catch the rest (groups).
+struct Config {
+  bool keep_buffers = false;           // release_buffers off / OpenSSL's default mode
+  bool client_tls12 = false;           // the client's maximum version is TLS 1.2
+  std::optional<std::size_t> tickets;  // TLS 1.3 tickets the server sends (OpenSSL's default: 2)
+  bool no_auto_chain = false;          // server: SSL_MODE_NO_AUTO_CHAIN (no chain built per handshake)
+  bool server_trusts_ca = false;       // the CA in the server's store too, where a chain build finds it
+  std::string client_groups;           // key exchange groups offered ("": the default list)
+  std::string server_groups;           // and accepted
+  std::string expect;                  // a word the probe handshake's negotiated() must contain
+};
 
 // The result of one step on either API, reduced to what the drivers need.
 enum class Io { ok, want, failed };
@@ -76,9 +102,30 @@ class SslppSide {
   using Connection = sslpp::Connection;
   using Session = sslpp::Session;
 
-  // With `keep_buffers`, both contexts turn release_buffers off.
-  explicit SslppSide(const sslpp::Credential& server_credential, bool keep_buffers = false)
-      : contexts_(make_sslpp_contexts(keep_buffers, pki().ca_pem, server_credential)) {}
+  explicit SslppSide(const sslpp::Credential& server_credential, const Config& config = {})
+      : contexts_(make_sslpp_contexts(config.keep_buffers, pki().ca_pem, server_credential)) {
+    if (config.client_tls12) {
+      contexts_.client.set_maximum_version(sslpp::TLSVersion::TLSv1_2);
+    }
+    if (config.tickets) {
+      contexts_.server.set_num_tickets(*config.tickets);
+    }
+    if (config.no_auto_chain) {
+      // sslpp has no setting for it: through the escape hatch.
+      SSL_CTX_set_mode(contexts_.server.native_handle(), SSL_MODE_NO_AUTO_CHAIN);
+    }
+    if (config.server_trusts_ca) {
+      sslpp::VerifyLocations trust;
+      trust.cadata_pem = pki().ca_pem;
+      contexts_.server.load_verify_locations(trust);
+    }
+    if (!config.client_groups.empty()) {
+      contexts_.client.set_groups(config.client_groups);
+    }
+    if (!config.server_groups.empty()) {
+      contexts_.server.set_groups(config.server_groups);
+    }
+  }
 
   [[nodiscard]] Connection client(const Session* session = nullptr) const {
     return contexts_.client.wrap_bio(
@@ -153,8 +200,31 @@ class RawSide {
   using Connection = RawConnection;
   using Session = SessionPtr;
 
-  RawSide(const sslpp::Credential& server_credential, RawMode mode)
-      : contexts_(make_raw_contexts(mode, pki().ca.certificate(), server_credential)) {}
+  explicit RawSide(const sslpp::Credential& server_credential, const Config& config = {})
+      : contexts_(make_raw_contexts(config.keep_buffers ? RawMode::keep_buffers : RawMode::release_buffers,
+                                    pki().ca.certificate(), server_credential)) {
+    SSL_CTX* client = contexts_.client.get();
+    SSL_CTX* server = contexts_.server.get();
+    if (config.client_tls12) {
+      require(SSL_CTX_set_max_proto_version(client, TLS1_2_VERSION) == 1, "SSL_CTX_set_max_proto_version");
+    }
+    if (config.tickets) {
+      require(::SSL_CTX_set_num_tickets(server, *config.tickets) == 1, "SSL_CTX_set_num_tickets");
+    }
+    if (config.no_auto_chain) {
+      SSL_CTX_set_mode(server, SSL_MODE_NO_AUTO_CHAIN);
+    }
+    if (config.server_trusts_ca) {
+      require(::X509_STORE_add_cert(::SSL_CTX_get_cert_store(server), pki().ca.certificate().native_handle()) == 1,
+              "X509_STORE_add_cert");
+    }
+    if (!config.client_groups.empty()) {
+      require(SSL_CTX_set1_groups_list(client, config.client_groups.c_str()) == 1, "SSL_CTX_set1_groups_list");
+    }
+    if (!config.server_groups.empty()) {
+      require(SSL_CTX_set1_groups_list(server, config.server_groups.c_str()) == 1, "SSL_CTX_set1_groups_list");
+    }
+  }
 
   [[nodiscard]] Connection client(const Session* session = nullptr) const {
     Connection c = make_connection(contexts_.client.get());

@@ -1,0 +1,226 @@
+// Which benchmarks sslpp_bench registers, and the lines it prints from
+// their results.
+//
+// Every timed case is registered in two forms, over the same case class
+// (sslpp_bench_cases.hpp), so both do the same work per iteration:
+//
+//  * "<case>/<side>", each side alone (sslpp, raw; for bulk also
+//    sslpp_keep_buffers, raw_keep_buffers): Google Benchmark's own loop.
+//    This is what callgrind counts (bench/callgrind.sh, with
+//    --bench_iterations=N). A default run leaves them out: they time the
+//    two sides at different moments, which on a shared machine compares
+//    the load more than the code.
+//  * "<case>/<a>_vs_<b>", the paired rounds (paired.hpp): both sides in
+//    every round, one right after the other. The default run's timings.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "guarded.hpp"
+#include "median_reporter.hpp"
+#include "paired.hpp"
+#include "sslpp_bench_cases.hpp"
+#include "sslpp_bench_sides.hpp"
+
+namespace sslpp_bench::memory {
+
+// RunOptions come from sslpp_bench's own flags.
+struct RunOptions {
+  // --bench_iterations=N: exactly N iterations for each side alone, and N
+  // per side per round for the paired cases (no calibration).
+  std::optional<benchmark::IterationCount> iterations;
+  // --bench_rounds=N: rounds per paired case.
+  int rounds = 50;
+  // Each side's batch in a round, when not fixed by --bench_iterations:
+  // long enough that the CPU clock and the loop cost nothing, short enough
+  // that both batches of a round see the same machine.
+  double batch_seconds = 0.02;
+};
+
+// Variant is one side in one buffer mode; its label names its benchmarks.
+struct Variant {
+  const char* label;
+  bool sslpp;
+  bool keep_buffers;
+};
+inline constexpr Variant kSslpp{"sslpp", true, false};
+inline constexpr Variant kRaw{"raw", false, false};
+inline constexpr Variant kSslppKeep{"sslpp_keep_buffers", true, true};
+inline constexpr Variant kRawKeep{"raw_keep_buffers", false, true};
+
+// Pair is an sslpp variant timed against a raw one; `target` marks the
+// like-for-like pairs that issue 3's ratio target (>= 0.97) applies to.
+struct Pair {
+  Variant sslpp;
+  Variant raw;
+  bool target;
+};
+
+// PairLine is what print_pairs needs for one paired benchmark's line.
+struct PairLine {
+  std::string bench;
+  std::string sslpp;
+  std::string raw;
+  bool bytes;
+  bool target;
+};
+
+// register_side registers "<name>/<label>": one side alone.
+template <class Side, template <class> class Case, class... Args>
+void register_side(const std::string& name, const char* label, Key key, const Config& config,
+                   const RunOptions& options, Args... args) {
+  auto* b = benchmark::RegisterBenchmark((name + "/" + label).c_str(), [=](benchmark::State& state) {
+    guarded(state, [&] {
+      const Side side(credential(key), config);
+      check_expect(probe(side), config.expect);
+      Case<Side> c(side, args...);
+      run_counted(state, c);
+      if constexpr (Case<Side>::kBytes) {
+        state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(c.work()));
+      } else {
+        state.SetItemsProcessed(state.iterations());
+      }
+    });
+  });
+  if (options.iterations) {
+    b->Iterations(*options.iterations);
+  }
+}
+
+// register_pair registers "<name>/<sslpp>_vs_<raw>": paired rounds. Its set-up
+// checks that the two sides are configured alike (check_pair) and shows
+// what they negotiated as the benchmark's label.
+template <template <class> class Case, class... Args>
+void register_pair(const std::string& name, Key key, const Config& config, const Pair& pair,
+                   const RunOptions& options, Args... args) {
+  Config a_config = config;
+  a_config.keep_buffers = pair.sslpp.keep_buffers;
+  Config b_config = config;
+  b_config.keep_buffers = pair.raw.keep_buffers;
+  const PairedOptions paired{options.iterations, options.batch_seconds};
+  const std::string bench = name + "/" + pair.sslpp.label + "_vs_" + pair.raw.label;
+  benchmark::RegisterBenchmark(bench.c_str(),
+                               [=](benchmark::State& state) {
+                                 guarded(state, [&] {
+                                   const SslppSide a(credential(key), a_config);
+                                   const RawSide b(credential(key), b_config);
+                                   state.SetLabel(check_pair(a, b, config.expect));
+                                   Case<SslppSide> case_a(a, args...);
+                                   Case<RawSide> case_b(b, args...);
+                                   run_paired(state, case_a, case_b, paired);
+                                 });
+                               })
+      ->Iterations(options.rounds)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+}
+
+// register_case registers one timed case: each of `sides` alone, and each
+// of `pairs`; remembers the pairs' lines in `lines`.
+template <template <class> class Case, class... Args>
+void register_case(std::vector<PairLine>& lines, const RunOptions& options, const std::string& name, Key key,
+                   const Config& config, std::initializer_list<Variant> sides, std::initializer_list<Pair> pairs,
+                   Args... args) {
+  for (const Variant& v : sides) {
+    Config c = config;
+    c.keep_buffers = v.keep_buffers;
+    if (v.sslpp) {
+      register_side<SslppSide, Case>(name, v.label, key, c, options, args...);
+    } else {
+      register_side<RawSide, Case>(name, v.label, key, c, options, args...);
+    }
+  }
+  for (const Pair& p : pairs) {
+    register_pair<Case>(name, key, config, p, options, args...);
+    lines.push_back({name + "/" + p.sslpp.label + "_vs_" + p.raw.label, p.sslpp.label, p.raw.label,
+                     Case<SslppSide>::kBytes, p.target});
+  }
+}
+
+// register_heap registers heap_idle_pair for one side: a fixed amount of
+// work (one iteration holds 16 pairs), deterministic, so neither timed nor
+// paired.
+template <class Side>
+void register_heap(const Variant& v) {
+  benchmark::RegisterBenchmark((std::string("heap_idle_pair/") + v.label).c_str(), [=](benchmark::State& state) {
+    guarded(state, [&] {
+      Config config;
+      config.keep_buffers = v.keep_buffers;
+      bm_heap(state, Side(pki().ecdsa, config));
+    });
+  })
+      ->Iterations(1)
+      ->Repetitions(3);
+}
+
+// print_pairs prints one line per paired benchmark that ran, in
+// registration order: the median of the per-round ratios (sslpp's
+// throughput over raw's, so higher is better for sslpp), the interquartile
+// range and the extremes of those ratios, the number of rounds, and each
+// side's median throughput.
+inline void print_pairs(const MedianReporter& results, const std::vector<PairLine>& lines) {
+  std::printf("\n");
+  for (const PairLine& line : lines) {
+    if (!results.ran(line.bench)) {
+      continue;  // filtered out
+    }
+    const auto get = [&](const char* counter) { return results.median(line.bench, counter); };
+    const auto ratio = get("ratio");
+    const auto q1 = get("ratio_q1");
+    const auto q3 = get("ratio_q3");
+    const auto lo = get("ratio_min");
+    const auto hi = get("ratio_max");
+    const auto a = get("a_rate");
+    const auto b = get("b_rate");
+    const auto rounds = get("rounds");
+    const auto batch = get("batch");
+    const std::string name = line.bench.substr(0, line.bench.find('/'));
+    if (!ratio || !q1 || !q3 || !lo || !hi || !a || !b || !rounds || !batch) {
+      std::printf("ratio %s %s/%s = n/a (the benchmark failed)\n", name.c_str(),
+                  line.sslpp.c_str(), line.raw.c_str());
+      continue;
+    }
+    const double scale = line.bytes ? 1048576.0 : 1.0;
+    const char* unit = line.bytes ? "MiB/s" : "handshakes/s";
+    std::printf(
+        "ratio %s %s/%s = %.3f (median of %.0f paired rounds; IQR %.3f-%.3f; min-max %.3f-%.3f; %s %.1f %s, "
+        "%s %.1f %s; %.0f iterations a side a round)",
+        name.c_str(), line.sslpp.c_str(), line.raw.c_str(), ratio->value, rounds->value, q1->value, q3->value,
+        lo->value, hi->value, line.sslpp.c_str(), a->value / scale, unit, line.raw.c_str(), b->value / scale, unit,
+        batch->value);
+    if (line.target) {
+      std::printf(" [target >= 0.97: %s]\n", ratio->value >= 0.97 ? "met" : "MISSED");
+    } else {
+      std::printf(" [for information]\n");
+    }
+  }
+}
+
+// print_heap prints the heap case's line (medians of its 3 repetitions,
+// which are identical: the count is deterministic).
+inline void print_heap(const MedianReporter& results) {
+  if (!results.ran("heap_idle_pair/sslpp") && !results.ran("heap_idle_pair/raw")) {
+    return;  // filtered out
+  }
+  const auto ours = results.median("heap_idle_pair/sslpp", "bytes_per_pair");
+  const auto rb = results.median("heap_idle_pair/raw", "bytes_per_pair");
+  const auto plain = results.median("heap_idle_pair/raw_keep_buffers", "bytes_per_pair");
+  if (ours && rb && plain && rb->value > 0) {
+    const bool met = ours->value <= rb->value + 1024;
+    std::printf(
+        "ratio heap_per_idle_pair sslpp/raw_release_buffers = %.3f (sslpp %.0f bytes, raw release-buffers %.0f bytes, "
+        "raw default %.0f bytes) [target sslpp <= raw release-buffers + 1024 bytes: %s]\n",
+        ours->value / rb->value, ours->value, rb->value, plain->value, met ? "met" : "MISSED");
+  } else {
+    std::printf("ratio heap_per_idle_pair sslpp/raw_release_buffers = n/a (a benchmark failed or was filtered out)\n");
+  }
+}
+
+}  // namespace sslpp_bench::memory
