@@ -10,8 +10,8 @@
 #            beside this script's directory, or $SSLPP_BENCH)
 #   -o DIR   keep the callgrind files there (for callgrind_annotate)
 #
-# For each case and each side (sslpp, raw; for bulk also the keep-buffers
-# pair) it runs the side alone twice under callgrind, with N1 and N2
+# For each case and each pair of sides it has (sslpp against raw and
+# against raw_keep_buffers; sslpp_keep_buffers against raw_keep_buffers) it runs the side alone twice under callgrind, with N1 and N2
 # iterations (--bench_iterations), and prints (Ir(N2) - Ir(N1)) / (N2 - N1).
 # Only the benchmark loop is counted (--toggle-collect on run_counted in
 # sslpp_bench_cases.hpp), and the subtraction cancels what is left of
@@ -60,6 +60,7 @@ counts() {
   case $1 in
     handshake* | resume*) echo "20 40" ;;
     bulk_16384) echo "1000 2000" ;;
+    writes_*) echo "200 400" ;;
     *) echo "2000 4000" ;;
   esac
 }
@@ -94,15 +95,27 @@ for c in "${cases[@]}"; do
     status=1
     continue
   fi
-  pairs="sslpp:raw"
-  if grep -qx "$c/sslpp_keep_buffers" <<<"$listing"; then
-    pairs="$pairs sslpp_keep_buffers:raw_keep_buffers"
-  fi
+  # sslpp's default against raw in each mode the case has, and the
+  # keep-buffers pair; each side is counted once.
+  pairs=""
+  for p in sslpp:raw sslpp:raw_keep_buffers sslpp_keep_buffers:raw_keep_buffers; do
+    if grep -qx "$c/${p%%:*}" <<<"$listing" && grep -qx "$c/${p##*:}" <<<"$listing"; then
+      pairs="$pairs $p"
+    fi
+  done
+  declare -A counted=()
   for p in $pairs; do
     s=${p%%:*}
     r=${p##*:}
     echo "callgrind.sh: $c $s, $r ($(counts "$c") iterations)..." >&2
-    if ! si=$(per_iteration "$c" "$s") || ! ri=$(per_iteration "$c" "$r"); then
+    for side in "$s" "$r"; do
+      if [ -z "${counted[$side]:-}" ] && ! counted[$side]=$(per_iteration "$c" "$side"); then
+        counted[$side]=failed
+      fi
+    done
+    si=${counted[$s]}
+    ri=${counted[$r]}
+    if [ "$si" = failed ] || [ "$ri" = failed ]; then
       status=1
       continue
     fi

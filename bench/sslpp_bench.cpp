@@ -187,7 +187,7 @@ namespace {
 
 // The default run: every paired case, and the heap case; the sides alone
 // only when a --benchmark_filter names them (callgrind.sh does).
-constexpr const char* kDefaultFilter = "_vs_|^heap_idle_pair/";
+constexpr const char* kDefaultFilter = "_vs_|^heap_idle_pair";
 
 bool has_flag(const std::vector<std::string>& args, std::string_view flag) {
   return std::any_of(args.begin(), args.end(), [flag](const std::string& a) { return a.starts_with(flag); });
@@ -218,8 +218,9 @@ std::vector<PairLine> register_all(const RunOptions& o) {
   using sslpp_bench::memory::BulkCase;
   using sslpp_bench::memory::HandshakeCase;
   using sslpp_bench::memory::ResumeCase;
+  using sslpp_bench::memory::SmallWritesCase;
   std::vector<PairLine> lines;
-  const Pair like_for_like{kSslpp, kRaw, true};
+  const Pair like_for_like{kSslpp, kRaw, 0.97};
   const auto handshake = [&](const std::string& name, Key key, const Config& config) {
     register_case<HandshakeCase>(lines, o, name, key, config, {kSslpp, kRaw}, {like_for_like});
   };
@@ -261,12 +262,20 @@ std::vector<PairLine> register_all(const RunOptions& o) {
   for (const std::size_t size : {std::size_t{16384}, std::size_t{1024}, std::size_t{64}}) {
     register_case<BulkCase>(lines, o, "bulk_" + std::to_string(size), Key::ecdsa, {},
                             {kSslpp, kRaw, kSslppKeep, kRawKeep},
-                            {like_for_like, {kSslppKeep, kRawKeep, true}, {kSslpp, kRawKeep, false}}, size);
+                            {{kSslpp, kRawKeep, 0.97}, {kSslppKeep, kRawKeep, 0.97}, {kSslpp, kRaw, 0}}, size);
   }
-  register_heap<SslppSide>(kSslpp);
-  register_heap<RawSide>(kRaw);
-  register_heap<SslppSide>(kSslppKeep);
-  register_heap<RawSide>(kRawKeep);
+  // Small writes: 16 KiB as 64-byte writes, sslpp coalescing against raw
+  // OpenSSL writing a record per call (issue 14 asks for 10x).
+  register_case<SmallWritesCase>(lines, o, "writes_64_coalesced", Key::ecdsa, {}, {kSslpp, kRawKeep},
+                                 {{kSslpp, kRawKeep, 10.0}}, std::size_t{64});
+  // Heap per idle pair, just after the handshake and after traffic. sslpp's
+  // adaptive policy is judged against raw with released buffers (+1 KB).
+  for (const bool traffic : {false, true}) {
+    register_heap<SslppSide>(kSslpp, traffic);
+    register_heap<RawSide>(kRaw, traffic);
+    register_heap<SslppSide>(kSslppKeep, traffic);
+    register_heap<RawSide>(kRawKeep, traffic);
+  }
   return lines;
 }
 
@@ -339,6 +348,7 @@ int main(int argc, char** argv) {
   if (!listing) {
     print_pairs(reporter, lines);
     print_heap(reporter);
+    sslpp_bench::memory::print_wire();
   }
   return reporter.any_failed() ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -238,6 +239,59 @@ class BulkCase {
   std::array<std::byte, 16384> in_{};
 };
 
+// 3b. Small writes: 16 KiB per iteration as `size`-byte application
+// writes, then a flush. sslpp coalesces them into full records; raw OpenSSL
+// writes a record per call, as an application calling SSL_write per message
+// does. The ciphertext per batch (bytes on the wire) is kept by side.
+inline std::map<std::string, double> g_wire_bytes;  // by Side::kName
+
+template <class Side>
+class SmallWritesCase {
+ public:
+  static constexpr bool kBytes = true;
+  static constexpr std::size_t kBatch = 16384;
+  SmallWritesCase(const Side& side, std::size_t size)
+      : client_(side.client()), server_(side.server()), payload_(size, std::byte{0x5a}) {
+    if (!connect<Side>(client_, server_)) {
+      throw CaseFailed("handshake failed");
+    }
+    Side::coalesce(client_);
+  }
+  void once() {
+    const std::size_t size = payload_.size();
+    for (std::size_t sent = 0; sent < kBatch; sent += size) {
+      const Step w = Side::write(client_, payload_);
+      if (w.status != Io::ok || w.bytes != size) {
+        throw CaseFailed("write failed");
+      }
+    }
+    if (Side::flush(client_).status != Io::ok) {
+      throw CaseFailed("flush failed");
+    }
+    g_wire_bytes[Side::kName] = static_cast<double>(move_ciphertext<Side>(client_, server_));
+    std::size_t got = 0;
+    while (got < kBatch) {
+      const Step r = Side::read(server_, in_);
+      if (r.status != Io::ok) {
+        break;
+      }
+      got += r.bytes;
+    }
+    if (got != kBatch) {
+      throw CaseFailed("read came up short");
+    }
+    benchmark::DoNotOptimize(in_.data());
+    benchmark::ClobberMemory();
+  }
+  [[nodiscard]] static double work() { return static_cast<double>(kBatch); }
+
+ private:
+  typename Side::Connection client_;
+  typename Side::Connection server_;
+  std::vector<std::byte> payload_;
+  std::array<std::byte, 16384> in_{};
+};
+
 // run_counted is Google Benchmark's loop over one side's case. Not inlined,
 // and nothing else in it: bench/callgrind.sh counts the instructions inside
 // this function only (--toggle-collect), which leaves every set-up out of
@@ -249,12 +303,36 @@ template <class Case>
   }
 }
 
+// exchange_once writes 16 KiB from `from` and reads it all at `to`.
+template <class Side>
+bool exchange_once(typename Side::Connection& from, typename Side::Connection& to) {
+  const std::vector<std::byte> payload(16384, std::byte{0x5a});
+  if (Side::write(from, payload).status != Io::ok) {
+    return false;
+  }
+  move_ciphertext<Side>(from, to);
+  std::array<std::byte, 16384> in{};
+  std::size_t got = 0;
+  while (got < payload.size()) {
+    const Step r = Side::read(to, in);
+    if (r.status != Io::ok) {
+      return false;
+    }
+    got += r.bytes;
+  }
+  return Side::read(to, in).status == Io::want;
+}
+
 // 4. Heap bytes per established idle pair. kPairs pairs are held at once
 // and the growth divided by kPairs; one pair made and dropped first takes
 // OpenSSL's one-time lazy allocations (algorithm fetch caches, the thread's
 // error state) out of the figure.
+// With `traffic`, each pair first moves 16 KiB each way, so the figure is
+// of a connection that has carried data. Either way each end then goes
+// idle (Side::idle: sslpp's adaptive policy gives its buffers back there;
+// raw OpenSSL's mode has decided already).
 template <class Side>
-void bm_heap(benchmark::State& state, const Side& side) {
+void bm_heap(benchmark::State& state, const Side& side, bool traffic = false) {
   constexpr int kPairs = 16;
   {
     auto client = side.client();
@@ -282,6 +360,13 @@ void bm_heap(benchmark::State& state, const Side& side) {
         state.SkipWithError("handshake failed");
         return;
       }
+      if (traffic && !(exchange_once<Side>(clients.back(), servers.back()) &&
+                       exchange_once<Side>(servers.back(), clients.back()))) {
+        state.SkipWithError("traffic failed");
+        return;
+      }
+      Side::idle(clients.back());
+      Side::idle(servers.back());
     }
     const HeapReading idle = read_heap();
     // Dropping the servers first splits the figure between the two ends.

@@ -99,6 +99,7 @@ struct Step {
 
 class SslppSide {
  public:
+  static constexpr const char* kName = "sslpp";
   using Connection = sslpp::Connection;
   using Session = sslpp::Session;
 
@@ -159,6 +160,16 @@ class SslppSide {
     std::error_code ec;
     return convert(c.shutdown(ec));
   }
+  // Write coalescing (the small-writes case): on, and the flush that ends
+  // a batch.
+  static void coalesce(Connection& c) { c.set_coalescing(true); }
+  static Step flush(Connection& c) {
+    std::error_code ec;
+    return convert(c.flush(ec));
+  }
+  // idle is what a driver does when a connection goes idle under the
+  // adaptive policy (SSLSocket after idle_grace; an event loop's timer).
+  static void idle(Connection& c) { c.release_buffers(); }
 
  private:
   static Step convert(sslpp::io_result r) {
@@ -197,6 +208,7 @@ struct RawConnection {
 
 class RawSide {
  public:
+  static constexpr const char* kName = "raw";
   using Connection = RawConnection;
   using Session = SessionPtr;
 
@@ -291,6 +303,11 @@ class RawSide {
     const int r = ::SSL_write_ex(c.ssl.get(), in.data(), in.size(), &n);
     return r == 1 ? Step{Io::ok, n} : failure(c, r);
   }
+  // Raw OpenSSL has no coalescing (a record per SSL_write) and no idle
+  // hook (its buffer mode decides alone).
+  static void coalesce(Connection&) {}
+  static Step flush(Connection&) { return {Io::ok, 0}; }
+  static void idle(Connection&) {}
   static Step shutdown(Connection& c) {
     ::ERR_clear_error();
     const int r = ::SSL_shutdown(c.ssl.get());
