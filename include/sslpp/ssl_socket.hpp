@@ -123,6 +123,7 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   /// full records, which leave on flush(), before any read, and on
   /// shutdown; close() sends them first, as far as the socket takes them.
   void set_coalescing(bool on) noexcept { conn_.set_coalescing(on); }
+  /// coalescing is true while writes are gathered.
   [[nodiscard]] bool coalescing() const noexcept { return conn_.coalescing(); }
   ///@{
   /// flush sends every gathered byte, waiting as the timeout says.

@@ -143,6 +143,9 @@ void memory_transport::commit_input(std::size_t n) noexcept {
 }
 
 std::span<const std::byte> memory_transport::peek_output() noexcept {
+  if (output.empty()) {
+    return {};  // nothing handed out, nothing to hold in place (or keep from release)
+  }
   output.pin();
   return output.data();
 }
