@@ -274,7 +274,8 @@ class stream {
   /// async_flush sends what write coalescing gathered
   /// (connection().set_coalescing(true): small writes complete at once and
   /// leave as full records) and completes once it has gone to the next
-  /// layer. A read sends it too, before it waits. Completion:
+  /// layer. A read started later sends it too, before it waits; a write
+  /// made while a read is already waiting sends at once. Completion:
   /// void(error_code).
   template <class CompletionToken>
   auto async_flush(CompletionToken&& token) {
@@ -421,6 +422,19 @@ class stream {
           status_ec.clear();
           result = action(s.connection_, status_ec);
           called = true;
+          if constexpr (std::is_same_v<Action, write_action>) {
+            // A read already waiting will not send what this write gathered
+            // (write coalescing): the application expects the peer to see
+            // it, so it leaves now.
+            if (result.ok() && s.receiving_ && s.connection_.coalesced() > 0) {
+              std::error_code flush_ec;
+              const io_result f = s.connection_.flush(flush_ec);
+              if (f.status == io_status::error || f.status == io_status::truncated) {
+                result = f;
+                status_ec = flush_ec;
+              }
+            }
+          }
         }
         if (s.connection_.bio_pending() > 0) {
           if (!s.sending_) {

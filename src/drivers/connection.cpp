@@ -165,10 +165,12 @@ io_result Connection::read(std::span<std::byte> out, std::error_code& ec) noexce
   }
   detail::engine& e = *impl_;
   if (!e.gathered.empty()) [[unlikely]] {
-    // A request goes out before its reply is awaited; an output limit that
-    // holds some of it back does not stop the read.
+    // A request goes out before its reply is awaited. While an output limit
+    // holds part of it back, the read waits too: OpenSSL may answer what it
+    // reads (a post-handshake CertificateRequest) with handshake messages,
+    // which cannot be written behind a half-written record.
     const io_result f = e.flush(ec);
-    if (f.status != io_status::ok && f.status != io_status::want_write) {
+    if (!f.ok()) {
       return f;
     }
   }
@@ -184,7 +186,7 @@ io_result Connection::write(std::span<const std::byte> data, std::error_code& ec
   if (e.coalescing || !e.gathered.empty()) [[unlikely]] {
     return e.write_gathering(data, ec);
   }
-  return e.write_plain(data, ec);
+  return e.write_direct(data, ec);
 }
 
 io_result Connection::write(std::span<const std::span<const std::byte>> buffers, std::error_code& ec) noexcept {

@@ -33,7 +33,19 @@ SSLSocket::SSLSocket(const Context& context, Socket sock, const SSLSocketOptions
       conn_(context, sock_.fileno()),
       server_side_(options.server_side),
       do_handshake_on_connect_(options.do_handshake_on_connect),
-      suppress_ragged_eofs_(options.suppress_ragged_eofs) {}
+      suppress_ragged_eofs_(options.suppress_ragged_eofs) {
+  update_read_ahead();
+}
+
+void SSLSocket::update_read_ahead() noexcept {
+  // Not under kernel TLS (OpenSSL's own socket BIO, gate_sigpipe), which
+  // reads records itself.
+  if (conn_.impl_ && (conn_.impl_->gate & detail::engine::gate_sigpipe) == 0) {
+    const Timeout timeout = sock_.fileno() >= 0 ? sock_.gettimeout() : Timeout(std::chrono::seconds(0));
+    const bool nonblocking = timeout && timeout->count() == 0;
+    ::SSL_set_read_ahead(conn_.impl_->ssl.get(), nonblocking ? 0 : 1);
+  }
+}
 
 // drive repeats one Connection call, waiting on the socket between tries as
 // the timeout says. The deadline is only computed once a call has to wait, so
@@ -193,7 +205,7 @@ void SSLSocket::flush() {
   std::error_code ec;
   const io_result r = flush(ec);
   if (!r.ok()) {
-    raise(r, ec, "write");
+    raise(r, ec, "flush");
   }
 }
 
@@ -211,6 +223,11 @@ Socket SSLSocket::unwrap() {
   if (!original) {
     sock_.settimeout(unwrap_blocking_limit);
   }
+  // From here OpenSSL reads a record at a time, so what the peer sends
+  // after its close_notify stays in the socket for the plain protocol.
+  if (conn_.impl_) {
+    ::SSL_set_read_ahead(conn_.impl_->ssl.get(), 0);
+  }
   std::error_code ec;
   const io_result r = drive(ec, [this](std::error_code& e) { return conn_.shutdown(e); });
   if (!original && sock_.fileno() >= 0) {
@@ -218,6 +235,15 @@ Socket SSLSocket::unwrap() {
   }
   if (!r.ok()) {
     raise(r, ec, "shutdown");
+  }
+  // A close_notify read earlier, while reading ahead, may have brought the
+  // peer's next plain bytes with it into OpenSSL's buffer, where no one can
+  // read them: say so rather than lose them unseen.
+  if (::SSL_has_pending(conn_.impl_->ssl.get()) == 1) {
+    throw_error(error_info(errc::invalid_argument,
+                           "unwrap: the peer sent bytes after its close_notify without waiting for ours, and they "
+                           "were read ahead with it; set the socket non-blocking (no read-ahead) before the "
+                           "peer's close_notify arrives when the protocol continues in plain text"));
   }
   end_tls();
   return std::move(sock_);
@@ -243,9 +269,17 @@ void SSLSocket::close() noexcept {
   // own timeout; a non-blocking socket drains only what is there).
   if (conn_.impl_ && sock_.fileno() >= 0 && conn_.coalesced() > 0) {
     // Gathered writes leave first, as far as the socket takes them within
-    // its timeout; coalesced() says what did not.
-    std::error_code ec;
-    static_cast<void>(flush(ec));
+    // its timeout and never longer than alert_linger (a peer that does not
+    // read must not hold close() up); coalesced() says what did not.
+    try {
+      const Timeout timeout = sock_.gettimeout();
+      if (!timeout || *timeout > detail::alert_linger) {
+        sock_.settimeout(detail::alert_linger);
+      }
+      std::error_code ec;
+      static_cast<void>(flush(ec));
+    } catch (...) {  // close() goes on whatever the flush met
+    }
   }
   const bool linger = conn_.impl_ && sock_.fileno() >= 0 && conn_.impl_->may_have_sent_alert();
   end_tls();
@@ -305,10 +339,12 @@ std::size_t SSLSocket::sendfile(const std::filesystem::path& file, std::size_t o
   const std::size_t want = offset >= size ? 0 : std::min(size - offset, count.value_or(size));
   std::size_t sent = 0;
   if (ktls_send()) {
-    // SSL_sendfile bypasses the engine: honour its sticky error here.
+    // SSL_sendfile bypasses the engine: honour its sticky error here, and
+    // send what write coalescing gathered first, so the file follows it.
     if ((conn_.impl_->gate & detail::engine::gate_fatal) != 0 || conn_.impl_->callback_exception) {
       conn_.raise(io_status::error);
     }
+    flush();
     // The kernel encrypts: no copy through user space. Each step goes through
     // drive(), so it waits as the timeout says and fails with a typed error.
     while (sent < want) {
@@ -416,6 +452,7 @@ int SSLStreamBuf::sync() {
   }
   try {
     socket_->sendall(std::string_view(pbase(), n));
+    socket_->flush();  // std::flush means sent, write coalescing or not
   } catch (...) {
     // The stream reports failure (badbit); the exception is kept for the
     // caller who wants the reason. The unsent bytes stay in the put area.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
+#include <new>
 
 namespace sslpp::detail {
 
@@ -24,6 +26,9 @@ void byte_queue::unpin() noexcept {
 std::span<std::byte> byte_queue::space(std::size_t n) {
   if (capacity_ - tail_ < n) {
     const std::size_t queued = size();
+    if (n > std::numeric_limits<std::size_t>::max() / 2 - queued) {
+      throw std::bad_alloc();  // no block that large: never wrap the arithmetic below
+    }
     if (capacity_ - queued >= n && head_ > 0 && !pinned_) {
       std::memmove(block_.get(), block_.get() + head_, queued);  // room at the front: slide down
     } else {

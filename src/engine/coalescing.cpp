@@ -9,6 +9,7 @@
 // the stream the peer reads is the stream written, in order.
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <new>
 
 #include <openssl/ssl.h>
@@ -34,15 +35,22 @@ io_result after_taking(std::size_t taken, const io_result& r, std::error_code& e
 }  // namespace
 
 io_result engine::flush(std::error_code& ec) noexcept {
+  if (gathered.empty() && failed()) {
+    return report_failure(ec);  // nothing to send, and nothing could be
+  }
   while (!gathered.empty()) {
-    // A retry after want_write passes at least the bytes passed before:
-    // the queue's head stays, only its length may grow (OpenSSL accepts a
-    // moved or longer buffer, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER).
-    const std::span<const std::byte> record = gathered.data().first(std::min(gathered.size(), record_size));
-    const io_result r = write_plain(record, ec);
+    // A record OpenSSL holds half-written is repeated with exactly its
+    // length: the same bytes, in place (the queue's block never moves: see
+    // write_gathering), so that its completion means that record, no more.
+    const std::size_t n = gathered_pending != 0 ? gathered_pending : std::min(gathered.size(), record_size);
+    const io_result r = perform(ec, [record = gathered.data().first(n)](SSL* s, std::size_t* written) {
+      return ::SSL_write_ex(s, record.data(), record.size(), written);
+    });
     if (!r.ok()) {
+      gathered_pending = r.status == io_status::want_write || r.status == io_status::want_read ? n : 0;
       return r;
     }
+    gathered_pending = 0;
     gathered.consume(r.bytes);
   }
   ec.clear();
@@ -51,13 +59,18 @@ io_result engine::flush(std::error_code& ec) noexcept {
 
 io_result engine::write_gathering(std::span<const std::byte> data, std::error_code& ec) noexcept {
   // Gathering starts once the handshake is done (a write before it drives
-  // the handshake) and stops at a sticky error (reported by the write).
-  if (!coalescing || (gate & ~gate_sigpipe) != 0) {
-    const io_result f = flush(ec);
-    if (!f.ok()) {
-      return f;
+  // the handshake) and stops at a sticky error (reported by the write) and
+  // after our close_notify (the write then fails as OpenSSL says). A
+  // caller's write that OpenSSL holds half-written is repeated as it was.
+  if (!coalescing || (gate & ~gate_sigpipe) != 0 || direct_pending ||
+      (::SSL_get_shutdown(ssl.get()) & SSL_SENT_SHUTDOWN) != 0) {
+    if (!direct_pending) {
+      const io_result f = flush(ec);
+      if (!f.ok()) {
+        return f;
+      }
     }
-    return write_plain(data, ec);
+    return write_direct(data, ec);
   }
   // Every byte passes through the queue, large writes too: OpenSSL then
   // only ever holds the queue's bytes for a retry, never the caller's, so
@@ -66,17 +79,19 @@ io_result engine::write_gathering(std::span<const std::byte> data, std::error_co
   std::size_t taken = 0;
   for (;;) {
     if (gathered.size() >= record_size) {
-      const io_result r = write_plain(gathered.data().first(record_size), ec);
-      if (!r.ok()) {
-        return after_taking(taken, r, ec);
+      const io_result f = flush(ec);
+      if (!f.ok()) {
+        return after_taking(taken, f, ec);
       }
-      gathered.consume(r.bytes);
     }
     if (data.empty()) {
       break;
     }
     const std::size_t n = std::min(data.size(), record_size - gathered.size());
     try {
+      // A whole record's room from the start, so the block never moves
+      // under a record OpenSSL holds for a retry.
+      static_cast<void>(gathered.space(record_size - gathered.size()));
       gathered.append(data.first(n));
     } catch (const std::bad_alloc&) {
       if (taken > 0) {
@@ -104,14 +119,19 @@ void engine::trim() noexcept {
   // OpenSSL refuses (returns 0) while a record is half written; a record
   // read but not yet all returned to the caller (SSL_has_pending) lives in
   // the read buffer, so it is never offered then, nor during a handshake.
-  if (::SSL_in_init(s) == 0 && ::SSL_has_pending(s) == 0) {
+  // gathered keeps its block while a flush's record is held for a retry.
+  // "RH": waiting for a record header, so no record is half read (OpenSSL
+  // before 3.0.14 freed a buffer it was still reading into: CVE-2024-4741).
+  if (::SSL_in_init(s) == 0 && ::SSL_has_pending(s) == 0 && std::strcmp(::SSL_rstate_string(s), "RH") == 0) {
     static_cast<void>(::SSL_free_buffers(s));
   }
   if (memory) {
     memory->input.release();  // each only when empty and not pinned by a driver
     memory->output.release();
   }
-  gathered.release();
+  if (gathered_pending == 0) {
+    gathered.release();
+  }
 }
 
 }  // namespace sslpp::detail

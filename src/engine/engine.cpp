@@ -90,8 +90,9 @@ io_result engine::fail(ErrorInfo info, io_status status, std::error_code& ec) no
   error = std::move(info);
   if (!gathered.empty()) {
     try {
-      error.message += " (" + std::to_string(gathered.size()) +
-                       " bytes taken by write coalescing were not sent: Connection::coalesced)";
+      const std::size_t n = gathered.size();
+      error.message += " (" + std::to_string(n) + (n == 1 ? " byte" : " bytes") +
+                       " taken by write coalescing were not sent: Connection::coalesced)";
     } catch (...) {  // out of memory: coalesced() still says how many
     }
   }

@@ -114,18 +114,36 @@ struct engine {
   bool coalescing = false;
   byte_queue gathered;
   static constexpr std::size_t record_size = 16384;  // SSL3_RT_MAX_PLAIN_LENGTH
+  // OpenSSL holds a write that reported want_*: it must be repeated with
+  // the same bytes (and no fewer) before any other write. direct_pending:
+  // a caller's write (write_direct), which must be repeated by the caller;
+  // gathered_pending: the length of a flush's record, repeated exactly so
+  // that its completion says precisely what left.
+  bool direct_pending = false;
+  std::size_t gathered_pending = 0;
 
   // write_gathering is Connection::write while coalescing is on or bytes
   // are gathered: reports the bytes taken (gathered or encrypted).
   io_result write_gathering(std::span<const std::byte> data, std::error_code& ec) noexcept;
-  // flush encrypts everything gathered: ok once it is all output.
+  // flush encrypts everything gathered: ok once it is all output; the
+  // sticky error when the connection has failed.
   io_result flush(std::error_code& ec) noexcept;
   // trim gives OpenSSL's record buffers and the transport's queue blocks
   // back to the heap where nothing is held in them (whatever the policy).
   void trim() noexcept;
-  // write_plain is one SSL_write_ex of `data` through perform.
-  io_result write_plain(std::span<const std::byte> data, std::error_code& ec) noexcept {
-    return perform(ec, [data](SSL* s, std::size_t* n) { return ::SSL_write_ex(s, data.data(), data.size(), n); });
+  // write_direct is one SSL_write_ex of the caller's `data` through perform.
+  io_result write_direct(std::span<const std::byte> data, std::error_code& ec) noexcept {
+    const io_result r = perform(
+        ec, [data](SSL* s, std::size_t* n) { return ::SSL_write_ex(s, data.data(), data.size(), n); });
+    direct_pending = r.status == io_status::want_write || r.status == io_status::want_read;
+    return r;
+  }
+  // failed is true once the connection has a sticky error; report_failure
+  // reports it as an I/O call would.
+  [[nodiscard]] bool failed() const noexcept { return (gate & gate_fatal) != 0; }
+  io_result report_failure(std::error_code& ec) const noexcept {
+    ec = error.code;
+    return {fatal_status, 0, output_pending()};
   }
 
   // verify_context is the context whose verification policy applies: the

@@ -17,6 +17,8 @@
 #include <asio/read_until.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
 #include <chrono>
@@ -186,6 +188,43 @@ TEST(AsioStream, CoalescedSmallWritesLeaveOnReadAndOnFlush) {
     EXPECT_EQ(tls.connection().coalesced(), 0U);
     EXPECT_EQ(co_await read_exactly(tls, 100), all.substr(0, 100));
     co_await tls.async_shutdown(use_awaitable);
+    done = true;
+  });
+  loop.run();
+  EXPECT_TRUE(done);
+}
+
+// With a read already waiting (the full-duplex pattern), a coalesced
+// write leaves at once: the waiting read would not send it, and the peer's
+// answer is what that read waits for.
+TEST(AsioStream, ACoalescedWriteLeavesAtOnceWhenAReadIsWaiting) {
+  Loop loop;
+  Context server_ctx = test::server_context();
+  Context client_ctx = test::client_context();
+  loop.spawn(echo_server(loop, server_ctx));
+  bool done = false;
+  loop.spawn([&]() -> awaitable<void> {
+    tls_stream tls(co_await connect_to(loop.endpoint()), client_ctx, {.server_hostname = "localhost"});
+    co_await tls.async_handshake(use_awaitable);
+    tls.connection().set_coalescing(true);
+    std::string echoed;
+    bool read_done = false;
+    loop.spawn([&]() -> awaitable<void> {
+      echoed = co_await read_exactly(tls, 5);  // waits before the write below
+      read_done = true;
+    });
+    co_await ::asio::post(co_await ::asio::this_coro::executor, use_awaitable);  // let the read start waiting
+    co_await ::asio::async_write(tls, ::asio::buffer(std::string_view("hello")), use_awaitable);
+    EXPECT_EQ(tls.connection().coalesced(), 0U);
+    ::asio::steady_timer t(co_await ::asio::this_coro::executor);
+    for (int i = 0; i < 200 && !read_done; ++i) {
+      t.expires_after(5ms);
+      co_await t.async_wait(use_awaitable);
+    }
+    EXPECT_EQ(echoed, "hello");
+    if (read_done) {
+      co_await tls.async_shutdown(use_awaitable);
+    }
     done = true;
   });
   loop.run();

@@ -267,36 +267,41 @@ TEST(Coalescing, RandomSizesAndFlushPointsNeverChangeTheStream) {
   }
 }
 
-// A connection that fails while bytes are gathered says so: the error
-// names how many were not sent, coalesced() keeps the count, and every
-// later write and flush reports the error.
-TEST(Coalescing, AFailureReportsGatheredBytesAsNotSent) {
+// Bad input while bytes are gathered: the read that meets it first sends
+// them (or, while an output limit holds them back, waits with them), so a
+// failure never finds gathered bytes unsent; every later write and flush
+// reports the error.
+TEST(Coalescing, GatheredBytesLeaveBeforeAFailureIsMet) {
   MemoryPair p;
   ASSERT_TRUE(handshake(p.client, p.server).ok());
   p.client.set_coalescing(true);
   p.client.set_transport_limits({.output = 100});
-  // A full record waits behind the limit: the write reports it taken, the
-  // 10 bytes after it not.
   std::error_code ec;
-  const io_result w = p.client.write(bytes_of(pattern(0, 16384 + 10)), ec);
-  ASSERT_TRUE(w.ok()) << ec.message();
-  EXPECT_EQ(w.bytes, 16384U);
-  EXPECT_EQ(p.client.write(bytes_of(pattern(16384, 10)), ec).status, io_status::want_write);
-  ASSERT_EQ(p.client.coalesced(), 16384U);
-  const std::size_t unsent = p.client.coalesced();
-  // Garbage from the "peer" fails the next read (the flush it starts with
-  // is held back by the limit and does not stop it).
-  const std::string garbage(64, '\x17');
-  p.client.bio_write(garbage);
+  ASSERT_EQ(p.client.write(bytes_of(pattern(0, 16384 + 10)), ec).bytes, 16384U);  // a full record, held back
+  p.client.bio_write(std::string(64, '\x17'));  // garbage from the "peer"
   std::byte buf[64];
-  const io_result r = p.client.read(buf, ec);
-  ASSERT_EQ(r.status, io_status::error);
-  EXPECT_EQ(p.client.coalesced(), unsent);
-  EXPECT_NE(p.client.last_error().message.find("bytes taken by write coalescing were not sent"), std::string::npos)
-      << p.client.last_error().message;
+  EXPECT_EQ(p.client.read(buf, ec).status, io_status::want_write);  // the record first
+  EXPECT_EQ(p.client.coalesced(), 16384U);
+  std::vector<std::byte> sent;
+  io_result r;
+  for (int round = 0; round < 500; ++round) {
+    const std::vector<std::byte> out = test::take_output(p.client);
+    sent.insert(sent.end(), out.begin(), out.end());
+    r = p.client.read(buf, ec);
+    if (r.status != io_status::want_write) {
+      break;
+    }
+  }
+  EXPECT_EQ(r.status, io_status::error);  // then the garbage
+  EXPECT_EQ(p.client.coalesced(), 0U);    // nothing left unsent behind the failure
+  const std::vector<std::byte> rest = test::take_output(p.client);  // the record's end and our alert
+  sent.insert(sent.end(), rest.begin(), rest.end());
+  p.server.bio_write(sent);
+  const std::string got = read_all(p.server);
+  EXPECT_EQ(got.size(), 16384U);
+  EXPECT_TRUE(got == pattern(0, 16384));
   EXPECT_EQ(p.client.write(bytes_of("more"), ec).status, io_status::error);
   EXPECT_EQ(p.client.flush(ec).status, io_status::error);
-  EXPECT_EQ(p.client.coalesced(), unsent);  // nothing silently dropped
 }
 
 // A TLS 1.2 server asks to renegotiate; the client (OP_NO_RENEGOTIATION)
@@ -330,10 +335,92 @@ TEST(Coalescing, ARefusedRenegotiationKeepsTheStream) {
     got.append(reinterpret_cast<const char*>(buf), r.bytes);
   }
   // "before " left with the read that met the HelloRequest, ahead of the
-  // refusal; "after" follows it. The server may take the refusal as fatal
-  // (OpenSSL does not renegotiate then), but what it read is in order.
-  EXPECT_TRUE(got == "before after" || got == "before ") << got;
-  EXPECT_EQ(got.substr(0, 7), "before ");
+  // refusal. OpenSSL 3.0 fails a server whose request is refused, so
+  // "after" never arrives: the point is that nothing gathered before the
+  // refusal was held back or reordered behind it.
+  EXPECT_EQ(got, "before ");
+  EXPECT_NE(server.last_error().message.find("RENEGOTIATION"), std::string::npos) << server.last_error().message;
+}
+
+// Review findings: OpenSSL's retry rule and the states a release must not
+// touch.
+
+// A caller's write that an output limit held half-written is repeated as
+// it was, even when coalescing is turned on meanwhile: OpenSSL fails a
+// retry with fewer bytes than it holds ("bad length").
+TEST(Coalescing, AHalfWrittenWriteIsRepeatedAsItWasAfterCoalescingTurnsOn) {
+  MemoryPair p;
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  p.client.set_transport_limits({.output = 1000});
+  const std::string big = pattern(0, 40000);
+  std::error_code ec;
+  ASSERT_EQ(p.client.write(bytes_of(big), ec).status, io_status::want_write);
+  p.client.set_coalescing(true);
+  std::string received;
+  io_result r;
+  for (int round = 0; round < 200; ++round) {
+    static_cast<void>(transfer(p.client, p.server));
+    received += read_all(p.server);
+    r = p.client.write(bytes_of(big), ec);
+    if (r.status != io_status::want_write) {
+      break;
+    }
+  }
+  ASSERT_TRUE(r.ok()) << ec.message();
+  EXPECT_EQ(r.bytes, big.size());
+  p.client.write("+tail");  // gathered now
+  for (int round = 0; round < 100 && (p.client.coalesced() > 0 || p.client.bio_pending() > 0); ++round) {
+    static_cast<void>(p.client.flush(ec));
+    static_cast<void>(transfer(p.client, p.server));
+    received += read_all(p.server);
+  }
+  EXPECT_TRUE(received == big + "+tail") << received.size();
+}
+
+// While an output limit holds a gathered record half-written, a read waits
+// (want_write): OpenSSL may have to answer what it reads with handshake
+// messages, which cannot go behind a half-written record.
+TEST(Coalescing, AReadWaitsWhileAFlushIsHeldBack) {
+  MemoryPair p;
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  p.client.set_coalescing(true);
+  p.client.set_transport_limits({.output = 1000});
+  std::error_code ec;
+  ASSERT_EQ(p.client.write(bytes_of(pattern(0, 16384 + 10)), ec).bytes, 16384U);
+  std::byte buf[64];
+  const io_result r = p.client.read(buf, ec);
+  EXPECT_EQ(r.status, io_status::want_write);
+  EXPECT_TRUE(r.output_pending);
+  std::string received;
+  for (int round = 0; round < 100 && p.client.bio_pending() > 0; ++round) {
+    static_cast<void>(transfer(p.client, p.server));
+    received += read_all(p.server);
+    static_cast<void>(p.client.read(buf, ec));  // flushes what the limit allows, then reads
+  }
+  EXPECT_EQ(received, pattern(0, 16384));
+}
+
+TEST(Coalescing, FlushOnAFailedConnectionReportsTheError) {
+  MemoryPair p;
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  p.client.bio_write(std::string(64, '\x17'));
+  std::byte buf[16];
+  std::error_code ec;
+  ASSERT_EQ(p.client.read(buf, ec).status, io_status::error);
+  EXPECT_EQ(p.client.flush(ec).status, io_status::error);
+  EXPECT_TRUE(ec);
+}
+
+// After our close_notify a write is not gathered (to fail at some later
+// flush) but refused at once, as OpenSSL refuses it.
+TEST(Coalescing, AWriteAfterShutdownFailsAtOnce) {
+  MemoryPair p;
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  p.client.set_coalescing(true);
+  EXPECT_FALSE(p.client.shutdown());
+  std::error_code ec;
+  EXPECT_EQ(p.client.write(bytes_of("late"), ec).status, io_status::error);
+  EXPECT_EQ(p.client.coalesced(), 0U);
 }
 
 // ---------------------------------------------------------------------------
@@ -378,6 +465,24 @@ TEST(Buffers, ReleasingMidRecordLosesNothing) {
     p.server.release_buffers();
     test::expect_data_flows(p.client, p.server, "after release_buffers");
   }
+}
+
+// A release while only a record's header has arrived leaves that record
+// alone (OpenSSL before 3.0.14 freed the buffer it was reading into).
+TEST(Buffers, ReleasingWithOnlyARecordHeaderInLosesNothing) {
+  MemoryPair p;
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  static_cast<void>(read_all(p.server));
+  p.client.write("hello, in two pieces");
+  const std::vector<std::byte> record = test::take_output(p.client);
+  ASSERT_GT(record.size(), 5U);
+  p.server.bio_write(std::span(record).first(5));  // the header alone
+  std::byte buf[64];
+  std::error_code ec;
+  ASSERT_EQ(p.server.read(buf, ec).status, io_status::want_read);
+  p.server.release_buffers();
+  p.server.bio_write(std::span(record).subspan(5));
+  EXPECT_EQ(read_all(p.server), "hello, in two pieces");
 }
 
 // Adaptive: after traffic the pair holds OpenSSL's record buffers (about
