@@ -93,14 +93,8 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   [[nodiscard]] int getsockopt(int level, int optname) const { return sock_.getsockopt(level, optname); }
   void setsockopt(int level, int optname, int value) { sock_.setsockopt(level, optname, value); }
   [[nodiscard]] Timeout gettimeout() const noexcept { return sock_.gettimeout(); }
-  void settimeout(Timeout timeout) {
-    sock_.settimeout(timeout);
-    update_read_ahead();
-  }
-  void setblocking(bool blocking) {
-    sock_.setblocking(blocking);
-    update_read_ahead();
-  }
+  void settimeout(Timeout timeout) { sock_.settimeout(timeout); }
+  void setblocking(bool blocking) { sock_.setblocking(blocking); }
   ///@}
   /// shutdown shuts down the TCP socket (Python's SSLSocket.shutdown(how));
   /// no close_notify is sent.
@@ -252,12 +246,6 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   io_result drive(std::error_code& ec, Op&& op) noexcept;
   [[noreturn]] void raise(io_result r, const std::error_code& ec, const char* operation) const;
   void end_tls() noexcept;
-  // update_read_ahead lets OpenSSL read ahead (several records per receive,
-  // not a header and a body each) while the socket blocks or has a
-  // timeout: every call then reads until it has a result. Off on a
-  // non-blocking socket, whose caller waits for the descriptor to be
-  // readable, which records read ahead would never make it.
-  void update_read_ahead() noexcept;
 
   Socket sock_;
   Connection conn_;

@@ -33,19 +33,7 @@ SSLSocket::SSLSocket(const Context& context, Socket sock, const SSLSocketOptions
       conn_(context, sock_.fileno()),
       server_side_(options.server_side),
       do_handshake_on_connect_(options.do_handshake_on_connect),
-      suppress_ragged_eofs_(options.suppress_ragged_eofs) {
-  update_read_ahead();
-}
-
-void SSLSocket::update_read_ahead() noexcept {
-  // Not under kernel TLS (OpenSSL's own socket BIO, gate_sigpipe), which
-  // reads records itself.
-  if (conn_.impl_ && (conn_.impl_->gate & detail::engine::gate_sigpipe) == 0) {
-    const Timeout timeout = sock_.fileno() >= 0 ? sock_.gettimeout() : Timeout(std::chrono::seconds(0));
-    const bool nonblocking = timeout && timeout->count() == 0;
-    ::SSL_set_read_ahead(conn_.impl_->ssl.get(), nonblocking ? 0 : 1);
-  }
-}
+      suppress_ragged_eofs_(options.suppress_ragged_eofs) {}
 
 // drive repeats one Connection call, waiting on the socket between tries as
 // the timeout says. The deadline is only computed once a call has to wait, so
@@ -223,11 +211,6 @@ Socket SSLSocket::unwrap() {
   if (!original) {
     sock_.settimeout(unwrap_blocking_limit);
   }
-  // From here OpenSSL reads a record at a time, so what the peer sends
-  // after its close_notify stays in the socket for the plain protocol.
-  if (conn_.impl_) {
-    ::SSL_set_read_ahead(conn_.impl_->ssl.get(), 0);
-  }
   std::error_code ec;
   const io_result r = drive(ec, [this](std::error_code& e) { return conn_.shutdown(e); });
   if (!original && sock_.fileno() >= 0) {
@@ -236,15 +219,7 @@ Socket SSLSocket::unwrap() {
   if (!r.ok()) {
     raise(r, ec, "shutdown");
   }
-  // A close_notify read earlier, while reading ahead, may have brought the
-  // peer's next plain bytes with it into OpenSSL's buffer, where no one can
-  // read them: say so rather than lose them unseen.
-  if (::SSL_has_pending(conn_.impl_->ssl.get()) == 1) {
-    throw_error(error_info(errc::invalid_argument,
-                           "unwrap: the peer sent bytes after its close_notify without waiting for ours, and they "
-                           "were read ahead with it; set the socket non-blocking (no read-ahead) before the "
-                           "peer's close_notify arrives when the protocol continues in plain text"));
-  }
+
   end_tls();
   return std::move(sock_);
 }

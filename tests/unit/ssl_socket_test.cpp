@@ -574,51 +574,5 @@ TEST(SSLSocket, AReadThatWaitsPastTheGraceGivesBuffersBackAndCarriesOn) {
   EXPECT_EQ(done.get(), "go");
 }
 
-// Read-ahead (a blocking or timed SSLSocket) and unwrap: a peer that sends
-// plain bytes right behind its close_notify, without waiting for ours, has
-// them read ahead into OpenSSL's buffer with it. unwrap says so instead of
-// returning a socket that silently lacks them.
-TEST(SSLSocket, UnwrapSaysSoWhenPlainBytesCameWithThePeersCloseNotify) {
-  Server server;
-  auto done = std::async(std::launch::async, [&]() -> std::string {
-    auto [conn, peer] = server.sock.accept();  // a timeout: reads ahead
-    EXPECT_EQ(conn.recv(100), "");              // the peer's close_notify
-    try {
-      static_cast<void>(conn.unwrap());
-      return "unwrapped";
-    } catch (const ValueError& e) {
-      return e.what();
-    }
-  });
-  // The peer: a Connection over a plain TCP socket, pumped by hand.
-  const test::Fd fd = test::tcp_connect(server.port);
-  ASSERT_TRUE(fd.valid());
-  Context client_ctx = test::client_context();
-  Connection peer = client_ctx.wrap_bio({.server_hostname = "localhost"});
-  const auto send_all = [&](const std::string& bytes) {
-    ASSERT_EQ(::send(fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
-  };
-  for (int step = 0; step < 50; ++step) {
-    std::error_code ec;
-    const io_result r = peer.do_handshake(ec);
-    send_all(peer.bio_read(1 << 20));
-    if (r.ok()) {
-      break;
-    }
-    ASSERT_EQ(r.status, io_status::want_read) << ec.message();
-    pollfd p{fd.get(), POLLIN, 0};
-    ASSERT_EQ(::poll(&p, 1, 5000), 1);
-    char buf[4096];
-    const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
-    ASSERT_GT(n, 0);
-    peer.bio_write(std::string_view(buf, static_cast<std::size_t>(n)));
-  }
-  ASSERT_TRUE(peer.is_handshake_done());
-  EXPECT_FALSE(peer.shutdown());             // close_notify, ours not awaited
-  send_all(peer.bio_read(1 << 20) + "PLAIN");  // and plain text in the same segment
-  const std::string outcome = done.get();
-  EXPECT_NE(outcome.find("were read ahead"), std::string::npos) << outcome;
-}
-
 }  // namespace
 }  // namespace sslpp
