@@ -112,8 +112,7 @@ class SslppSide {
       contexts_.server.set_num_tickets(*config.tickets);
     }
     if (config.no_auto_chain) {
-      // sslpp has no setting for it: through the escape hatch.
-      SSL_CTX_set_mode(contexts_.server.native_handle(), SSL_MODE_NO_AUTO_CHAIN);
+      contexts_.server.set_auto_chain(false);
     }
     if (config.server_trusts_ca) {
       sslpp::VerifyLocations trust;

@@ -599,9 +599,24 @@ class SSLPP_API Context : public compat::ContextNames {
   ///@}
   ///@{
   /// num_tickets is how many TLS 1.3 session tickets a server sends after
-  /// the handshake (default 2). Throws ValueError on a client-only context.
+  /// the handshake (default 2, OpenSSL's and Python's: a client may open two
+  /// resumed connections at once). Each costs about 3 % of a full handshake
+  /// (docs/performance.md); 1 suits clients that resume one at a time.
+  /// Throws ValueError on a client-only context.
   [[nodiscard]] std::size_t num_tickets() const;
   void set_num_tickets(std::size_t n);
+  /// auto_chain says whether a server whose certificate has no chain set
+  /// builds one from its own trust store at every handshake (OpenSSL's
+  /// automatic chain building; on by default, as in OpenSSL and Python).
+  /// It finds nothing, at no cost, unless the store holds the issuers;
+  /// when it does (a server that also verifies clients against the system
+  /// store, say) each handshake rebuilds and verifies the chain and sends
+  /// it, about 30 % more work per full handshake. Give the chain with the
+  /// certificate (load_cert_chain) and turn this off then.
+  [[nodiscard]] bool auto_chain() const;
+  /// set_auto_chain(false) sets SSL_MODE_NO_AUTO_CHAIN: only the chain
+  /// given with the certificate is sent. Affects connections made afterwards.
+  void set_auto_chain(bool on);
   ///@}
   /// session_ticket_keys are the 80 bytes of key material that seal
   /// session tickets. Servers (or contexts) that share them resume each

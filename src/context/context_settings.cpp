@@ -264,6 +264,16 @@ void Context::set_buffer_policy(BufferPolicy policy) {
   }
 }
 
+bool Context::auto_chain() const { return (::SSL_CTX_get_mode(state().ctx.get()) & SSL_MODE_NO_AUTO_CHAIN) == 0; }
+
+void Context::set_auto_chain(bool on) {
+  if (on) {
+    ::SSL_CTX_clear_mode(state().ctx.get(), SSL_MODE_NO_AUTO_CHAIN);
+  } else {
+    ::SSL_CTX_set_mode(state().ctx.get(), SSL_MODE_NO_AUTO_CHAIN);
+  }
+}
+
 bool Context::release_buffers() const { return buffer_policy() != BufferPolicy::keep; }
 
 void Context::set_release_buffers(bool on) {

@@ -198,6 +198,23 @@ TEST(Chains, VerifiedChainEndsAtTheTrustAnchor) {
   EXPECT_EQ(sent[0].der(), pki().server.credential.certificate.der());
 }
 
+// Automatic chain building: a server whose trust store holds its issuer
+// builds and sends the chain at every handshake unless auto_chain is off.
+TEST(Chains, AutoChainSendsWhatTheServersStoreFindsUnlessTurnedOff) {
+  for (const bool on : {true, false}) {
+    Pair p;
+    EXPECT_TRUE(p.server_ctx.auto_chain());  // OpenSSL's default
+    p.server_ctx.load_verify_locations(pki().ca_file);
+    p.server_ctx.set_auto_chain(on);
+    EXPECT_EQ(p.server_ctx.auto_chain(), on);
+    p.server = p.server_ctx.wrap_bio({.server_side = true});  // modes are copied at SSL_new
+    ASSERT_TRUE(handshake(p.client, p.server).ok());
+    const std::vector<Certificate> sent = p.client.get_unverified_chain();
+    ASSERT_EQ(sent.size(), on ? 2u : 1u) << "auto_chain " << on;
+    EXPECT_EQ(sent[0].der(), pki().server.credential.certificate.der());
+  }
+}
+
 TEST(Chains, AServerSeesTheClientsLeafInBothChains) {
   Pair p;
   p.server_ctx.load_verify_locations(pki().ca_file);
