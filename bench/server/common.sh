@@ -71,6 +71,14 @@ bench_cleanup() {
   fi
 }
 
+# forget_pid PID: a process started here has ended and been waited for;
+# bench_cleanup must not signal its (possibly reused) PID.
+forget_pid() {
+  local pid kept=()
+  for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || kept+=("$pid"); done
+  PIDS=("${kept[@]}")
+}
+
 free_port() {
   python3 - 2>/dev/null <<'EOF' || echo $((20000 + RANDOM % 20000))
 import socket
@@ -223,6 +231,7 @@ bench_setup() {
     done
     kill -0 "$NGINX_PID" 2>/dev/null && [[ -n $NGINX_WORKER ]] && break
     wait "$NGINX_PID" 2>/dev/null || true
+    forget_pid "$NGINX_PID"
     NGINX_PID=""
   done
   [[ -n $NGINX_PID ]] || die "nginx did not start: $(tail -3 "$T/nginx.error.log" "$T/nginx.out" 2>/dev/null)"

@@ -27,7 +27,7 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 WORKLOADS=${WORKLOADS:-keepalive handshake}
 TOP=${TOP:-40}
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 bench_setup perf=linux-perf strace=strace
@@ -81,10 +81,12 @@ for workload in $WORKLOADS; do
   for s in nginx sslpp; do
     strace -c -f -p "${TRACED[$s]}" -o "$T/strace.$workload.$s" 2>/dev/null &
     st=$!
+    PIDS+=("$st")
     sleep 0.5
     load "$workload" "${PORT[$s]}" "$DURATION" "$T/s.$workload.$s.out"
     kill -INT "$st" 2>/dev/null || true
     wait "$st" 2>/dev/null || true
+    forget_pid "$st"
     log ""
     log "$s: system calls per $unit (strace -c, $OPS ${unit}s)"
     awk -v n="$OPS" 'NF >= 5 && $1 ~ /^[0-9.]+$/ && $NF != "total" {
@@ -98,9 +100,11 @@ for workload in $WORKLOADS; do
     perf record -q --call-graph dwarf,16384 -F 997 -o "$T/perf.$workload.$s.data" -p "${TRACED[$s]}" \
       -- sleep $((DURATION + 1)) >/dev/null 2>&1 &
     pp=$!
+    PIDS+=("$pp")
     sleep 0.3
     load "$workload" "${PORT[$s]}" "$DURATION" "$T/f.$workload.$s.out"
     wait "$pp" 2>/dev/null || true
+    forget_pid "$pp"
     perf report -i "$T/perf.$workload.$s.data" --children --sort sym -g none 2>/dev/null >"$T/perf.$workload.$s.txt" || true
     log ""
     log "$s: largest inclusive shares of its CPU below 90 % (perf, call graphs), and that share of the ${US_PER_OP[$s]} us per $unit"

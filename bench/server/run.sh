@@ -31,7 +31,7 @@ set -euo pipefail
 ROUNDS=${ROUNDS:-4}
 DURATION=${DURATION:-7}
 WORKLOADS=${WORKLOADS:-keepalive handshake}
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 bench_setup  # no extra packages
