@@ -89,7 +89,10 @@ for t in $targets; do
   # as much. The check after the run replays the whole corpus with leak
   # detection on; a run stopped by its budget never reaches libFuzzer's
   # own check at exit.
-  (cd "$work" && exec nice -n 15 "$bin" -max_total_time=$((budget * 50)) -timeout=10 -rss_limit_mb=2048 \
+  # -timeout is wall-clock time: a fuzzer at nice 19 beside two builds can
+  # go many seconds without the CPU (a credentials input flagged at 10 s
+  # replays in 0.13 s), so the bound is a minute; replay any timeout alone.
+  (cd "$work" && exec nice -n 15 "$bin" -max_total_time=$((budget * 50)) -timeout=60 -rss_limit_mb=2048 \
     -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$work/artifacts/" corpus) >"$work/run.log" 2>&1 &
   pid=$!
   used=0
@@ -111,7 +114,7 @@ for t in $targets; do
   [ $rc -eq 0 ] || [ $rc -eq 72 ] || status=1
   echo $((before + used)) >"$work/cpu-seconds"
   # The leak check: every input the corpus kept, once, with leak detection.
-  (cd "$work" && exec nice -n 15 "$bin" -runs=0 -detect_leaks=1 -timeout=10 -rss_limit_mb=2048 \
+  (cd "$work" && exec nice -n 15 "$bin" -runs=0 -detect_leaks=1 -timeout=60 -rss_limit_mb=2048 \
     -artifact_prefix="$work/artifacts/" corpus) >"$work/leak-check.log" 2>&1 || status=1
   rm -f "$work/running"
   log=$work/run.log
