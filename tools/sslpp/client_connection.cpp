@@ -19,6 +19,11 @@ constexpr std::size_t kOutputHighWater = 256 * 1024;
 // After our last byte, the client gets this long to close its side; the
 // bound SSLSocket::close uses after an alert (docs/defaults.md).
 constexpr std::chrono::seconds kLinger{1};
+// kIdleGrace is how long a connection waiting on its client keeps its
+// record buffers: a keep-alive client's next request finds them in place
+// (allocating them again per request cost 1-1.5 us of 36 against nginx),
+// an idle one gives them back (about 34 KB) soon after.
+constexpr std::chrono::milliseconds kIdleGrace{50};
 
 constexpr std::uint32_t kIn = EPOLLIN;
 constexpr std::uint32_t kOut = EPOLLOUT;
@@ -52,6 +57,14 @@ void ClientConnection::on_deadline(Clock::time_point now, Buffers& buffers) noex
         phase_ = Phase::done;
         return;
       case Phase::serving:
+        if (holds_buffers_ && now < since_ + policy_.idle_timeout) {
+          // Idle past the grace, not yet past the idle timeout.
+          holds_buffers_ = false;
+          if (tls_.bio_pending() == 0) {
+            tls_.release_buffers();
+          }
+          return;
+        }
         if (tls_.bio_pending() > 0) {
           // It does not read: nothing more would reach it, close_notify included.
           report(timeout_report("write"));
@@ -96,7 +109,8 @@ ClientConnection::Clock::time_point ClientConnection::due() const noexcept {
     case Phase::handshaking:
       return since_ + policy_.handshake_timeout;
     case Phase::serving:
-      return since_ + policy_.idle_timeout;
+      return since_ + (holds_buffers_ ? std::min<Clock::duration>(kIdleGrace, policy_.idle_timeout)
+                                      : policy_.idle_timeout);
     case Phase::finishing:
       return since_ + (after_error_ ? Clock::duration(kLinger) : policy_.idle_timeout);
     case Phase::lingering:
@@ -210,12 +224,10 @@ bool ClientConnection::serve(Clock::time_point now, Buffers& buffers) {
       continue;
     }
     if (r.status == io_status::want_read || r.status == io_status::want_write) {
-      // Waiting on the client with nothing left to send: the connection is
-      // idle until its next request, so its record buffers go back (the
-      // adaptive policy's idle point; one allocation per request, against
-      // 34 KB held per idle connection).
+      // Waiting on the client with nothing left to send: its record buffers
+      // go back if it stays idle past kIdleGrace (on_deadline).
       if (r.status == io_status::want_read && tls_.bio_pending() == 0) {
-        tls_.release_buffers();
+        holds_buffers_ = true;
       }
       return moved;
     }

@@ -84,6 +84,7 @@ class ClientConnection {
   Phase phase_ = Phase::handshaking;
   bool eof_ = false;          // the client has closed its side
   bool after_error_ = false;  // finishing because of a fatal error (an alert goes out)
+  bool holds_buffers_ = false;  // serving, waiting on the client, record buffers not yet given back
   Clock::time_point since_;   // accept, the last progress, or the start of lingering
 };
 
