@@ -9,7 +9,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -107,6 +106,21 @@ bool drain_tickets(typename Side::Connection& client) {
 template <class Side>
 bool connect(typename Side::Connection& client, typename Side::Connection& server) {
   return handshake<Side>(client, server) && drain_tickets<Side>(client) && Side::verified(client);
+}
+
+// read_exactly reads from `c` into `buf` (reused) until `n` plaintext bytes
+// have come; false when a read stops short of them.
+template <class Side>
+bool read_exactly(typename Side::Connection& c, std::span<std::byte> buf, std::size_t n) {
+  std::size_t got = 0;
+  while (got < n) {
+    const Step r = Side::read(c, buf);
+    if (r.status != Io::ok) {
+      return false;
+    }
+    got += r.bytes;
+  }
+  return got == n;
 }
 
 // ===========================================================================
@@ -216,15 +230,7 @@ class BulkCase {
       throw CaseFailed("write failed");
     }
     move_ciphertext<Side>(client_, server_);
-    std::size_t got = 0;
-    while (got < size) {
-      const Step r = Side::read(server_, in_);
-      if (r.status != Io::ok) {
-        break;
-      }
-      got += r.bytes;
-    }
-    if (got != size) {
+    if (!read_exactly<Side>(server_, in_, size)) {
       throw CaseFailed("read came up short");
     }
     benchmark::DoNotOptimize(in_.data());
@@ -243,7 +249,8 @@ class BulkCase {
 // writes, then a flush. sslpp coalesces them into full records; raw OpenSSL
 // writes a record per call, as an application calling SSL_write per message
 // does. The ciphertext per batch (bytes on the wire) is kept by side.
-inline std::map<std::string, double> g_wire_bytes;  // by Side::kName
+template <class Side>
+inline double g_wire_bytes = 0;  // the last batch's ciphertext, per side
 
 template <class Side>
 class SmallWritesCase {
@@ -268,16 +275,8 @@ class SmallWritesCase {
     if (Side::flush(client_).status != Io::ok) {
       throw CaseFailed("flush failed");
     }
-    g_wire_bytes[Side::kName] = static_cast<double>(move_ciphertext<Side>(client_, server_));
-    std::size_t got = 0;
-    while (got < kBatch) {
-      const Step r = Side::read(server_, in_);
-      if (r.status != Io::ok) {
-        break;
-      }
-      got += r.bytes;
-    }
-    if (got != kBatch) {
+    g_wire_bytes<Side> = static_cast<double>(move_ciphertext<Side>(client_, server_));
+    if (!read_exactly<Side>(server_, in_, kBatch)) {
       throw CaseFailed("read came up short");
     }
     benchmark::DoNotOptimize(in_.data());
@@ -312,15 +311,7 @@ bool exchange_once(typename Side::Connection& from, typename Side::Connection& t
   }
   move_ciphertext<Side>(from, to);
   std::array<std::byte, 16384> in{};
-  std::size_t got = 0;
-  while (got < payload.size()) {
-    const Step r = Side::read(to, in);
-    if (r.status != Io::ok) {
-      return false;
-    }
-    got += r.bytes;
-  }
-  return Side::read(to, in).status == Io::want;
+  return read_exactly<Side>(to, in, payload.size()) && Side::read(to, in).status == Io::want;
 }
 
 // 4. Heap bytes per established idle pair. kPairs pairs are held at once

@@ -229,12 +229,12 @@ inline void print_heap(const MedianReporter& results) {
 
 // print_wire prints the bytes on the wire per 16 KiB batch of small writes.
 inline void print_wire() {
-  const auto ours = g_wire_bytes.find("sslpp");
-  const auto raw = g_wire_bytes.find("raw");
-  if (ours != g_wire_bytes.end() && raw != g_wire_bytes.end()) {
+  const double ours = g_wire_bytes<SslppSide>;
+  const double raw = g_wire_bytes<RawSide>;
+  if (ours > 0 && raw > 0) {
     std::printf("wire bytes per 16 KiB batch of 64-byte writes: sslpp coalesced %.0f, raw (a record per write) %.0f "
                 "(%.2f)\n",
-                ours->second, raw->second, ours->second / raw->second);
+                ours, raw, ours / raw);
   }
 }
 

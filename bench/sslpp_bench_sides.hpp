@@ -99,7 +99,6 @@ struct Step {
 
 class SslppSide {
  public:
-  static constexpr const char* kName = "sslpp";
   using Connection = sslpp::Connection;
   using Session = sslpp::Session;
 
@@ -207,7 +206,6 @@ struct RawConnection {
 
 class RawSide {
  public:
-  static constexpr const char* kName = "raw";
   using Connection = RawConnection;
   using Session = SessionPtr;
 

@@ -4,7 +4,6 @@
 
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,7 +15,6 @@
 #include "support/heap.hpp"
 #include "support/openssl_peer.hpp"
 #include "support/pki.hpp"
-#include "support/socket_driver.hpp"
 #include "support/subprocess.hpp"
 
 namespace sslpp {
