@@ -178,7 +178,12 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   /// the timeout says, and on a blocking socket at most
   /// unwrap_blocking_limit (a peer may never send one): TimeoutError when
   /// it does not come in time. Returns the plain socket (this SSLSocket is
-  /// left closed).
+  /// left closed), positioned just after the peer's close_notify. SSLError
+  /// (reason APPLICATION_DATA_AFTER_CLOSE_NOTIFY) when it cannot be: the
+  /// peer padded its close_notify to the size of a data record and sent
+  /// plaintext behind it without waiting for ours, and the socket read the
+  /// first bytes of it with the record (it reads each record's body with the
+  /// next record's header).
   Socket unwrap();
   /// unwrap_blocking_limit bounds how long unwrap() waits on a blocking
   /// socket for the peer's close_notify.

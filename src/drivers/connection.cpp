@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 
 #include "engine/engine.hpp"
+#include "engine/socket_transport.hpp"
 #include "internal/idna.hpp"
 #include "x509/verify_name.hpp"
 
@@ -215,6 +216,9 @@ io_result Connection::shutdown(std::error_code& ec) noexcept {
       return f;
     }
   }
+  // After our close_notify the peer may switch to plaintext at once
+  // (unwrap): from here the socket transport reads no byte past the TLS stream.
+  detail::stop_read_ahead(::SSL_get_rbio(e.ssl.get()));
   io_result r = e.perform(ec, [](SSL* ssl, std::size_t*) {
     const int ret = ::SSL_shutdown(ssl);
     // 0: our close_notify is out, the peer's has not arrived yet. Told

@@ -1,11 +1,16 @@
 #include "engine/socket_transport.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
-#include <ctime>
-#include <pthread.h>
 #include <cstdint>
+#include <cstring>
+#include <ctime>
+#include <new>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <openssl/bio.h>
 
@@ -17,13 +22,40 @@ namespace {
 
 bool is_retriable(int err) noexcept { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
 
-// The descriptor lives in the BIO's data pointer: read directly, not
-// through a ctrl call, on every record.
-int fd_of(BIO* bio) noexcept { return static_cast<int>(reinterpret_cast<intptr_t>(::BIO_get_data(bio))); }
+// A record header: what OpenSSL asks for first, before each record's body.
+constexpr std::size_t header_size = 5;
+
+// Without read-ahead OpenSSL reads every record with two receive calls, the
+// 5-byte header and then exactly the body. The BIO reads the next header
+// with the body, in the same recvmsg (into the caller's buffer, then into
+// `ahead`), and serves the next header request from it: one system call
+// per record while records stream, with no copy of the body.
+//
+// What is read ahead is at most a header: never a whole record, so OpenSSL
+// never has a record it could process while the socket looks idle, and a
+// caller that polls the descriptor after want_read sees the same readiness
+// as without it (want_read comes only when `ahead` is empty). It is only
+// done for reads of at least read_ahead_min bytes: an alert's record is
+// shorter (a close_notify is 19 to 80 bytes in every suite), so the header
+// after a peer's close_notify (plaintext, when the connection is unwrapped)
+// is not read with it; and never after our own close_notify
+// (stop_read_ahead), after which the peer may switch to plaintext at once.
+constexpr std::size_t read_ahead_min = 256;
+
+// The BIO's state, in its data pointer.
+struct socket_bio_state {
+  int fd = -1;
+  bool exact = false;             // stop_read_ahead() was called
+  std::uint8_t held = 0;          // bytes in ahead, from start
+  std::uint8_t start = 0;
+  std::array<char, header_size> ahead{};
+};
+
+socket_bio_state& state_of(BIO* bio) noexcept { return *static_cast<socket_bio_state*>(::BIO_get_data(bio)); }
 
 int socket_write(BIO* bio, const char* data, std::size_t len, std::size_t* written) {
   ::BIO_clear_retry_flags(bio);
-  const ssize_t n = ::send(fd_of(bio), data, len, MSG_NOSIGNAL);
+  const ssize_t n = ::send(state_of(bio).fd, data, len, MSG_NOSIGNAL);
   if (n >= 0) {
     *written = static_cast<std::size_t>(n);
     return 1;
@@ -34,9 +66,39 @@ int socket_write(BIO* bio, const char* data, std::size_t len, std::size_t* writt
   return 0;
 }
 
+// receive reads into data[0, len) and, when read-ahead applies, what fits of
+// the next header into s.ahead; returns what recv would, counting only the
+// caller's bytes.
+ssize_t receive(socket_bio_state& s, char* data, std::size_t len) noexcept {
+  if (s.exact || len < read_ahead_min) {
+    return ::recv(s.fd, data, len, 0);
+  }
+  iovec parts[2] = {{data, len}, {s.ahead.data(), s.ahead.size()}};
+  msghdr message{};
+  message.msg_iov = parts;
+  message.msg_iovlen = 2;
+  const ssize_t n = ::recvmsg(s.fd, &message, 0);
+  if (n > static_cast<ssize_t>(len)) {
+    s.start = 0;
+    s.held = static_cast<std::uint8_t>(static_cast<std::size_t>(n) - len);
+    return static_cast<ssize_t>(len);
+  }
+  return n;
+}
+
 int socket_read(BIO* bio, char* data, std::size_t len, std::size_t* read) {
   ::BIO_clear_retry_flags(bio);
-  const ssize_t n = ::recv(fd_of(bio), data, len, 0);
+  socket_bio_state& s = state_of(bio);
+  if (s.held > 0) {
+    // What was read ahead comes first; OpenSSL asks again for any rest.
+    const std::size_t n = std::min<std::size_t>(len, s.held);
+    std::memcpy(data, s.ahead.data() + s.start, n);
+    s.start = static_cast<std::uint8_t>(s.start + n);
+    s.held = static_cast<std::uint8_t>(s.held - n);
+    *read = n;
+    return 1;
+  }
+  const ssize_t n = receive(s, data, len);
   if (n > 0) {
     *read = static_cast<std::size_t>(n);
     return 1;
@@ -55,21 +117,23 @@ int socket_read(BIO* bio, char* data, std::size_t len, std::size_t* read) {
 long socket_ctrl(BIO* bio, int cmd, long num, void* ptr) {
   switch (cmd) {
     case BIO_C_SET_FD:
-      ::BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(*static_cast<int*>(ptr))));
+      state_of(bio).fd = *static_cast<int*>(ptr);
       ::BIO_set_init(bio, 1);
       return 1;
     case BIO_C_GET_FD: {
       if (::BIO_get_init(bio) == 0) {
         return -1;
       }
-      const int fd = fd_of(bio);
+      const int fd = state_of(bio).fd;
       if (ptr != nullptr) {
         *static_cast<int*>(ptr) = fd;
       }
       return fd;
     }
+    case BIO_CTRL_PENDING:
+      return state_of(bio).held;
     case BIO_CTRL_EOF:
-      return ::BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
+      return ::BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 && state_of(bio).held == 0 ? 1 : 0;
     case BIO_CTRL_FLUSH:
     case BIO_CTRL_DUP:
       return 1;
@@ -79,20 +143,45 @@ long socket_ctrl(BIO* bio, int cmd, long num, void* ptr) {
   }
 }
 
+int socket_create(BIO* bio) {
+  auto* state = new (std::nothrow) socket_bio_state;
+  ::BIO_set_data(bio, state);
+  return state != nullptr ? 1 : 0;
+}
+
+int socket_destroy(BIO* bio) {
+  delete static_cast<socket_bio_state*>(::BIO_get_data(bio));
+  ::BIO_set_data(bio, nullptr);
+  return 1;
+}
+
+// The method's type, which tells sslpp's socket BIOs from others.
+int socket_type() {
+  static const int type = [] {
+    const int index = ::BIO_get_new_index();
+    return index < 0 ? -1 : (index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR);
+  }();
+  return type;
+}
+
 BIO_METHOD* socket_method() {
   // Made once, shared by every connection, never freed (it is immutable).
   static BIO_METHOD* const method = [] {
-    const int index = ::BIO_get_new_index();
-    BIO_METHOD* m = index < 0 ? nullptr
-                              : ::BIO_meth_new(index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "sslpp socket");
+    BIO_METHOD* m = socket_type() < 0 ? nullptr : ::BIO_meth_new(socket_type(), "sslpp socket");
     if (m != nullptr) {
       ::BIO_meth_set_write_ex(m, &socket_write);
       ::BIO_meth_set_read_ex(m, &socket_read);
       ::BIO_meth_set_ctrl(m, &socket_ctrl);
+      ::BIO_meth_set_create(m, &socket_create);
+      ::BIO_meth_set_destroy(m, &socket_destroy);
     }
     return m;
   }();
   return method;
+}
+
+socket_bio_state* sslpp_socket_state(BIO* bio) noexcept {
+  return bio != nullptr && ::BIO_method_type(bio) == socket_type() ? &state_of(bio) : nullptr;
 }
 
 }  // namespace
@@ -105,6 +194,17 @@ unique_handle<BIO> new_socket_bio(int fd) {
   }
   BIO_set_fd(bio.get(), fd, BIO_NOCLOSE);
   return bio;
+}
+
+void stop_read_ahead(BIO* bio) noexcept {
+  if (socket_bio_state* s = sslpp_socket_state(bio)) {
+    s->exact = true;
+  }
+}
+
+std::size_t read_ahead_held(BIO* bio) noexcept {
+  const socket_bio_state* s = sslpp_socket_state(bio);
+  return s != nullptr ? s->held : 0;
 }
 
 namespace {

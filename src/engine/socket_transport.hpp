@@ -3,6 +3,7 @@
 #pragma once
 
 #include <csignal>
+#include <cstddef>
 
 #include "internal/handle.hpp"
 
@@ -13,8 +14,20 @@ namespace sslpp::detail {
 // own socket BIO writes with write(2), which kills a process that has not
 // ignored SIGPIPE when the peer has gone; a library must not require that.
 // EAGAIN and EINTR become retry flags, so OpenSSL reports want_read /
-// want_write; end of stream reads as 0 with no retry.
+// want_write; end of stream reads as 0 with no retry. It reads the next
+// record's header together with a record's body (at most 5 bytes ahead,
+// never a whole record: socket_transport.cpp says why that is safe), so a
+// stream of records costs one receive call each instead of two.
 unique_handle<BIO> new_socket_bio(int fd);
+
+// stop_read_ahead makes an sslpp socket BIO read no byte past what OpenSSL
+// asks for, from now on: called before our close_notify, after which the
+// peer may go on in plaintext (unwrap). Other BIOs are left alone.
+void stop_read_ahead(BIO* bio) noexcept;
+
+// read_ahead_held is how many bytes an sslpp socket BIO has read from the
+// socket that OpenSSL has not taken yet (0 for other BIOs).
+std::size_t read_ahead_held(BIO* bio) noexcept;
 
 // sigpipe_guard blocks SIGPIPE on this thread for its lifetime and, if a
 // write in that time raised one, takes it before unblocking, so it is never
