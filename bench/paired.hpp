@@ -12,17 +12,23 @@
 // slows both batches alike and cancels out of the ratio.
 //
 // A case is any class with once() (one iteration) and work() (what an
-// iteration is worth): sslpp_bench_cases.hpp.
+// iteration is worth): sslpp_bench_cases.hpp; a case whose iterations
+// complete on another thread also has end_batch(), which waits for them
+// (socket_bench_cases.hpp).
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
+
+#include "median_reporter.hpp"
 
 namespace sslpp_bench {
 
@@ -36,23 +42,37 @@ inline double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
+// process_cpu_seconds is the CPU time of all of this process's threads:
+// the clock for a case whose work is shared with a thread of its own (the
+// socket benchmark's server, which does the receiving).
+inline double process_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+using CpuClock = double (*)();
+
 // timed_batch runs n iterations of a case and returns their CPU seconds.
 template <class Case>
-double timed_batch(Case& c, std::int64_t n) {
-  const double start = thread_cpu_seconds();
+double timed_batch(Case& c, std::int64_t n, CpuClock clock = thread_cpu_seconds) {
+  const double start = clock();
   for (std::int64_t i = 0; i < n; ++i) {
     c.once();
   }
-  return thread_cpu_seconds() - start;
+  if constexpr (requires { c.end_batch(); }) {
+    c.end_batch();
+  }
+  return clock() - start;
 }
 
 // calibrate returns how many iterations of `c` take about `seconds`,
 // growing tenfold until a batch is long enough to time (as Google
 // Benchmark sizes its runs).
 template <class Case>
-std::int64_t calibrate(Case& c, double seconds) {
+std::int64_t calibrate(Case& c, double seconds, CpuClock clock) {
   for (std::int64_t n = 1;; n *= 10) {
-    const double t = timed_batch(c, n);
+    const double t = timed_batch(c, n, clock);
     if (t >= seconds / 10 || n >= (std::int64_t{1} << 40)) {
       return std::max<std::int64_t>(1, std::llround(static_cast<double>(n) * seconds / std::max(t, 1e-9)));
     }
@@ -72,11 +92,13 @@ inline double quantile(const std::vector<double>& sorted, double q) {
 }
 
 // PairedOptions: iterations per side per round (nullopt: calibrated to
-// about batch_seconds of the first side). The number of rounds is the
-// benchmark's iteration count (Iterations(rounds) at registration).
+// about batch_seconds of the first side) and the clock that times them. The
+// number of rounds is the benchmark's iteration count (Iterations(rounds)
+// at registration).
 struct PairedOptions {
   std::optional<std::int64_t> iterations;
   double batch_seconds = 0.02;
+  CpuClock clock = thread_cpu_seconds;
 };
 
 // run_paired is the body of a paired benchmark: each Google Benchmark
@@ -89,11 +111,12 @@ struct PairedOptions {
 //   batch            iterations per side per round
 template <class A, class B>
 void run_paired(benchmark::State& state, A& a, B& b, const PairedOptions& options) {
-  const std::int64_t n = options.iterations ? *options.iterations : calibrate(a, options.batch_seconds);
+  const CpuClock clock = options.clock;
+  const std::int64_t n = options.iterations ? *options.iterations : calibrate(a, options.batch_seconds, clock);
   // One round untimed: the first batches pay for lazy set-up (caches,
   // OpenSSL's fetches) that later ones do not.
-  timed_batch(a, n);
-  timed_batch(b, n);
+  timed_batch(a, n, clock);
+  timed_batch(b, n, clock);
 
   std::vector<double> ratios;
   std::vector<double> a_rates;
@@ -103,11 +126,11 @@ void run_paired(benchmark::State& state, A& a, B& b, const PairedOptions& option
     double ta = 0;
     double tb = 0;
     if (a_first) {
-      ta = timed_batch(a, n);
-      tb = timed_batch(b, n);
+      ta = timed_batch(a, n, clock);
+      tb = timed_batch(b, n, clock);
     } else {
-      tb = timed_batch(b, n);
-      ta = timed_batch(a, n);
+      tb = timed_batch(b, n, clock);
+      ta = timed_batch(a, n, clock);
     }
     a_first = !a_first;
     state.SetIterationTime(ta + tb);
@@ -133,6 +156,58 @@ void run_paired(benchmark::State& state, A& a, B& b, const PairedOptions& option
   state.counters["b_rate"] = quantile(b_rates, 0.5);
   state.counters["batch"] = static_cast<double>(n);
   state.counters["rounds"] = static_cast<double>(ratios.size());
+}
+
+// PairLine is what print_pairs needs for one paired benchmark's line.
+struct PairLine {
+  std::string bench;
+  std::string sslpp;
+  std::string raw;
+  bool bytes;
+  double target;
+};
+
+// print_pairs prints one line per paired benchmark that ran, in
+// registration order: the median of the per-round ratios (sslpp's
+// throughput over raw's, so higher is better for sslpp), the interquartile
+// range and the extremes of those ratios, the number of rounds, and each
+// side's median throughput.
+inline void print_pairs(const MedianReporter& results, const std::vector<PairLine>& lines) {
+  std::printf("\n");
+  for (const PairLine& line : lines) {
+    if (!results.ran(line.bench)) {
+      continue;  // filtered out
+    }
+    const auto get = [&](const char* counter) { return results.median(line.bench, counter); };
+    const auto ratio = get("ratio");
+    const auto q1 = get("ratio_q1");
+    const auto q3 = get("ratio_q3");
+    const auto lo = get("ratio_min");
+    const auto hi = get("ratio_max");
+    const auto a = get("a_rate");
+    const auto b = get("b_rate");
+    const auto rounds = get("rounds");
+    const auto batch = get("batch");
+    const std::string name = line.bench.substr(0, line.bench.find('/'));
+    if (!ratio || !q1 || !q3 || !lo || !hi || !a || !b || !rounds || !batch) {
+      std::printf("ratio %s %s/%s = n/a (the benchmark failed)\n", name.c_str(),
+                  line.sslpp.c_str(), line.raw.c_str());
+      continue;
+    }
+    const double scale = line.bytes ? 1048576.0 : 1.0;
+    const char* unit = line.bytes ? "MiB/s" : "handshakes/s";
+    std::printf(
+        "ratio %s %s/%s = %.3f (median of %.0f paired rounds; IQR %.3f-%.3f; min-max %.3f-%.3f; %s %.1f %s, "
+        "%s %.1f %s; %.0f iterations a side a round)",
+        name.c_str(), line.sslpp.c_str(), line.raw.c_str(), ratio->value, rounds->value, q1->value, q3->value,
+        lo->value, hi->value, line.sslpp.c_str(), a->value / scale, unit, line.raw.c_str(), b->value / scale, unit,
+        batch->value);
+    if (line.target > 0) {
+      std::printf(" [target >= %.2f: %s]\n", line.target, ratio->value >= line.target ? "met" : "MISSED");
+    } else {
+      std::printf(" [for information]\n");
+    }
+  }
 }
 
 }  // namespace sslpp_bench

@@ -38,6 +38,7 @@
 
 #include "guarded.hpp"
 #include "median_reporter.hpp"
+#include "paired.hpp"
 #include "raw_openssl.hpp"
 #include "socket_bench_cases.hpp"
 #include "socket_bench_python.hpp"
@@ -51,6 +52,9 @@ namespace {
 
 using sslpp_bench::guarded;
 using sslpp_bench::RawMode;
+using sslpp_bench::PairedOptions;
+using sslpp_bench::PairLine;
+using sslpp_bench::loopback::BulkStream;
 using sslpp_bench::loopback::bm_bulk;
 using sslpp_bench::loopback::bm_handshake;
 using sslpp_bench::loopback::check_settings;
@@ -163,6 +167,51 @@ void register_side(const std::string& label, const Timing& timing, bool handshak
     b->UseManualTime();
     apply(b, timing);
   }
+}
+
+// register_pairs registers "bulk_<size>/<sslpp>_vs_<raw>": paired rounds
+// (paired.hpp) of BulkStream, timed by the process's CPU clock, the
+// server's receiving included. Returns the lines print_pairs prints.
+std::vector<PairLine> register_pairs(int rounds, const Timing& timing) {
+  struct Pairing {
+    const char* sslpp;
+    bool sslpp_keep_buffers;
+    const char* raw;
+    RawMode raw_mode;
+    double target;
+  };
+  // sslpp's default (adaptive buffers) against OpenSSL's default mode,
+  // which keeps them: the 1.02 that issue 14 asks with read-ahead.
+  static constexpr std::array<Pairing, 3> kPairings{{
+      {"sslpp", false, "raw_keep_buffers", RawMode::keep_buffers, 1.02},
+      {"sslpp_keep_buffers", true, "raw_keep_buffers", RawMode::keep_buffers, 1.02},
+      {"sslpp", false, "raw", RawMode::release_buffers, 0},
+  }};
+  const PairedOptions paired{.iterations = timing.iterations,
+                             .batch_seconds = 0.02,
+                             .clock = sslpp_bench::process_cpu_seconds};
+  std::vector<PairLine> lines;
+  for (const std::size_t size : {std::size_t{16384}, std::size_t{1024}}) {
+    for (const Pairing& p : kPairings) {
+      const std::string bench = "bulk_" + std::to_string(size) + "/" + p.sslpp + "_vs_" + p.raw;
+      benchmark::RegisterBenchmark(bench.c_str(),
+                                   [=](benchmark::State& state) {
+                                     guarded(state, [&] {
+                                       const SslppSide a(p.sslpp_keep_buffers);
+                                       const RawSide b(p.raw_mode);
+                                       BulkStream<SslppSide> case_a(a, size);
+                                       BulkStream<RawSide> case_b(b, size);
+                                       sslpp_bench::run_paired(state, case_a, case_b, paired);
+                                     });
+                                   })
+          ->Iterations(rounds)
+          ->Repetitions(1)
+          ->UseManualTime()
+          ->Unit(benchmark::kMillisecond);
+      lines.push_back({bench, p.sslpp, p.raw, true, p.target});
+    }
+  }
+  return lines;
 }
 
 // ===========================================================================
@@ -299,7 +348,9 @@ int main(int argc, char** argv) {
   // Our own flags, taken out before Google Benchmark sees the rest:
   //   --bench_iterations=N  every case (Python's too) runs exactly N iterations, once
   //   --python=COMMAND      the Python to run (words split on spaces; empty: skip)
+  //   --bench_rounds=N      rounds per paired case (default 31)
   std::vector<std::string> args;
+  int rounds = 31;
   Timing timing;
   std::string python = "/usr/bin/python3";
   for (int i = 0; i < argc; ++i) {
@@ -308,6 +359,12 @@ int main(int argc, char** argv) {
       timing.iterations = std::strtoll(argv[i] + std::strlen("--bench_iterations="), nullptr, 10);
       if (*timing.iterations <= 0) {
         std::fprintf(stderr, "--bench_iterations wants a positive count\n");
+        return 1;
+      }
+    } else if (arg.starts_with("--bench_rounds=")) {
+      rounds = std::atoi(argv[i] + std::strlen("--bench_rounds="));
+      if (rounds <= 0) {
+        std::fprintf(stderr, "--bench_rounds wants a positive count\n");
         return 1;
       }
     } else if (arg.starts_with("--python=")) {
@@ -353,12 +410,14 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
 
-  // sslpp's defaults (release_buffers on) against raw in the same mode;
-  // for bulk, also release_buffers off against OpenSSL's default mode.
+  // Each side alone, as callgrind counts them and as the allocation and
+  // Python lines compare them: sslpp's default buffers (adaptive) against raw
+  // releasing them; for bulk, also both keeping them. Then the paired rounds.
   register_side<SslppSide>("sslpp", timing, true, false);
   register_side<RawSide>("raw", timing, true, RawMode::release_buffers);
   register_side<SslppSide>("sslpp_keep_buffers", timing, false, true);
   register_side<RawSide>("raw_keep_buffers", timing, false, RawMode::keep_buffers);
+  const std::vector<PairLine> pair_lines = register_pairs(rounds, timing);
 
   const auto options = static_cast<benchmark::ConsoleReporter::OutputOptions>(
       benchmark::ConsoleReporter::OO_Tabular |
@@ -391,5 +450,6 @@ int main(int argc, char** argv) {
     }
   }
   print_results(reporter, py);
+  sslpp_bench::print_pairs(reporter, pair_lines);
   return reporter.any_failed() || !py.error.empty() ? 1 : 0;
 }

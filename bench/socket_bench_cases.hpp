@@ -4,6 +4,7 @@
 // check that both sides are configured alike and negotiate alike.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -208,6 +209,72 @@ void bm_bulk(benchmark::State& state, const Side& side, std::size_t size) {
   state.counters["s_cxx_allocs"] = per_write(before.cxx[role_server], after.cxx[role_server]);
   state.counters["s_ossl_allocs"] = per_write(before.openssl[role_server], after.openssl[role_server]);
 }
+
+// 3. Bulk transfer in paired rounds (paired.hpp, with the process's CPU
+// clock: the server thread does the receiving). One connection per side for
+// the whole benchmark; an iteration is as many writes of `size` bytes as
+// make kIterationBytes, and the server acknowledges each iteration's bytes
+// with one byte. end_batch() reads the batch's acknowledgements, so a
+// batch's time ends when the server has every byte of it.
+template <class Side>
+class BulkStream {
+ public:
+  static constexpr bool kBytes = true;
+  static constexpr std::size_t kIterationBytes = 256 * 1024;
+
+  BulkStream(const Side& side, std::size_t size)
+      : side_(side),
+        writes_(std::max<std::size_t>(1, kIterationBytes / size)),
+        payload_(size, std::byte{0x5a}),
+        listener_(side.listen()),
+        server_(Side::fileno(listener_), [this] { serve(); }),
+        conn_(side.connect(Side::port(listener_))) {}
+  BulkStream(const BulkStream&) = delete;
+  BulkStream& operator=(const BulkStream&) = delete;
+  ~BulkStream() {
+    try {
+      Side::close(conn_);  // the server answers the close_notify and ends
+    } catch (...) {       // the server failed first: join() below reports nothing more useful
+    }
+    static_cast<void>(server_.join());
+  }
+
+  void once() {
+    for (std::size_t i = 0; i < writes_; ++i) {
+      Side::write_all(conn_, payload_);
+    }
+    ++unacknowledged_;
+  }
+  void end_batch() {
+    for (; unacknowledged_ > 0; --unacknowledged_) {
+      await_ack<Side>(conn_);
+    }
+  }
+  [[nodiscard]] double work() const { return static_cast<double>(writes_ * payload_.size()); }
+
+ private:
+  void serve() {
+    auto c = side_.accept(listener_);
+    const std::array<std::byte, 1> ack{std::byte{'k'}};
+    std::vector<std::byte> buf(kReadSize);
+    const std::size_t iteration = writes_ * payload_.size();
+    std::size_t got = 0;
+    while (const std::size_t r = Side::read(c, buf)) {
+      for (got += r; got >= iteration; got -= iteration) {
+        Side::write_all(c, ack);
+      }
+    }
+    Side::close(c);  // the client's close_notify came: answer it
+  }
+
+  const Side& side_;
+  std::size_t writes_;
+  std::vector<std::byte> payload_;
+  typename Side::Listener listener_;
+  ServerThread server_;
+  typename Side::Conn conn_;
+  std::int64_t unacknowledged_ = 0;
+};
 
 // ===========================================================================
 // Start-up checks: sslpp and raw are configured alike and negotiate alike.

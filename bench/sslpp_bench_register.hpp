@@ -63,15 +63,6 @@ struct Pair {
   double target;
 };
 
-// PairLine is what print_pairs needs for one paired benchmark's line.
-struct PairLine {
-  std::string bench;
-  std::string sslpp;
-  std::string raw;
-  bool bytes;
-  double target;
-};
-
 // register_side registers "<name>/<label>": one side alone.
 template <class Side, template <class> class Case, class... Args>
 void register_side(const std::string& name, const char* label, Key key, const Config& config,
@@ -159,49 +150,6 @@ void register_heap(const Variant& v, bool traffic = false) {
   })
       ->Iterations(1)
       ->Repetitions(3);
-}
-
-// print_pairs prints one line per paired benchmark that ran, in
-// registration order: the median of the per-round ratios (sslpp's
-// throughput over raw's, so higher is better for sslpp), the interquartile
-// range and the extremes of those ratios, the number of rounds, and each
-// side's median throughput.
-inline void print_pairs(const MedianReporter& results, const std::vector<PairLine>& lines) {
-  std::printf("\n");
-  for (const PairLine& line : lines) {
-    if (!results.ran(line.bench)) {
-      continue;  // filtered out
-    }
-    const auto get = [&](const char* counter) { return results.median(line.bench, counter); };
-    const auto ratio = get("ratio");
-    const auto q1 = get("ratio_q1");
-    const auto q3 = get("ratio_q3");
-    const auto lo = get("ratio_min");
-    const auto hi = get("ratio_max");
-    const auto a = get("a_rate");
-    const auto b = get("b_rate");
-    const auto rounds = get("rounds");
-    const auto batch = get("batch");
-    const std::string name = line.bench.substr(0, line.bench.find('/'));
-    if (!ratio || !q1 || !q3 || !lo || !hi || !a || !b || !rounds || !batch) {
-      std::printf("ratio %s %s/%s = n/a (the benchmark failed)\n", name.c_str(),
-                  line.sslpp.c_str(), line.raw.c_str());
-      continue;
-    }
-    const double scale = line.bytes ? 1048576.0 : 1.0;
-    const char* unit = line.bytes ? "MiB/s" : "handshakes/s";
-    std::printf(
-        "ratio %s %s/%s = %.3f (median of %.0f paired rounds; IQR %.3f-%.3f; min-max %.3f-%.3f; %s %.1f %s, "
-        "%s %.1f %s; %.0f iterations a side a round)",
-        name.c_str(), line.sslpp.c_str(), line.raw.c_str(), ratio->value, rounds->value, q1->value, q3->value,
-        lo->value, hi->value, line.sslpp.c_str(), a->value / scale, unit, line.raw.c_str(), b->value / scale, unit,
-        batch->value);
-    if (line.target > 0) {
-      std::printf(" [target >= %.2f: %s]\n", line.target, ratio->value >= line.target ? "met" : "MISSED");
-    } else {
-      std::printf(" [for information]\n");
-    }
-  }
 }
 
 // print_heap prints the heap case's line (medians of its 3 repetitions,
