@@ -42,25 +42,13 @@ using test::path;
 using test::pki;
 using test::port_from;
 using test::PythonServer;
+using test::read_exactly;
 using test::read_line;
 using test::Subprocess;
 using Clock = std::chrono::steady_clock;
 
 // The large transfers: 64 MiB each way, the size the brief asks for.
 constexpr std::size_t kLarge = std::size_t{64} << 20;
-
-// read_exactly reads `n` bytes (fewer only when the stream ends first).
-std::string read_exactly(SSLSocket& s, std::size_t n) {
-  std::string got;
-  while (got.size() < n) {
-    const std::string part = s.recv(n - got.size());
-    if (part.empty()) {
-      break;
-    }
-    got += part;
-  }
-  return got;
-}
 
 // Sha256 hashes a stream with OpenSSL's EVP, to compare against what the
 // Python peer's hashlib computed over the same bytes.

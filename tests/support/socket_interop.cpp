@@ -98,6 +98,18 @@ std::string read_line(SSLSocket& s, std::size_t limit) {
   return got;
 }
 
+std::string read_exactly(SSLSocket& s, std::size_t n) {
+  std::string got;
+  while (got.size() < n) {
+    const std::string part = s.recv(n - got.size());
+    if (part.empty()) {
+      break;
+    }
+    got += part;
+  }
+  return got;
+}
+
 PythonServer::PythonServer(const std::string& mode, const std::string& cafile, const std::string& version,
                            const std::string& alpn, std::size_t n)
     : proc({SSLPP_PYTHON3, "-c", kPythonServer, mode, path(pki().server.cert), path(pki().server.key), cafile, version,

@@ -33,6 +33,9 @@ SSLSocket connect_and_handshake(std::uint16_t port, const Context& ctx, bool sup
 // socket's timeout per read and by `limit` bytes in all.
 std::string read_line(SSLSocket& s, std::size_t limit = 1 << 16);
 
+// read_exactly reads `n` bytes (fewer only when the stream ends first).
+std::string read_exactly(SSLSocket& s, std::size_t n);
+
 // PythonServer runs a Python ssl server for one connection and knows its
 // port. A non-empty cafile requires a client certificate; version is 1.2,
 // 1.3 or any (forced on both bounds); alpn is a comma list or empty. It

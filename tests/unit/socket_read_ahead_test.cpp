@@ -20,11 +20,13 @@
 #include <string>
 
 #include "support/pki.hpp"
+#include "support/socket_interop.hpp"
 
 namespace sslpp {
 namespace {
 
 using namespace std::chrono_literals;
+using test::read_exactly;
 
 // TLS 1.3 with TLS_AES_256_GCM_SHA384: a record of n application bytes is
 // a 5-byte header and a body of n + 1 (the inner content type) + 16 (tag).
@@ -85,60 +87,62 @@ bool readable_now(int fd) {
   return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
 }
 
-std::string read_exactly(SSLSocket& s, std::size_t n) {
-  std::string got;
-  while (got.size() < n) {
-    const std::string part = s.recv(n - got.size());
-    if (part.empty()) {
-      break;
-    }
-    got += part;
-  }
-  return got;
+// The server's side of the tests below: its close_notify, then plaintext
+// right behind it without waiting for the client's, then (after `sent`) it
+// takes the client's close_notify.
+void close_then_plaintext(SSLSocket& conn, std::promise<void>& sent) {
+  std::error_code ec;
+  EXPECT_TRUE(conn.shutdown_tls(ec).ok()) << ec.message();
+  ASSERT_EQ(::send(conn.fileno(), "PLAIN", 5, MSG_NOSIGNAL), 5);
+  sent.set_value();
+  conn.settimeout(5s);
+  static_cast<void>(conn.recv(10));
 }
 
-TEST(ReadAhead, TakesTheNextHeaderButLeavesTheNextRecordReadable) {
+// After two records of `size` bytes are in the client's socket and the
+// client has read the first: what the kernel still holds for it, whether
+// the descriptor is readable, and what OpenSSL holds decrypted.
+struct AfterFirstRecord {
+  int unread;
+  bool readable;
+  std::size_t pending;
+};
+
+AfterFirstRecord read_first_of_two(std::size_t size) {
   ReadAheadPair pair;
   std::promise<void> sent;
   std::promise<void> checked;
   SSLSocket client = pair.start([&](SSLSocket& conn) {
-    conn.sendall(std::string(300, 'a'));
-    conn.sendall(std::string(300, 'b'));
+    conn.sendall(std::string(size, 'a'));
+    conn.sendall(std::string(size, 'b'));
     sent.set_value();  // on loopback both records are in the client's socket now
     checked.get_future().wait_for(10s);
   });
-  ASSERT_EQ(sent.get_future().wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(sent.get_future().wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(read_exactly(client, size), std::string(size, 'a'));
+  const AfterFirstRecord after{unread(client.fileno()), readable_now(client.fileno()), client.pending()};
+  EXPECT_EQ(read_exactly(client, size), std::string(size, 'b'));
+  checked.set_value();
+  pair.finish();
+  return after;
+}
 
-  EXPECT_EQ(read_exactly(client, 300), std::string(300, 'a'));
+TEST(ReadAhead, TakesTheNextHeaderButLeavesTheNextRecordReadable) {
   // One receive call took the first record's body and the second's header:
   // the kernel keeps exactly the second body, so the descriptor is still
   // readable and a caller that polls it before reading on does not hang.
-  EXPECT_EQ(unread(client.fileno()), static_cast<int>(body_size(300)));
-  EXPECT_TRUE(readable_now(client.fileno()));
-  EXPECT_EQ(client.pending(), 0U);
-  EXPECT_EQ(read_exactly(client, 300), std::string(300, 'b'));
-  checked.set_value();
-  pair.finish();
+  const AfterFirstRecord after = read_first_of_two(300);
+  EXPECT_EQ(after.unread, static_cast<int>(body_size(300)));
+  EXPECT_TRUE(after.readable);
+  EXPECT_EQ(after.pending, 0U);
 }
 
 TEST(ReadAhead, SmallRecordsAreReadExactly) {
-  ReadAheadPair pair;
-  std::promise<void> sent;
-  std::promise<void> checked;
-  SSLSocket client = pair.start([&](SSLSocket& conn) {
-    conn.sendall(std::string(100, 'a'));
-    conn.sendall(std::string(100, 'b'));
-    sent.set_value();
-    checked.get_future().wait_for(10s);
-  });
-  ASSERT_EQ(sent.get_future().wait_for(10s), std::future_status::ready);
-  EXPECT_EQ(read_exactly(client, 100), std::string(100, 'a'));
   // A body shorter than an alert could be is read alone: the whole next
   // record is still the kernel's.
-  EXPECT_EQ(unread(client.fileno()), static_cast<int>(kHeader + body_size(100)));
-  EXPECT_EQ(read_exactly(client, 100), std::string(100, 'b'));
-  checked.set_value();
-  pair.finish();
+  const AfterFirstRecord after = read_first_of_two(100);
+  EXPECT_EQ(after.unread, static_cast<int>(kHeader + body_size(100)));
+  EXPECT_TRUE(after.readable);
 }
 
 TEST(ReadAhead, PlaintextAfterThePeersCloseNotifyReachesTheUnwrappedSocket) {
@@ -146,13 +150,7 @@ TEST(ReadAhead, PlaintextAfterThePeersCloseNotifyReachesTheUnwrappedSocket) {
   std::promise<void> sent;
   SSLSocket client = pair.start([&](SSLSocket& conn) {
     conn.sendall(std::string(1000, 'x'));
-    std::error_code ec;
-    EXPECT_TRUE(conn.shutdown_tls(ec).ok()) << ec.message();
-    // Plaintext right behind the close_notify, without waiting for ours.
-    ASSERT_EQ(::send(conn.fileno(), "PLAIN", 5, MSG_NOSIGNAL), 5);
-    sent.set_value();
-    conn.settimeout(5s);
-    static_cast<void>(conn.recv(10));  // the client's close_notify
+    close_then_plaintext(conn, sent);
   });
   ASSERT_EQ(sent.get_future().wait_for(10s), std::future_status::ready);
   // The last data record's body is read with the close_notify's header; the
@@ -195,14 +193,7 @@ TEST(ReadAhead, NothingIsReadPastOurCloseNotify) {
 TEST(ReadAhead, UnwrapSaysSoWhenPlaintextWasReadWithAPaddedCloseNotify) {
   ReadAheadPair pair(padding_server_context());
   std::promise<void> sent;
-  SSLSocket client = pair.start([&](SSLSocket& conn) {
-    std::error_code ec;
-    EXPECT_TRUE(conn.shutdown_tls(ec).ok()) << ec.message();
-    ASSERT_EQ(::send(conn.fileno(), "PLAIN", 5, MSG_NOSIGNAL), 5);
-    sent.set_value();
-    conn.settimeout(5s);
-    static_cast<void>(conn.recv(10));
-  });
+  SSLSocket client = pair.start([&](SSLSocket& conn) { close_then_plaintext(conn, sent); });
   ASSERT_EQ(sent.get_future().wait_for(10s), std::future_status::ready);
   // The close_notify's body is as long as a data record's, so its read took
   // the plaintext's first bytes with it: unwrap() cannot give a stream that
