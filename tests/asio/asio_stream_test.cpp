@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "support/gnutls_peer.hpp"
+#include "support/heap.hpp"
 #include "support/openssl_peer.hpp"
 #include "support/pki.hpp"
 #include "support/socket_interop.hpp"
@@ -122,6 +123,24 @@ awaitable<void> echo_server(Loop& loop, const Context& ctx) {
   co_await tls.async_shutdown(use_awaitable);
 }
 
+// against_echo connects a client stream to the echo server over loopback,
+// completes the handshake and runs `client` on it, within the loop's bound;
+// true when `client` ran to its end.
+bool against_echo(const Context& server_ctx, const Context& client_ctx,
+                  std::function<awaitable<void>(Loop&, tls_stream&)> client) {
+  Loop loop;
+  loop.spawn(echo_server(loop, server_ctx));
+  bool done = false;
+  loop.spawn([&]() -> awaitable<void> {
+    tls_stream tls(co_await connect_to(loop.endpoint()), client_ctx, {.server_hostname = "localhost"});
+    co_await tls.async_handshake(use_awaitable);
+    co_await client(loop, tls);
+    done = true;
+  });
+  loop.run();
+  return done;
+}
+
 std::string pattern(std::size_t n) {
   std::string s(n, '\0');
   for (std::size_t i = 0; i < n; ++i) {
@@ -134,16 +153,11 @@ std::string pattern(std::size_t n) {
 // Coroutines, both ends sslpp
 
 TEST(AsioStream, CoroutineEchoClientAndServerWithIntrospection) {
-  Loop loop;
   Context server_ctx = test::server_context();
   server_ctx.set_alpn_protocols({"echo/1"});
   Context client_ctx = test::client_context();
   client_ctx.set_alpn_protocols({"other", "echo/1"});
-  loop.spawn(echo_server(loop, server_ctx));
-  bool done = false;
-  loop.spawn([&]() -> awaitable<void> {
-    tls_stream tls(co_await connect_to(loop.endpoint()), client_ctx, {.server_hostname = "localhost"});
-    co_await tls.async_handshake(use_awaitable);
+  EXPECT_TRUE(against_echo(server_ctx, client_ctx, [&](Loop&, tls_stream& tls) -> awaitable<void> {
     const Connection& c = tls.connection();
     EXPECT_EQ(c.version(), "TLSv1.3");
     EXPECT_TRUE(c.cipher().has_value());
@@ -156,24 +170,14 @@ TEST(AsioStream, CoroutineEchoClientAndServerWithIntrospection) {
       EXPECT_EQ(co_await read_exactly(tls, size), sent) << size;
     }
     co_await tls.async_shutdown(use_awaitable);
-    done = true;
-  });
-  loop.run();
-  EXPECT_TRUE(done);
+  }));
 }
 
 // Coalescing on the Asio stream: many small writes complete at once and
 // leave as full records, when a read waits for the reply or on
 // async_flush; the echo comes back whole and in order.
 TEST(AsioStream, CoalescedSmallWritesLeaveOnReadAndOnFlush) {
-  Loop loop;
-  Context server_ctx = test::server_context();
-  Context client_ctx = test::client_context();
-  loop.spawn(echo_server(loop, server_ctx));
-  bool done = false;
-  loop.spawn([&]() -> awaitable<void> {
-    tls_stream tls(co_await connect_to(loop.endpoint()), client_ctx, {.server_hostname = "localhost"});
-    co_await tls.async_handshake(use_awaitable);
+  EXPECT_TRUE(against_echo(test::server_context(), test::client_context(), [&](Loop&, tls_stream& tls) -> awaitable<void> {
     tls.connection().set_coalescing(true);
     const std::string all = pattern(64 * 300);
     for (std::size_t at = 0; at < all.size(); at += 64) {
@@ -188,47 +192,65 @@ TEST(AsioStream, CoalescedSmallWritesLeaveOnReadAndOnFlush) {
     EXPECT_EQ(tls.connection().coalesced(), 0U);
     EXPECT_EQ(co_await read_exactly(tls, 100), all.substr(0, 100));
     co_await tls.async_shutdown(use_awaitable);
-    done = true;
+  }));
+}
+
+// hello_while_a_read_waits starts a read of 5 bytes on `tls` (against the
+// echo server), lets it start waiting, runs `meanwhile`, writes "hello" and
+// waits up to a second for the read; returns what the read got ("" if it
+// did not finish), after the close_notify exchange when it did.
+awaitable<std::string> hello_while_a_read_waits(Loop& loop, tls_stream& tls, std::function<void()> meanwhile) {
+  std::string echoed;
+  bool read_done = false;
+  loop.spawn([&]() -> awaitable<void> {
+    echoed = co_await read_exactly(tls, 5);
+    read_done = true;
   });
-  loop.run();
-  EXPECT_TRUE(done);
+  co_await ::asio::post(co_await ::asio::this_coro::executor, use_awaitable);  // the read is waiting now
+  meanwhile();
+  co_await ::asio::async_write(tls, ::asio::buffer(std::string_view("hello")), use_awaitable);
+  ::asio::steady_timer t(co_await ::asio::this_coro::executor);
+  for (int i = 0; i < 200 && !read_done; ++i) {
+    t.expires_after(5ms);
+    co_await t.async_wait(use_awaitable);
+  }
+  if (read_done) {
+    co_await tls.async_shutdown(use_awaitable);
+  }
+  co_return echoed;
 }
 
 // With a read already waiting (the full-duplex pattern), a coalesced
 // write leaves at once: the waiting read would not send it, and the peer's
 // answer is what that read waits for.
 TEST(AsioStream, ACoalescedWriteLeavesAtOnceWhenAReadIsWaiting) {
-  Loop loop;
-  Context server_ctx = test::server_context();
-  Context client_ctx = test::client_context();
-  loop.spawn(echo_server(loop, server_ctx));
-  bool done = false;
-  loop.spawn([&]() -> awaitable<void> {
-    tls_stream tls(co_await connect_to(loop.endpoint()), client_ctx, {.server_hostname = "localhost"});
-    co_await tls.async_handshake(use_awaitable);
+  EXPECT_TRUE(against_echo(test::server_context(), test::client_context(), [&](Loop& loop, tls_stream& tls) -> awaitable<void> {
     tls.connection().set_coalescing(true);
-    std::string echoed;
-    bool read_done = false;
-    loop.spawn([&]() -> awaitable<void> {
-      echoed = co_await read_exactly(tls, 5);  // waits before the write below
-      read_done = true;
+    // The read waits before the write; without sending at once, the write
+    // would leave its 5 bytes gathered and the read would time out.
+    EXPECT_EQ(co_await hello_while_a_read_waits(loop, tls, [] {}), "hello");
+  }));
+}
+
+// An Asio program gives an idle stream's buffers back with
+// connection().release_buffers(), even while a read waits: OpenSSL's record
+// buffers go (tens of KB after traffic), the waiting read's receive block
+// stays where it is, and the read then completes with the right bytes.
+TEST(AsioStream, ReleasingBuffersWhileAReadWaitsIsSafeAndGivesMemoryBack) {
+  EXPECT_TRUE(against_echo(test::server_context(), test::client_context(), [&](Loop& loop, tls_stream& tls) -> awaitable<void> {
+    const std::string big = pattern(40000);  // full records both ways: OpenSSL's buffers are in use
+    co_await ::asio::async_write(tls, ::asio::buffer(big), use_awaitable);
+    EXPECT_EQ(co_await read_exactly(tls, big.size()), big);
+
+    const std::string echoed = co_await hello_while_a_read_waits(loop, tls, [&] {
+      const std::optional<std::size_t> before = test::heap_in_use();
+      tls.connection().release_buffers();
+      if (const std::optional<std::size_t> after = test::heap_in_use(); before && after) {
+        EXPECT_GE(*before, *after + 16 * 1024) << "OpenSSL's record buffers were not given back";
+      }
     });
-    co_await ::asio::post(co_await ::asio::this_coro::executor, use_awaitable);  // let the read start waiting
-    co_await ::asio::async_write(tls, ::asio::buffer(std::string_view("hello")), use_awaitable);
-    EXPECT_EQ(tls.connection().coalesced(), 0U);
-    ::asio::steady_timer t(co_await ::asio::this_coro::executor);
-    for (int i = 0; i < 200 && !read_done; ++i) {
-      t.expires_after(5ms);
-      co_await t.async_wait(use_awaitable);
-    }
     EXPECT_EQ(echoed, "hello");
-    if (read_done) {
-      co_await tls.async_shutdown(use_awaitable);
-    }
-    done = true;
-  });
-  loop.run();
-  EXPECT_TRUE(done);
+  }));
 }
 
 // A client verifies: a server whose certificate the client's CA did not
