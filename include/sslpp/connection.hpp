@@ -245,7 +245,9 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// complete (pyOpenSSL's), false while the peer's close_notify is awaited.
   bool shutdown();
   /// unwrap is Python's SSLObject.unwrap: shutdown, throwing
-  /// SSLWantReadError while the peer's close_notify is awaited.
+  /// SSLWantReadError while the peer's close_notify is awaited, and SSLError
+  /// APPLICATION_DATA_AFTER_CLOSE_NOTIFY when bytes that followed the peer's
+  /// close_notify were read with it (SSLSocket::unwrap says when).
   void unwrap();
 
   // -- State -------------------------------------------------------------------

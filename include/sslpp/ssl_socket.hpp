@@ -81,7 +81,10 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   /// shorter; a non-blocking socket does not wait), so the peer receives
   /// the alert instead of a TCP reset.
   void close() noexcept;
-  /// detach gives up the descriptor (the TLS state is lost).
+  /// detach gives up the descriptor (the TLS state is lost), as it is:
+  /// bytes the TLS layer has read from it and not processed (at most a
+  /// record header) do not go with it. unwrap() is the way from TLS back to
+  /// plaintext on the same connection.
   int detach() noexcept;
   ///@{
   /// fileno, getpeername, getsockname, getsockopt, setsockopt, gettimeout,
@@ -179,11 +182,12 @@ class SSLPP_API SSLSocket : public compat::SSLSocketNames {
   /// unwrap_blocking_limit (a peer may never send one): TimeoutError when
   /// it does not come in time. Returns the plain socket (this SSLSocket is
   /// left closed), positioned just after the peer's close_notify. SSLError
-  /// (reason APPLICATION_DATA_AFTER_CLOSE_NOTIFY) when it cannot be: the
-  /// peer padded its close_notify to the size of a data record and sent
-  /// plaintext behind it without waiting for ours, and the socket read the
-  /// first bytes of it with the record (it reads each record's body with the
-  /// next record's header).
+  /// (reason APPLICATION_DATA_AFTER_CLOSE_NOTIFY) when it cannot be, and
+  /// the bytes read past it are lost: the peer padded its close_notify to the
+  /// size of a data record and sent plaintext behind it without waiting for
+  /// ours, and the socket read the first bytes of it with the record (it
+  /// reads each record's body with the next record's header), or OpenSSL's
+  /// own read-ahead was turned on through native_handle().
   Socket unwrap();
   /// unwrap_blocking_limit bounds how long unwrap() waits on a blocking
   /// socket for the peer's close_notify.

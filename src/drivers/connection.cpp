@@ -341,6 +341,7 @@ void Connection::unwrap() {
   if (!r.ok()) {
     raise(r.status);
   }
+  detail::require_nothing_read_past_close(impl_->ssl.get());
 }
 
 // ---------------------------------------------------------------------------

@@ -219,19 +219,7 @@ Socket SSLSocket::unwrap() {
   if (!r.ok()) {
     raise(r, ec, "shutdown");
   }
-  // The socket BIO reads ahead at most a record header, and never after our
-  // close_notify or with a record the size of an alert; bytes still held now
-  // came after a padded close_notify that the peer sent with plaintext
-  // behind it without waiting for ours. They cannot go back into the
-  // socket: say so rather than hand over a stream missing its first bytes.
-  if (const std::size_t held = detail::read_ahead_held(::SSL_get_rbio(conn_.impl_->ssl.get())); held > 0) {
-    detail::clear_stale_errors();
-    ERR_raise_data(ERR_LIB_SSL, SSL_R_APPLICATION_DATA_AFTER_CLOSE_NOTIFY,
-                   "the peer sent %zu bytes after its close_notify without waiting for ours, and they were read "
-                   "with its last record; the plain stream would start without them",
-                   held);
-    detail::throw_openssl_error("unwrap");
-  }
+  detail::require_nothing_read_past_close(conn_.impl_->ssl.get());
 
   end_tls();
   return std::move(sock_);

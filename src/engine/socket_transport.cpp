@@ -13,6 +13,8 @@
 #include <sys/uio.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "internal/error_queue.hpp"
 
@@ -31,15 +33,29 @@ constexpr std::size_t header_size = 5;
 // `ahead`), and serves the next header request from it: one system call
 // per record while records stream, with no copy of the body.
 //
-// What is read ahead is at most a header: never a whole record, so OpenSSL
-// never has a record it could process while the socket looks idle, and a
-// caller that polls the descriptor after want_read sees the same readiness
-// as without it (want_read comes only when `ahead` is empty). It is only
-// done for reads of at least read_ahead_min bytes: an alert's record is
-// shorter (a close_notify is 19 to 80 bytes in every suite), so the header
-// after a peer's close_notify (plaintext, when the connection is unwrapped)
-// is not read with it; and never after our own close_notify
-// (stop_read_ahead), after which the peer may switch to plaintext at once.
+// What is read ahead is at most a header: never a record with a body (only
+// a zero-length record fits in 5 bytes, and after the handshake that is a
+// protocol violation OpenSSL rejects), so while the stash holds bytes the
+// rest of the record is still the kernel's and the descriptor polls
+// readable: an event loop that polls before reading on never waits for
+// bytes OpenSSL already has. OpenSSL asks the BIO again before a read
+// reports want_read, and the stash is served first, so want_read from a
+// read comes only with the stash empty. SSL_has_pending() does not count
+// the stash (BIO_pending() on the rbio does).
+//
+// It is only done for reads of at least read_ahead_min bytes: an alert's
+// record is shorter (an unpadded close_notify is 11 to 80 bytes in every
+// suite), so the bytes after a peer's close_notify (plaintext, when the
+// connection is unwrapped) are not read with it; and never after our own
+// close_notify (stop_read_ahead), after which the peer may switch to
+// plaintext at once. A close_notify padded to 256 bytes or more with
+// plaintext right behind it is the case left: unwrap() then refuses
+// (require_nothing_read_past_close).
+//
+// The receive that reads ahead never blocks (MSG_DONTWAIT): on a blocking
+// socket with SO_RCVLOWAT, a blocking receive of the body and 5 more bytes
+// would wait for the next record, which may never come; when nothing is
+// there yet, a plain receive of the body alone waits as OpenSSL's would.
 constexpr std::size_t read_ahead_min = 256;
 
 // The BIO's state, in its data pointer.
@@ -66,24 +82,26 @@ int socket_write(BIO* bio, const char* data, std::size_t len, std::size_t* writt
   return 0;
 }
 
-// receive reads into data[0, len) and, when read-ahead applies, what fits of
-// the next header into s.ahead; returns what recv would, counting only the
-// caller's bytes.
+// receive reads into data[0, len) and, when read-ahead applies and bytes
+// are there, what fits of the next header into s.ahead; returns what recv
+// would, counting only the caller's bytes.
 ssize_t receive(socket_bio_state& s, char* data, std::size_t len) noexcept {
-  if (s.exact || len < read_ahead_min) {
-    return ::recv(s.fd, data, len, 0);
+  if (!s.exact && len >= read_ahead_min) {
+    iovec parts[2] = {{data, len}, {s.ahead.data(), s.ahead.size()}};
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = 2;
+    const ssize_t n = ::recvmsg(s.fd, &message, MSG_DONTWAIT);
+    if (n > 0 && static_cast<std::size_t>(n) > len) {
+      s.start = 0;
+      s.held = static_cast<std::uint8_t>(std::min(static_cast<std::size_t>(n) - len, header_size));
+      return static_cast<ssize_t>(len);
+    }
+    if (n >= 0 || !is_retriable(errno)) {
+      return n;
+    }
   }
-  iovec parts[2] = {{data, len}, {s.ahead.data(), s.ahead.size()}};
-  msghdr message{};
-  message.msg_iov = parts;
-  message.msg_iovlen = 2;
-  const ssize_t n = ::recvmsg(s.fd, &message, 0);
-  if (n > static_cast<ssize_t>(len)) {
-    s.start = 0;
-    s.held = static_cast<std::uint8_t>(static_cast<std::size_t>(n) - len);
-    return static_cast<ssize_t>(len);
-  }
-  return n;
+  return ::recv(s.fd, data, len, 0);
 }
 
 int socket_read(BIO* bio, char* data, std::size_t len, std::size_t* read) {
@@ -180,8 +198,11 @@ BIO_METHOD* socket_method() {
   return method;
 }
 
+// sslpp_socket_state finds sslpp's socket BIO in `bio`'s chain (a user may
+// have pushed a filter in front of it), or null.
 socket_bio_state* sslpp_socket_state(BIO* bio) noexcept {
-  return bio != nullptr && ::BIO_method_type(bio) == socket_type() ? &state_of(bio) : nullptr;
+  BIO* socket = bio != nullptr && socket_type() >= 0 ? ::BIO_find_type(bio, socket_type()) : nullptr;
+  return socket != nullptr ? &state_of(socket) : nullptr;
 }
 
 }  // namespace
@@ -205,6 +226,25 @@ void stop_read_ahead(BIO* bio) noexcept {
 std::size_t read_ahead_held(BIO* bio) noexcept {
   const socket_bio_state* s = sslpp_socket_state(bio);
   return s != nullptr ? s->held : 0;
+}
+
+void require_nothing_read_past_close(SSL* ssl) {
+  const std::size_t held = read_ahead_held(::SSL_get_rbio(ssl));
+  if (held == 0 && ::SSL_has_pending(ssl) == 0) {
+    return;
+  }
+  clear_stale_errors();
+  if (held > 0) {
+    ERR_raise_data(ERR_LIB_SSL, SSL_R_APPLICATION_DATA_AFTER_CLOSE_NOTIFY,
+                   "the peer sent %zu bytes after a close_notify padded to the size of a data record without "
+                   "waiting for ours, and they were read with it: the plain stream would start without them",
+                   held);
+  } else {
+    ERR_raise_data(ERR_LIB_SSL, SSL_R_APPLICATION_DATA_AFTER_CLOSE_NOTIFY,
+                   "OpenSSL's read-ahead (SSL_set_read_ahead) took bytes that followed the peer's close_notify: "
+                   "the plain stream would start without them");
+  }
+  throw_openssl_error("unwrap");
 }
 
 namespace {

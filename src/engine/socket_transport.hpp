@@ -25,9 +25,16 @@ unique_handle<BIO> new_socket_bio(int fd);
 // peer may go on in plaintext (unwrap). Other BIOs are left alone.
 void stop_read_ahead(BIO* bio) noexcept;
 
-// read_ahead_held is how many bytes an sslpp socket BIO has read from the
-// socket that OpenSSL has not taken yet (0 for other BIOs).
+// read_ahead_held is how many bytes an sslpp socket BIO (in `bio`'s chain)
+// has read from the socket that OpenSSL has not taken yet (0 for others).
 std::size_t read_ahead_held(BIO* bio) noexcept;
+
+// require_nothing_read_past_close is unwrap's last check, after the
+// close_notify exchange: the caller takes the transport over from the byte
+// after the peer's close_notify, so no byte past it may have been read
+// (held by the socket BIO, or by OpenSSL's own read-ahead when a user turned
+// it on). Throws SSLError APPLICATION_DATA_AFTER_CLOSE_NOTIFY when one was.
+void require_nothing_read_past_close(SSL* ssl);
 
 // sigpipe_guard blocks SIGPIPE on this thread for its lifetime and, if a
 // write in that time raised one, takes it before unblocking, so it is never

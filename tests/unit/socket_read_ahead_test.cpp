@@ -18,6 +18,7 @@
 #include <span>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "support/pki.hpp"
 #include "support/socket_interop.hpp"
@@ -204,9 +205,64 @@ TEST(ReadAhead, UnwrapSaysSoWhenPlaintextWasReadWithAPaddedCloseNotify) {
     ADD_FAILURE() << "unwrap() handed over a stream without its first bytes";
   } catch (const SSLError& e) {
     EXPECT_EQ(e.reason(), "APPLICATION_DATA_AFTER_CLOSE_NOTIFY");
-    EXPECT_NE(std::string(e.what()).find("5 bytes after its close_notify"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("5 bytes after a close_notify padded"), std::string::npos) << e.what();
   }
   client.close();
+  pair.finish();
+}
+
+// OpenSSL's own read-ahead, turned on through the escape hatch, reads past
+// the close_notify too: unwrap() refuses then as well.
+TEST(ReadAhead, UnwrapSaysSoWhenOpenSslsReadAheadTookPlaintext) {
+  ReadAheadPair pair;
+  std::promise<void> sent;
+  SSLSocket client = pair.start([&](SSLSocket& conn) { close_then_plaintext(conn, sent); });
+  ::SSL_set_read_ahead(client.connection().native_handle(), 1);
+  ASSERT_EQ(sent.get_future().wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(client.recv(10), "");
+  try {
+    static_cast<void>(client.unwrap());
+    ADD_FAILURE() << "unwrap() handed over a stream without its first bytes";
+  } catch (const SSLError& e) {
+    EXPECT_EQ(e.reason(), "APPLICATION_DATA_AFTER_CLOSE_NOTIFY");
+    EXPECT_NE(std::string(e.what()).find("SSL_set_read_ahead"), std::string::npos) << e.what();
+  }
+  client.close();
+  pair.finish();
+}
+
+// A blocking socket with SO_RCVLOWAT above a record's size returns a record
+// that is whole in the socket at once, as a receive of exactly its bytes
+// does: reading ahead never waits for the next record's header, which a
+// peer waiting for our reply never sends. (Linux wakes a receive that is
+// already waiting only at the low-water mark, whatever it asks for, so the
+// record is in the socket before the client reads.)
+TEST(ReadAhead, NeverWaitsForTheNextRecordOnABlockingSocketWithALowWaterMark) {
+  Context server_ctx = test::server_context();
+  server_ctx.set_num_tickets(0);  // the 1000 bytes are all there is to read
+  ReadAheadPair pair(std::move(server_ctx));
+  std::promise<std::string> reply;
+  SSLSocket client = pair.start([&](SSLSocket& conn) {
+    conn.sendall(std::string(1000, 'q'));
+    conn.settimeout(5s);
+    try {
+      reply.set_value(read_exactly(conn, 5));
+    } catch (const TimeoutError&) {  // the client is stuck; closing frees it
+      reply.set_value("no reply within 5 s");
+    }
+  });
+  const int record = static_cast<int>(kHeader + body_size(1000));
+  for (int i = 0; i < 500 && unread(client.fileno()) < record; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(unread(client.fileno()), record);
+  client.settimeout(std::nullopt);  // blocking
+  client.setsockopt(SOL_SOCKET, SO_RCVLOWAT, 8192);
+  EXPECT_EQ(read_exactly(client, 1000), std::string(1000, 'q'));
+  client.sendall(std::string_view("reply"));
+  auto got = reply.get_future();
+  ASSERT_EQ(got.wait_for(20s), std::future_status::ready);
+  EXPECT_EQ(got.get(), "reply");
   pair.finish();
 }
 
