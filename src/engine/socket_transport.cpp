@@ -230,7 +230,10 @@ std::size_t read_ahead_held(BIO* bio) noexcept {
 
 void require_nothing_read_past_close(SSL* ssl) {
   const std::size_t held = read_ahead_held(::SSL_get_rbio(ssl));
-  if (held == 0 && ::SSL_has_pending(ssl) == 0) {
+  // Without OpenSSL's read-ahead, SSL_has_pending() counts only decrypted
+  // data the application left unread (OpenSSL reads no byte past a record),
+  // which the close drops as before.
+  if (held == 0 && (::SSL_get_read_ahead(ssl) == 0 || ::SSL_has_pending(ssl) == 0)) {
     return;
   }
   clear_stale_errors();
