@@ -187,6 +187,7 @@ bool ClientConnection::handshake(Clock::time_point now) {
   const io_result r = tls_.do_handshake(ec);
   if (r.ok()) {
     policy_.log->report_event(handshake_event(tls_));
+    responder_->handshake_done(tls_);
     phase_ = Phase::serving;
     since_ = now;
     return true;
@@ -208,7 +209,7 @@ bool ClientConnection::serve(Clock::time_point now, Buffers& buffers) {
       moved = true;
       since_ = now;
       buffers.reply.clear();
-      const bool keep_open = responder_->consume(buffers.scratch.first(r.bytes), tls_, buffers.reply);
+      const bool keep_open = responder_->consume(buffers.scratch.first(r.bytes), buffers.reply);
       if (!buffers.reply.empty()) {
         const io_result w = tls_.write(std::as_bytes(std::span(buffers.reply)), ec);
         if (!w.ok()) {
