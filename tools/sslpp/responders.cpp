@@ -223,10 +223,6 @@ void write_page(Sink& out, const HttpRequest& r, std::size_t nth, std::string_vi
   out("</table>\n</body>\n</html>\n");
 }
 
-std::optional<std::string_view> view_of(const std::string* s) noexcept {
-  return s != nullptr ? std::optional<std::string_view>(*s) : std::nullopt;
-}
-
 // HttpResponder frames requests out of the plaintext stream (pipelined
 // ones included), answers each in order, and skips request bodies.
 class HttpResponder final : public Responder {
@@ -330,7 +326,11 @@ class HttpResponder final : public Responder {
   void report(const HttpRequest* r, int status, bool keep_alive) {
     // Reused for every request of every connection on the server's thread.
     thread_local std::string line;
-    request_event(line, view_of(r ? &r->method : nullptr), view_of(r ? &r->target : nullptr), status, keep_alive);
+    if (r != nullptr) {
+      request_event(line, r->method, r->target, status, keep_alive);
+    } else {
+      request_event(line, std::nullopt, std::nullopt, status, keep_alive);
+    }
     log_.report_event(line);
   }
 

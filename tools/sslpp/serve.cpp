@@ -241,8 +241,8 @@ int serve(const ParsedArgs& args) {
     const StopSignals signals(server);
     server.run(log);
   }
-  if (const int signal = StopSignals::received()) {
-    end_by_signal(signal, lines);
+  if (const int signo = StopSignals::received()) {
+    end_by_signal(signo, lines);
   }
   lines.write_out();
   return exit_ok;

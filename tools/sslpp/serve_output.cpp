@@ -13,9 +13,9 @@ namespace sslpp::cli {
 
 namespace {
 
-// Past this much held within one turn of the loop, a line is written out
-// at once: the memory stays bounded, and a write this size costs its
-// system call a few hundred times over.
+// Past this much held within one turn of the loop, the lines are written
+// out at once: the memory stays bounded, and a write this size still
+// shares its system call among hundreds of lines.
 constexpr std::size_t kMaxHeld = 64 * 1024;
 // How long the lines held at a stop signal may take to go out.
 constexpr unsigned kFinalWriteSeconds = 1;
@@ -29,9 +29,9 @@ std::array<bool, kStopSignals.size()> g_installed{};
 
 static_assert(std::atomic<EventLoopServer*>::is_always_lock_free, "read in a signal handler");
 
-void on_stop_signal(int signal) {
+void on_stop_signal(int signo) {
   const int saved = errno;  // the code the signal interrupted may be about to read it
-  g_received = signal;
+  g_received = signo;
   if (EventLoopServer* server = g_server.load()) {
     server->stop();  // an atomic store and a write(2) to an eventfd: async-signal-safe
   }
@@ -105,8 +105,8 @@ StopSignals::StopSignals(EventLoopServer& server) noexcept {
   // No SA_RESTART: a write blocked on stdout returns, so it can give up.
   handler.sa_flags = SA_RESETHAND;
   sigemptyset(&handler.sa_mask);
-  for (const int signal : kStopSignals) {
-    sigaddset(&handler.sa_mask, signal);
+  for (const int signo : kStopSignals) {
+    sigaddset(&handler.sa_mask, signo);
   }
   for (std::size_t i = 0; i < kStopSignals.size(); ++i) {
     struct sigaction current{};
@@ -127,17 +127,17 @@ StopSignals::~StopSignals() {
 
 int StopSignals::received() noexcept { return g_received; }
 
-void end_by_signal(int signal, HeldLines& lines) noexcept {
-  struct sigaction alarm{};
-  alarm.sa_handler = on_alarm;  // no SA_RESTART: the write returns, and gives up
-  sigemptyset(&alarm.sa_mask);
-  ::sigaction(SIGALRM, &alarm, nullptr);
+void end_by_signal(int signo, HeldLines& lines) noexcept {
+  struct sigaction interrupt{};
+  interrupt.sa_handler = on_alarm;  // no SA_RESTART: the write returns, and gives up
+  sigemptyset(&interrupt.sa_mask);
+  ::sigaction(SIGALRM, &interrupt, nullptr);
   ::alarm(kFinalWriteSeconds);
   lines.write_out_after_stop();
   ::alarm(0);
-  std::signal(signal, SIG_DFL);
-  std::raise(signal);
-  std::_Exit(128 + signal);  // not reached: a stop signal's default action ends the process
+  std::signal(signo, SIG_DFL);
+  std::raise(signo);
+  std::_Exit(128 + signo);  // not reached: a stop signal's default action ends the process
 }
 
 }  // namespace sslpp::cli

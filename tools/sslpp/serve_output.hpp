@@ -64,9 +64,9 @@ class StopSignals {
 };
 
 /// end_by_signal writes `lines` out, a second at most (a reader that does
-/// not read holds serve up no longer), and ends the process by `signal`'s
-/// default action, so that its parent sees what it saw before the lines
-/// were held: killed by that signal.
-[[noreturn]] void end_by_signal(int signal, HeldLines& lines) noexcept;
+/// not read holds serve up no longer), and ends the process by the default
+/// action of signal `signo`, so that its parent sees what it saw before the
+/// lines were held: killed by that signal.
+[[noreturn]] void end_by_signal(int signo, HeldLines& lines) noexcept;
 
 }  // namespace sslpp::cli
