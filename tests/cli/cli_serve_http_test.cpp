@@ -4,6 +4,7 @@
 // status and a close; every response's Content-Length is its body's.
 #include <filesystem>
 #include <map>
+#include <regex>
 
 #include "cli/cli_support.hpp"
 
@@ -248,6 +249,81 @@ TEST(CliServeHttp, BadRequestsGetAnErrorStatusAndAClose) {
     EXPECT_EQ(r[1].headers.at("content-type"), "text/plain; charset=utf-8");
     EXPECT_EQ(r[1].headers.count("allow"), c.status == 405 ? 1u : 0u);
   }
+  EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
+}
+
+// The page, byte for byte, and the response head in its order: the page is
+// written straight into the reply from the TLS facts taken once after the
+// handshake, its length counted first; the Date is cached per second.
+TEST(CliServeHttp, ThePageAndTheHeadAreExactly) {
+  Serve srv(serve_args({"--http", "--exit-after", "1"}));
+  SSLSocket s = test::client_context().wrap_socket(create_connection("127.0.0.1", srv.port, 5s),
+                                                   {.server_hostname = "localhost"});
+  s.sendall(get("/p?<&>") + "HEAD /p?<&> HTTP/1.1\r\nHost: localhost\r\n\r\n" +
+            get("/p?<&>", "Connection: close\r\n"));
+  std::string received;
+  for (std::string part = s.recv(65536); !part.empty(); part = s.recv(65536)) {
+    received += part;
+  }
+  const std::vector<HttpResponse> r = parse_responses(received, {true, false, true});
+  ASSERT_EQ(r.size(), 3u);
+  const auto page = [&s](int nth) {
+    return "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>sslpp serve</title></head>\n"
+           "<body>\n<h1>sslpp serve</h1>\n<p>GET <code>/p?&lt;&amp;&gt;</code> over HTTP/1.1, request " +
+           std::to_string(nth) +
+           " on this connection.</p>\n<table>\n"
+           "<tr><th>TLS version</th><td>" + s.version().value_or("?") + "</td></tr>\n"
+           "<tr><th>cipher</th><td>" + s.cipher().value().name + "</td></tr>\n"
+           "<tr><th>ALPN</th><td>(none)</td></tr>\n"
+           "<tr><th>server name (SNI)</th><td>localhost</td></tr>\n"
+           "<tr><th>session resumed</th><td>no</td></tr>\n"
+           "<tr><th>client certificate</th><td>none</td></tr>\n"
+           "</table>\n</body>\n</html>\n";
+  };
+  EXPECT_EQ(r[0].body, page(1));
+  EXPECT_EQ(r[1].headers.at("content-length"), std::to_string(page(2).size()));  // HEAD: the page not sent
+  EXPECT_EQ(r[2].body, page(3));
+  // The head, in order.
+  const std::string_view head = std::string_view(received).substr(0, received.find("\r\n\r\n") + 4);
+  std::vector<std::string> names;
+  for (std::size_t at = head.find("\r\n") + 2; at < head.size() - 2; at = head.find("\r\n", at) + 2) {
+    names.emplace_back(head.substr(at, head.find(':', at) - at));
+  }
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
+  EXPECT_EQ(names, (std::vector<std::string>{"Date", "Server", "Content-Type", "Content-Length", "Cache-Control",
+                                             "Connection"}));
+  EXPECT_EQ(r[0].headers.at("server"), "sslpp/" + std::string(sslpp::version().text));
+  EXPECT_EQ(r[0].headers.at("cache-control"), "no-store");
+  for (const HttpResponse& response : r) {
+    EXPECT_TRUE(std::regex_match(response.headers.at("date"),
+                                 std::regex("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] "
+                                            "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                                            "20[0-9][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] GMT")))
+        << response.headers.at("date");
+  }
+  EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
+}
+
+// The request lines, byte for byte: Python's json.dumps layout, as every
+// event line, with a target's quote and backslash escaped, and null for
+// the method and target of a request that did not parse.
+TEST(CliServeHttp, RequestLinesAreJsonDumpsLines) {
+  Serve srv(serve_args({"--http", "--exit-after", "2"}));
+  talk(srv.port, get(R"(/q?a="b"\c)") + "DELETE /x HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  talk(srv.port, get("/ok") + "GET / HTTP/1.1\r\n\r\n");
+  const std::vector<std::string> expected = {
+      R"({"event": "request", "method": "GET", "target": "/q?a=\"b\"\\c", "status": 200, "keep_alive": true})",
+      R"({"event": "request", "method": "DELETE", "target": "/x", "status": 405, "keep_alive": false})",
+      R"({"event": "request", "method": "GET", "target": "/ok", "status": 200, "keep_alive": true})",
+      R"({"event": "request", "method": null, "target": null, "status": 400, "keep_alive": false})",
+  };
+  std::vector<std::string> lines;
+  while (const auto line = srv.proc.read_line()) {
+    if (!contains(*line, R"("event": "handshake")")) {
+      lines.push_back(*line);
+    }
+  }
+  EXPECT_EQ(lines, expected);
   EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
 }
 

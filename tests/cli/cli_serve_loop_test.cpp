@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <csignal>
 #include <future>
 #include <thread>
 
@@ -118,6 +119,70 @@ TEST(CliServeLimits, MaxConnectionsKeepsTheNextClientWaitingUntilOneEnds) {
     EXPECT_EQ(srv.event()["event"], "handshake");
   }
   EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
+}
+
+// serve holds its event lines for one turn of its loop at most: each one
+// comes out while the server waits on the connection that caused it.
+TEST(CliServeOutput, EventLinesComeOutBeforeTheServerWaits) {
+  Serve srv(serve_args({"--http"}));
+  SSLSocket s = verified_client(srv.port);
+  EXPECT_EQ(srv.event()["event"], "handshake");
+  for (const std::string target : {"/one", "/two"}) {
+    s.sendall("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    const nlohmann::json e = srv.event();  // within peer_timeout, the connection still open
+    EXPECT_EQ(e["event"], "request");
+    EXPECT_EQ(e["target"], target);
+  }
+  close_cleanly(s);
+}
+
+std::size_t count(std::string_view text, std::string_view what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string_view::npos; at = text.find(what, at + what.size())) {
+    ++n;
+  }
+  return n;
+}
+
+// SIGTERM or SIGINT while serve answers a burst of pipelined requests (its
+// stdout unread meanwhile, so that it also blocks writing its lines): serve
+// stops, writes every line it holds, and is ended by the signal, as before
+// it held lines. Every response the client got has its request line.
+TEST(CliServeOutput, AStopSignalWritesTheLinesHeldThenEndsServe) {
+  for (const int signal : {SIGTERM, SIGINT}) {
+    SCOPED_TRACE(signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    Serve srv(serve_args({"--http"}));
+    SSLSocket s = verified_client(srv.port);
+    std::string burst;
+    for (int i = 0; i < 2000; ++i) {
+      burst += "GET /burst HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    }
+    s.sendall(burst);
+    s.settimeout(5s);
+    std::string received;
+    while (received.size() < 100000) {
+      const std::string part = s.recv(65536);
+      ASSERT_FALSE(part.empty()) << "closed after " << received.size() << " bytes";
+      received += part;
+    }
+    srv.proc.kill(signal);
+    try {
+      for (std::string part = s.recv(65536); !part.empty(); part = s.recv(65536)) {
+        received += part;
+      }
+    } catch (const OSError&) {
+      // serve closed the connection as it stopped, mid-stream
+    }
+    EXPECT_EQ(srv.proc.wait(), 128 + signal) << srv.proc.describe();
+    std::size_t requests = 0;
+    while (const auto line = srv.proc.read_line()) {
+      const nlohmann::json e = nlohmann::json::parse(*line);  // whole lines only
+      requests += e["event"] == "request" ? 1 : 0;
+    }
+    const std::size_t responses = count(received, "HTTP/1.1 200 OK\r\n");
+    EXPECT_GT(responses, 0u);
+    EXPECT_GE(requests, responses);
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <optional>
+
 #include "socket_pump.hpp"
 
 namespace sslpp::cli {
@@ -154,19 +156,20 @@ void ClientConnection::receive(Clock::time_point now, Buffers& buffers) {
 }
 
 // advance runs the TLS and the responder as far as the bytes at hand go,
-// and sends what they produce.
+// and sends what they produce. One pass does it all (no new bytes can come
+// in meanwhile), unless serving stopped at kOutputHighWater and sending
+// made room: then it goes on.
 void ClientConnection::advance(Clock::time_point now, Buffers& buffers) {
-  for (bool moved = true; moved;) {
-    moved = false;
+  for (;;) {
     if (phase_ == Phase::handshaking) {
-      moved = handshake(now);
+      handshake(now);
     }
+    std::optional<ServeStop> stop;
     if (phase_ == Phase::serving) {
-      moved = serve(now, buffers) || moved;
+      stop = serve(now, buffers);
     }
-    if (phase_ == Phase::handshaking || phase_ == Phase::serving || phase_ == Phase::finishing) {
-      moved = flush(now) || moved;
-    }
+    const bool sent =
+        (phase_ == Phase::handshaking || phase_ == Phase::serving || phase_ == Phase::finishing) && flush(now);
     if (phase_ == Phase::finishing && tls_.bio_pending() == 0) {
       if (eof_) {
         phase_ = Phase::done;
@@ -179,69 +182,76 @@ void ClientConnection::advance(Clock::time_point now, Buffers& buffers) {
         since_ = now;
       }
     }
+    if (phase_ != Phase::serving) {
+      return;
+    }
+    if (stop == ServeStop::input && tls_.bio_pending() == 0) {
+      // Waiting on the client with nothing left to send: its record buffers
+      // go back if it stays idle past kIdleGrace (on_deadline).
+      holds_buffers_ = true;
+    }
+    if (stop != ServeStop::output || !sent) {
+      return;
+    }
   }
 }
 
-bool ClientConnection::handshake(Clock::time_point now) {
+void ClientConnection::handshake(Clock::time_point now) {
   std::error_code ec;
   const io_result r = tls_.do_handshake(ec);
   if (r.ok()) {
     policy_.log->report_event(handshake_event(tls_));
+    responder_->handshake_done(tls_);
     phase_ = Phase::serving;
     since_ = now;
-    return true;
+    return;
   }
   if (r.status == io_status::want_read || r.status == io_status::want_write) {
-    return false;
+    return;
   }
   report(tls_failure(tls_, r.status));
   fail_tls(now);
-  return true;
 }
 
-bool ClientConnection::serve(Clock::time_point now, Buffers& buffers) {
-  bool moved = false;
+ClientConnection::ServeStop ClientConnection::serve(Clock::time_point now, Buffers& buffers) {
   while (tls_.bio_pending() < kOutputHighWater) {  // bio_pending: a look that pins nothing
     std::error_code ec;
     const io_result r = tls_.read(buffers.scratch, ec);
     if (r.ok()) {
-      moved = true;
       since_ = now;
       buffers.reply.clear();
-      const bool keep_open = responder_->consume(buffers.scratch.first(r.bytes), tls_, buffers.reply);
+      const bool keep_open = responder_->consume(buffers.scratch.first(r.bytes), buffers.reply);
       if (!buffers.reply.empty()) {
         const io_result w = tls_.write(std::as_bytes(std::span(buffers.reply)), ec);
         if (!w.ok()) {
           report(tls_failure(tls_, w.status));
           fail_tls(now);
-          return true;
+          return ServeStop::end;
         }
       }
       if (!keep_open) {
         close_tls(now);
-        return true;
+        return ServeStop::end;
       }
       continue;
     }
-    if (r.status == io_status::want_read || r.status == io_status::want_write) {
-      // Waiting on the client with nothing left to send: its record buffers
-      // go back if it stays idle past kIdleGrace (on_deadline).
-      if (r.status == io_status::want_read && tls_.bio_pending() == 0) {
-        holds_buffers_ = true;
-      }
-      return moved;
+    if (r.status == io_status::want_read) {
+      return ServeStop::input;
+    }
+    if (r.status == io_status::want_write) {
+      return ServeStop::output;
     }
     if (r.status == io_status::closed) {
       close_tls(now);  // the client's close_notify: ours answers it
-      return true;
+      return ServeStop::end;
     }
     if (r.status != io_status::truncated || !responder_->ends_cleanly_without_close_notify()) {
       report(tls_failure(tls_, r.status));
     }
     fail_tls(now);
-    return true;
+    return ServeStop::end;
   }
-  return moved;
+  return ServeStop::output;
 }
 
 bool ClientConnection::flush(Clock::time_point now) {

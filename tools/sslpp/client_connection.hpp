@@ -66,10 +66,17 @@ class ClientConnection {
     done,
   };
 
+  // Where serve() stopped.
+  enum class ServeStop {
+    input,   // it took every byte at hand and waits for the client's next ones
+    output,  // its output must go out first (kOutputHighWater reached)
+    end,     // the connection is ending: close_notify, an error
+  };
+
   void receive(Clock::time_point now, Buffers& buffers);
   void advance(Clock::time_point now, Buffers& buffers);
-  bool handshake(Clock::time_point now);
-  bool serve(Clock::time_point now, Buffers& buffers);
+  void handshake(Clock::time_point now);
+  ServeStop serve(Clock::time_point now, Buffers& buffers);
   bool flush(Clock::time_point now);
   void close_tls(Clock::time_point now);
   void fail_tls(Clock::time_point now);

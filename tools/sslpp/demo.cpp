@@ -52,11 +52,12 @@ class BackgroundServer {
     try {
       const ServerLog log{
           .event =
-              [this](const std::string& line) {
+              [this](std::string_view line) {
                 const std::lock_guard lock(m_);
-                events_.push_back(line);
+                events_.emplace_back(line);
               },
           .failure = [](const ErrorReport& report) { std::cerr << error_line(report) << std::endl; },
+          .flush = {},  // each line is kept as it comes
       };
       server_.run(log);
     } catch (...) {

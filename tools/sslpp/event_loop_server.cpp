@@ -78,6 +78,8 @@ void EventLoopServer::run(const ServerLog& log) {
   log_ = &log;
   policy_.log = &log;
   while (!stop_ && !finished()) {
+    // The event lines of this turn go out before a wait that may be long.
+    log.flush_events();
     const std::span<const epoll_event> ready = epoll_.wait(wait_time(Clock::now()));
     const Clock::time_point now = Clock::now();
     for (const epoll_event& ev : ready) {

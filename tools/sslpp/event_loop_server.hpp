@@ -51,12 +51,12 @@ class EventLoopServer {
 
   /// run serves clients on the calling thread until options.exit_after
   /// connections have ended, or stop() is called (it then returns at once,
-  /// closing the connections still open). Reports go to `log`. A failing
-  /// client never ends it; running out of descriptors pauses accepting
-  /// for a moment.
+  /// closing the connections still open). Reports go to `log`, whose
+  /// flush is called before each wait for events. A failing client never
+  /// ends it; running out of descriptors pauses accepting for a moment.
   void run(const ServerLog& log);
 
-  /// stop makes run() return soon. Any thread.
+  /// stop makes run() return soon. Any thread, and signal handlers.
   void stop() noexcept;
 
  private:

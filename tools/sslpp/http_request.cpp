@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <vector>
 
 namespace sslpp::cli {
 
@@ -46,23 +45,16 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-// lines splits a head into its lines, without their CRLF or LF; the blank
-// line at the end is dropped.
-std::vector<std::string_view> lines(std::string_view head) {
-  std::vector<std::string_view> out;
-  while (!head.empty()) {
-    const std::size_t nl = head.find('\n');
-    std::string_view line = head.substr(0, nl);
-    if (line.ends_with('\r')) {
-      line.remove_suffix(1);
-    }
-    if (line.empty()) {
-      break;
-    }
-    out.push_back(line);
-    head.remove_prefix(nl == std::string_view::npos ? head.size() : nl + 1);
+// next_line takes the next line off the front of `head`, without its CRLF
+// or LF. An empty line is the blank line that ends the head, or its end.
+std::string_view next_line(std::string_view& head) noexcept {
+  const std::size_t nl = head.find('\n');
+  std::string_view line = head.substr(0, nl);
+  head.remove_prefix(nl == std::string_view::npos ? head.size() : nl + 1);
+  if (line.ends_with('\r')) {
+    line.remove_suffix(1);
   }
-  return out;
+  return line;
 }
 
 HttpHead refuse(int status, std::string why) { return {std::nullopt, status, std::move(why)}; }
@@ -94,12 +86,11 @@ std::size_t find_head_end(std::string_view buffer, std::size_t from) noexcept {
 }
 
 HttpHead parse_http_head(std::string_view head) {
-  const std::vector<std::string_view> all = lines(head);
-  if (all.empty()) {
+  // request-line = method SP request-target SP HTTP-version
+  const std::string_view line = next_line(head);
+  if (line.empty()) {
     return refuse(400, "no request line");
   }
-  // request-line = method SP request-target SP HTTP-version
-  const std::string_view line = all.front();
   const std::size_t sp1 = line.find(' ');
   const std::size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
@@ -125,8 +116,7 @@ HttpHead parse_http_head(std::string_view head) {
   std::optional<std::size_t> length;
   bool close = false;
   bool keep_alive = false;
-  for (std::size_t i = 1; i < all.size(); ++i) {
-    const std::string_view field = all[i];
+  for (std::string_view field = next_line(head); !field.empty(); field = next_line(head)) {
     if (field.front() == ' ' || field.front() == '\t') {
       return refuse(400, "folded header line");  // obs-fold, RFC 9112 5.2
     }

@@ -1,5 +1,6 @@
 #include "output.hpp"
 
+#include <algorithm>
 #include <new>
 #include <ostream>
 
@@ -110,25 +111,48 @@ std::string error_json(const ErrorReport& report) {
   return JsonObject().raw("error", inner.str()).str();
 }
 
-JsonObject& JsonObject::raw(std::string_view key, std::string_view json) {
-  if (!body_.empty()) {
+void append_json_string(std::string& out, std::string_view s) {
+  const bool plain =
+      std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  if (!plain) {
+    out += json_quote(s);
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+void JsonObject::key(std::string_view name) {
+  if (body_.size() > 1) {
     body_ += ", ";
   }
-  body_ += json_quote(key);
+  append_json_string(body_, name);
   body_ += ": ";
+}
+
+JsonObject& JsonObject::raw(std::string_view name, std::string_view json) {
+  key(name);
   body_ += json;
   return *this;
 }
 
-JsonObject& JsonObject::string(std::string_view key, std::string_view value) { return raw(key, json_quote(value)); }
-
-JsonObject& JsonObject::optional_string(std::string_view key, const std::optional<std::string>& value) {
-  return raw(key, value ? json_quote(*value) : "null");
+JsonObject& JsonObject::string(std::string_view name, std::string_view value) {
+  key(name);
+  append_json_string(body_, value);
+  return *this;
 }
 
-JsonObject& JsonObject::number(std::string_view key, long long value) { return raw(key, std::to_string(value)); }
+JsonObject& JsonObject::optional_string(std::string_view name, const std::optional<std::string>& value) {
+  if (!value) {
+    return raw(name, "null");
+  }
+  return string(name, *value);
+}
 
-JsonObject& JsonObject::boolean(std::string_view key, bool value) { return raw(key, value ? "true" : "false"); }
+JsonObject& JsonObject::number(std::string_view name, long long value) { return raw(name, std::to_string(value)); }
+
+JsonObject& JsonObject::boolean(std::string_view name, bool value) { return raw(name, value ? "true" : "false"); }
 
 std::string json_cipher(const std::optional<CipherInfo>& cipher) {
   if (!cipher) {

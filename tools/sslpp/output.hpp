@@ -87,6 +87,12 @@ std::string error_json(const ErrorReport& report);
 // ---------------------------------------------------------------------------
 // JSON
 
+/// append_json_string appends `s` as json_quote renders it. Printable
+/// ASCII without quotes or backslashes (method names, request targets, the
+/// event keys) is copied as it is, without json_quote's decoding and its
+/// temporaries: the request line of `sslpp serve --http` is written per request.
+void append_json_string(std::string& out, std::string_view s);
+
 /// JsonObject builds one JSON object with Python's json.dumps separators
 /// (", " and ": "), keys in insertion order.
 class JsonObject {
@@ -96,10 +102,13 @@ class JsonObject {
   JsonObject& optional_string(std::string_view key, const std::optional<std::string>& value);
   JsonObject& number(std::string_view key, long long value);
   JsonObject& boolean(std::string_view key, bool value);
-  [[nodiscard]] std::string str() const { return "{" + body_ + "}"; }
+  [[nodiscard]] std::string str() const { return body_ + "}"; }
 
  private:
-  std::string body_;
+  // key starts a member: the separator, then the quoted key and ": ".
+  void key(std::string_view name);
+
+  std::string body_ = "{";
 };
 
 /// json_cipher is Python's cipher() triple as a JSON array, or null.

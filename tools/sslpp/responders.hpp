@@ -16,11 +16,16 @@ namespace sslpp::cli {
 class Responder {
  public:
   virtual ~Responder() = default;
+  /// handshake_done is called once, when the connection's handshake has
+  /// completed and before any consume: what the replies say about the
+  /// connection is read from `tls` then. It does not change afterwards:
+  /// serve neither renegotiates nor asks for a certificate after the
+  /// handshake, and OpenSSL 3 refuses a client's renegotiation.
+  virtual void handshake_done(const Connection& tls) { static_cast<void>(tls); }
   /// consume takes plaintext the client sent (any amount: part of a
   /// request, several requests) and appends the reply to `reply`. Returns
   /// false when the connection is to be closed once the reply is sent.
-  /// `tls` is the connection, for what its replies say about it.
-  virtual bool consume(std::span<const std::byte> plaintext, const Connection& tls, std::string& reply) = 0;
+  virtual bool consume(std::span<const std::byte> plaintext, std::string& reply) = 0;
   /// ends_cleanly_without_close_notify is true when the client may close
   /// the TCP connection now without a close_notify and lose nothing: its
   /// protocol frames its own messages and none is half received (HTTP

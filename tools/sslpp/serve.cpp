@@ -1,6 +1,7 @@
 // sslpp serve: a TLS echo server (or, with --http, a small HTTPS server)
 // for tests, demos and load tests, on one event loop (event_loop_server.hpp).
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <limits>
@@ -9,6 +10,7 @@
 #include "commands.hpp"
 #include "event_loop_server.hpp"
 #include "output.hpp"
+#include "serve_output.hpp"
 #include "tls_options.hpp"
 
 namespace sslpp::cli {
@@ -185,8 +187,12 @@ const CommandSpec& serve_spec() {
                  "so silent or slow clients cost the others nothing. After a fatal alert, or\n"
                  "after close_notify, serve shuts down writing and waits (1 s at most) for the\n"
                  "client to close, so the client reads the alert instead of a reset.\n"
-                 "The event lines are written as they happen: a reader of stdout that stops\n"
-                 "reading stops the server.\n",
+                 "The event lines of one turn of the event loop are written together, before\n"
+                 "the server waits for more events: a line is at most one turn (microseconds to\n"
+                 "milliseconds) late, never held while the server waits. SIGINT, SIGTERM and\n"
+                 "SIGHUP stop the server, write the lines it holds (within a second), then end\n"
+                 "it as the signal would have. A reader of stdout that stops reading stops the\n"
+                 "server.\n",
       .options = concat({
           {
               {"--host", "ADDR", "address to listen on (default 127.0.0.1; ::1 for IPv6)"},
@@ -225,11 +231,20 @@ int serve(const ParsedArgs& args) {
   raise_descriptor_limit();
   EventLoopServer server(std::move(ctx), host, port, options);
   std::cout << listening_line(server.address()) << std::endl;
+  HeldLines lines(STDOUT_FILENO);
   const ServerLog log{
-      .event = [](const std::string& line) { std::cout << line << std::endl; },
+      .event = [&lines](std::string_view line) { lines.add(line); },
       .failure = [](const ErrorReport& report) { std::cerr << error_line(report) << std::endl; },
+      .flush = [&lines] { lines.write_out(); },
   };
-  server.run(log);
+  {
+    const StopSignals signals(server);
+    server.run(log);
+  }
+  if (const int signo = StopSignals::received()) {
+    end_by_signal(signo, lines);
+  }
+  lines.write_out();
   return exit_ok;
 }
 

@@ -1,8 +1,23 @@
 #include "server_log.hpp"
 
+#include <charconv>
+#include <iterator>
+
 namespace sslpp::cli {
 
-void ServerLog::report_event(const std::string& json_line) const noexcept {
+namespace {
+
+void append_json_or_null(std::string& out, std::optional<std::string_view> value) {
+  if (value) {
+    append_json_string(out, *value);
+  } else {
+    out += "null";
+  }
+}
+
+}  // namespace
+
+void ServerLog::report_event(std::string_view json_line) const noexcept {
   try {
     if (event) {
       event(json_line);
@@ -16,6 +31,15 @@ void ServerLog::report_failure(const ErrorReport& report) const noexcept {
   try {
     if (failure) {
       failure(report);
+    }
+  } catch (...) {
+  }
+}
+
+void ServerLog::flush_events() const noexcept {
+  try {
+    if (flush) {
+      flush();
     }
   } catch (...) {
   }
@@ -41,6 +65,19 @@ std::string error_event(const ErrorReport& r) {
       .string("message", r.message)
       .raw("verify_code", r.verify_code ? std::to_string(*r.verify_code) : "null")
       .str();
+}
+
+void request_event(std::string& line, std::optional<std::string_view> method, std::optional<std::string_view> target,
+                   int status, bool keep_alive) {
+  line.assign(R"({"event": "request", "method": )");
+  append_json_or_null(line, method);
+  line += R"(, "target": )";
+  append_json_or_null(line, target);
+  line += R"(, "status": )";
+  char digits[16];
+  const auto written = std::to_chars(std::begin(digits), std::end(digits), status);
+  line.append(digits, written.ptr);
+  line += keep_alive ? R"(, "keep_alive": true})" : R"(, "keep_alive": false})";
 }
 
 ErrorReport tls_failure(Connection& tls, io_status status) {

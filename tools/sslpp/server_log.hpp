@@ -4,7 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <sslpp/sslpp.hpp>
 
@@ -17,15 +19,23 @@ namespace sslpp::cli {
 struct ServerLog {
   /// event gets one JSON line: {"event": "handshake", ...} after each
   /// successful handshake, {"event": "error", ...} after each failed one,
-  /// and with --http {"event": "request", ...} for each request.
-  std::function<void(const std::string& json_line)> event;
+  /// and with --http {"event": "request", ...} for each request. The view
+  /// is valid during the call only.
+  std::function<void(std::string_view json_line)> event;
   /// failure gets a connection's failure after its handshake (a reset, a
   /// bad record, a timeout), which is no event: stdout keeps one line per
   /// connection (plus the requests).
   std::function<void(const ErrorReport& report)> failure;
+  /// flush, when set, is called each time the server is about to wait for
+  /// events: a log that holds event lines back (serve's stdout) writes them
+  /// then, so none is more than one turn of the loop late and none waits
+  /// while the server does. What is held when run() returns is the owner's
+  /// to write.
+  std::function<void()> flush;
 
-  void report_event(const std::string& json_line) const noexcept;
+  void report_event(std::string_view json_line) const noexcept;
   void report_failure(const ErrorReport& report) const noexcept;
+  void flush_events() const noexcept;
 };
 
 /// handshake_event is the line for a completed handshake: version, cipher,
@@ -34,6 +44,13 @@ std::string handshake_event(const Connection& tls);
 
 /// error_event is the line for a handshake that failed.
 std::string error_event(const ErrorReport& report);
+
+/// request_event writes into `line` (replacing what it held) the line for
+/// an HTTP request: method and target are null for a request that did not
+/// parse. JsonObject's layout, written straight into a buffer the caller
+/// reuses: it runs for every request.
+void request_event(std::string& line, std::optional<std::string_view> method, std::optional<std::string_view> target,
+                   int status, bool keep_alive);
 
 /// tls_failure describes why a call on `tls` that reported `status`
 /// (closed, truncated or error) failed, as the throwing form of the call
