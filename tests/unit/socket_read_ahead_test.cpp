@@ -15,6 +15,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <span>
 #include <future>
 #include <string>
@@ -191,44 +192,45 @@ TEST(ReadAhead, NothingIsReadPastOurCloseNotify) {
   pair.finish();
 }
 
-TEST(ReadAhead, UnwrapSaysSoWhenPlaintextWasReadWithAPaddedCloseNotify) {
-  ReadAheadPair pair(padding_server_context());
+// unwrap_refusal: the server closes with plaintext right behind its
+// close_notify (close_then_plaintext); the client, made ready by `prepare`,
+// reads the close_notify and unwraps. Returns what unwrap()'s SSLError says
+// (a test failure if it does not refuse).
+std::string unwrap_refusal(Context server_ctx, const std::function<void(SSLSocket&)>& prepare) {
+  ReadAheadPair pair(std::move(server_ctx));
   std::promise<void> sent;
   SSLSocket client = pair.start([&](SSLSocket& conn) { close_then_plaintext(conn, sent); });
-  ASSERT_EQ(sent.get_future().wait_for(10s), std::future_status::ready);
-  // The close_notify's body is as long as a data record's, so its read took
-  // the plaintext's first bytes with it: unwrap() cannot give a stream that
-  // starts where the peer's does, and says why instead of dropping them.
+  prepare(client);
+  EXPECT_EQ(sent.get_future().wait_for(10s), std::future_status::ready);
   EXPECT_EQ(client.recv(10), "");
+  std::string what;
   try {
     static_cast<void>(client.unwrap());
     ADD_FAILURE() << "unwrap() handed over a stream without its first bytes";
   } catch (const SSLError& e) {
     EXPECT_EQ(e.reason(), "APPLICATION_DATA_AFTER_CLOSE_NOTIFY");
-    EXPECT_NE(std::string(e.what()).find("5 bytes after a close_notify padded"), std::string::npos) << e.what();
+    what = e.what();
   }
   client.close();
   pair.finish();
+  return what;
+}
+
+TEST(ReadAhead, UnwrapSaysSoWhenPlaintextWasReadWithAPaddedCloseNotify) {
+  // The close_notify's body is as long as a data record's, so its read took
+  // the plaintext's first bytes with it: unwrap() cannot give a stream that
+  // starts where the peer's does, and says why.
+  const std::string what = unwrap_refusal(padding_server_context(), [](SSLSocket&) {});
+  EXPECT_NE(what.find("5 bytes after a close_notify padded"), std::string::npos) << what;
 }
 
 // OpenSSL's own read-ahead, turned on through the escape hatch, reads past
 // the close_notify too: unwrap() refuses then as well.
 TEST(ReadAhead, UnwrapSaysSoWhenOpenSslsReadAheadTookPlaintext) {
-  ReadAheadPair pair;
-  std::promise<void> sent;
-  SSLSocket client = pair.start([&](SSLSocket& conn) { close_then_plaintext(conn, sent); });
-  ::SSL_set_read_ahead(client.connection().native_handle(), 1);
-  ASSERT_EQ(sent.get_future().wait_for(10s), std::future_status::ready);
-  EXPECT_EQ(client.recv(10), "");
-  try {
-    static_cast<void>(client.unwrap());
-    ADD_FAILURE() << "unwrap() handed over a stream without its first bytes";
-  } catch (const SSLError& e) {
-    EXPECT_EQ(e.reason(), "APPLICATION_DATA_AFTER_CLOSE_NOTIFY");
-    EXPECT_NE(std::string(e.what()).find("SSL_set_read_ahead"), std::string::npos) << e.what();
-  }
-  client.close();
-  pair.finish();
+  const std::string what = unwrap_refusal(test::server_context(), [](SSLSocket& client) {
+    ::SSL_set_read_ahead(client.connection().native_handle(), 1);
+  });
+  EXPECT_NE(what.find("SSL_set_read_ahead"), std::string::npos) << what;
 }
 
 // A blocking socket with SO_RCVLOWAT above a record's size returns a record
