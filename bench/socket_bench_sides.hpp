@@ -31,6 +31,7 @@
 #include <sslpp/socket.hpp>
 #include <sslpp/ssl_socket.hpp>
 
+#include "../tools/sslpp/unique_fd.hpp"
 #include "raw_openssl.hpp"
 #include "sslpp_contexts.hpp"
 
@@ -118,33 +119,8 @@ struct FreeAddrinfo {
 };
 using AddrinfoPtr = std::unique_ptr<addrinfo, FreeAddrinfo>;
 
-// UniqueFd owns a descriptor.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  void reset() noexcept {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-
- private:
-  int fd_ = -1;
-};
+// UniqueFd owns a descriptor: the sslpp command's (tools/sslpp/unique_fd.hpp).
+using UniqueFd = sslpp::cli::UniqueFd;
 
 // RawConn is a connected socket and its SSL; the SSL is freed first (it
 // does not own the descriptor: SSL_set_fd's BIO is BIO_NOCLOSE).

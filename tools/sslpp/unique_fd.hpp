@@ -1,5 +1,6 @@
-// UniqueFd owns a descriptor that is not a TCP socket (an epoll instance,
-// an eventfd), which sslpp::Socket does not model: closed on destruction.
+// UniqueFd owns a descriptor that sslpp::Socket does not model (an epoll
+// instance, an eventfd; in the socket benchmark, raw OpenSSL's sockets):
+// closed on destruction.
 #pragma once
 
 #include <unistd.h>
