@@ -32,24 +32,23 @@
 
 namespace sslpp_bench {
 
-// thread_cpu_seconds is this thread's CPU time. CPU rather than wall time,
-// as Google Benchmark's rates: time spent descheduled (the machine is
-// shared) is not the code's cost. Cache and frequency effects of the
-// neighbours remain; pairing spreads them over both sides.
-inline double thread_cpu_seconds() {
+// cpu_seconds reads a CPU-time clock. CPU rather than wall time, as Google
+// Benchmark's rates: time spent descheduled (the machine is shared) is not
+// the code's cost. Cache and frequency effects of the neighbours remain;
+// pairing spreads them over both sides.
+inline double cpu_seconds(clockid_t clock) {
   timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  ::clock_gettime(clock, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
+
+// thread_cpu_seconds is this thread's CPU time.
+inline double thread_cpu_seconds() { return cpu_seconds(CLOCK_THREAD_CPUTIME_ID); }
 
 // process_cpu_seconds is the CPU time of all of this process's threads:
 // the clock for a case whose work is shared with a thread of its own (the
 // socket benchmark's server, which does the receiving).
-inline double process_cpu_seconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+inline double process_cpu_seconds() { return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 using CpuClock = double (*)();
 

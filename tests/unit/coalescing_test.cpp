@@ -53,6 +53,14 @@ std::string pattern(std::size_t start, std::size_t n) {
   return s;
 }
 
+// coalescing_behind_a_limit completes p's handshake, then turns coalescing
+// on at the client and limits its output queue to `limit` bytes.
+void coalescing_behind_a_limit(MemoryPair& p, std::size_t limit) {
+  ASSERT_TRUE(handshake(p.client, p.server).ok());
+  p.client.set_coalescing(true);
+  p.client.set_transport_limits({.output = limit});
+}
+
 TEST(Coalescing, OffByDefaultAndEachWriteIsARecord) {
   MemoryPair p;
   ASSERT_TRUE(handshake(p.client, p.server).ok());
@@ -176,9 +184,7 @@ TEST(Coalescing, BeforeTheHandshakeAWriteIsNotGathered) {
 // record is waiting, takes nothing more, and the stream survives.
 TEST(Coalescing, AnOutputLimitHoldsFullRecordsBack) {
   MemoryPair p;
-  ASSERT_TRUE(handshake(p.client, p.server).ok());
-  p.client.set_coalescing(true);
-  p.client.set_transport_limits({.output = 1000});
+  ASSERT_NO_FATAL_FAILURE(coalescing_behind_a_limit(p, 1000));
   const std::string chunk = pattern(0, 4096);
   std::string sent;
   std::string received;
@@ -273,9 +279,7 @@ TEST(Coalescing, RandomSizesAndFlushPointsNeverChangeTheStream) {
 // reports the error.
 TEST(Coalescing, GatheredBytesLeaveBeforeAFailureIsMet) {
   MemoryPair p;
-  ASSERT_TRUE(handshake(p.client, p.server).ok());
-  p.client.set_coalescing(true);
-  p.client.set_transport_limits({.output = 100});
+  ASSERT_NO_FATAL_FAILURE(coalescing_behind_a_limit(p, 100));
   std::error_code ec;
   ASSERT_EQ(p.client.write(bytes_of(pattern(0, 16384 + 10)), ec).bytes, 16384U);  // a full record, held back
   p.client.bio_write(std::string(64, '\x17'));  // garbage from the "peer"
@@ -382,9 +386,7 @@ TEST(Coalescing, AHalfWrittenWriteIsRepeatedAsItWasAfterCoalescingTurnsOn) {
 // messages, which cannot go behind a half-written record.
 TEST(Coalescing, AReadWaitsWhileAFlushIsHeldBack) {
   MemoryPair p;
-  ASSERT_TRUE(handshake(p.client, p.server).ok());
-  p.client.set_coalescing(true);
-  p.client.set_transport_limits({.output = 1000});
+  ASSERT_NO_FATAL_FAILURE(coalescing_behind_a_limit(p, 1000));
   std::error_code ec;
   ASSERT_EQ(p.client.write(bytes_of(pattern(0, 16384 + 10)), ec).bytes, 16384U);
   std::byte buf[64];
