@@ -263,6 +263,32 @@ TEST(CliConnectInteractive, ABareTcpCloseIsReportedAsTruncated) {
   EXPECT_EQ(srv.wait(), 0) << srv.describe();
 }
 
+// On a terminal (script(1) gives connect one), the server's control bytes
+// are shown escaped, a C1 control split across two records (two reads)
+// included.
+TEST(CliConnectInteractive, ControlBytesAreEscapedOnATerminal) {
+  Subprocess srv({SSLPP_PYTHON3, "-c",
+                  "import socket, ssl, sys\n"
+                  "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[1], sys.argv[2])\n"
+                  "srv = socket.create_server(('127.0.0.1', 0)); srv.settimeout(20)\n"
+                  "print('port', srv.getsockname()[1], flush=True)\n"
+                  "conn, _ = srv.accept(); conn.settimeout(20)\n"
+                  "s = ctx.wrap_socket(conn, server_side=True)\n"
+                  "s.sendall(b'\\x1b[31mred\\x07 \\xc2')\n"
+                  "s.sendall(b'\\x9b2J end\\n')\n"
+                  "s.unwrap()\n",
+                  path(pki().server.cert), path(pki().server.key)});
+  const auto line = srv.wait_for_line("port");
+  ASSERT_TRUE(line) << srv.describe();
+  const std::string command = std::string(SSLPP_CLI) + " connect " + endpoint(port_after_colon(*line)) +
+                              " --cafile " + path(pki().ca_file) + " --servername localhost -i 2>/dev/null";
+  const Outcome r = run_program({"/usr/bin/script", "-q", "-c", command, "/dev/null"});
+  EXPECT_TRUE(contains(r.out, "\\x1b[31mred\\x07 \\xc2\\x9b2J end")) << r.describe();
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.describe();
+  EXPECT_EQ(r.out.find('\x07'), std::string::npos) << r.describe();
+  EXPECT_EQ(srv.wait(), 0) << srv.describe();
+}
+
 // ===========================================================================
 // -4 / -6
 

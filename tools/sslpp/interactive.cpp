@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
+#include <utility>
 
 #include "files.hpp"
 #include "output.hpp"
@@ -32,12 +33,15 @@ class Relay {
     for (;;) {
       drain_server();
       if (!end_.empty()) {
-        return end_;
+        break;
       }
       if (!wait_and_forward()) {
-        return "idle";
+        end_ = "idle";
+        break;
       }
     }
+    write_all(out_, for_terminal(held_), "<stdout>");  // a lone 0xc2 at the very end
+    return end_;
   }
 
  private:
@@ -60,8 +64,24 @@ class Relay {
         end_ = "close_notify";
         return;
       }
-      write_all(out_, escape_ ? for_terminal(part) : part, "<stdout>");
+      show(std::move(part));
     }
+  }
+
+  // show writes the server's bytes to out_. For a terminal, a trailing
+  // 0xc2 waits for the next part: with the byte after it, it may be a C1
+  // control (U+0080..U+009F) that escaping must see whole.
+  void show(std::string part) {
+    if (!escape_) {
+      write_all(out_, part, "<stdout>");
+      return;
+    }
+    std::string text = std::exchange(held_, {}) + part;
+    if (text.ends_with('\xc2')) {
+      held_ = "\xc2";
+      text.pop_back();
+    }
+    write_all(out_, for_terminal(text), "<stdout>");
   }
 
   // wait_and_forward waits for either side and sends what the user typed;
@@ -119,6 +139,7 @@ class Relay {
   bool escape_;
   std::chrono::duration<double> idle_;
   bool in_open_ = true;
+  std::string held_;
   std::string end_;
 };
 
