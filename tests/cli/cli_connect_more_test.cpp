@@ -8,6 +8,8 @@
 namespace sslpp::cli_test {
 namespace {
 
+using test::CredentialFiles;
+
 std::vector<std::string> connect_args(std::uint16_t port, std::vector<std::string> extra) {
   std::vector<std::string> a{"connect", endpoint(port), "--cafile", path(pki().ca_file), "--servername", "localhost"};
   a.insert(a.end(), extra.begin(), extra.end());
@@ -48,6 +50,20 @@ TEST(CliConnectShowcerts, EveryCertificateTheServerSentReadableAndPem) {
     }
     EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
   }
+}
+
+// --showcerts shows certificates nobody verified: their names may hold
+// bytes a terminal obeys, which the text report escapes.
+TEST(CliConnectShowcerts, ControlBytesInNamesAreEscaped) {
+  const CredentialFiles evil = test::write_credential(
+      pki().dir, "cli-evil-name",
+      pki().other_ca.issue({.common_name = "evil\x1b]0;title\x07", .dns_names = {"localhost"}}));
+  Serve srv({"--cert", path(evil.cert), "--key", path(evil.key), "--exit-after", "1"});
+  const Outcome r = sslpp(connect_args(srv.port, {"--showcerts", "--verify", "none"}));
+  ASSERT_EQ(r.status, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "    subject:        commonName=evil\\x1b]0;title\\x07\n")) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
+  EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
 }
 
 TEST(CliConnectShowcerts, WithoutTheOptionTheJsonHasNoChain) {
