@@ -127,6 +127,19 @@ INSTANTIATE_TEST_SUITE_P(Cli, CliStartTls,
                          ::testing::Values("smtp", "imap", "pop3", "ftp", "postgres", "xmpp", "ldap"),
                          [](const auto& info) { return std::string(info.param); });
 
+// Text after the server's last reply is not read by the dance (it reads one
+// byte at a time): it reaches TLS, which fails on it, rather than being
+// skipped or taken for the server's TLS bytes.
+TEST(CliStartTlsBounds, TextAfterTheLastReplyGoesToTlsAndFailsIt) {
+  FakeServer srv("smtp", "inject");
+  const Outcome r = connect_starttls(srv.port, "smtp", {"--send", "hello"});
+  EXPECT_EQ(r.status, 1) << r.describe();
+  EXPECT_TRUE(r.one_error_line("SSLError")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "WRONG_VERSION_NUMBER") || contains(r.err, "RECORD_LAYER_FAILURE")) << r.err;
+  EXPECT_FALSE(srv.report()["tls"].get<bool>());
+  EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
+}
+
 // A server that accepts and says nothing: the dance is bounded by --timeout.
 TEST(CliStartTlsBounds, SilentServerEndsWithinTheTimeout) {
   Socket listener(AF_INET);

@@ -4,8 +4,9 @@
 #
 #   fake_server.py PROTOCOL SCENARIO CERT KEY
 #
-# SCENARIO is "ok" (the upgrade happens), "refuse" (the server says no) or
-# "other" (the server speaks another protocol). The first line printed is
+# SCENARIO is "ok" (the upgrade happens), "refuse" (the server says no),
+# "other" (the server speaks another protocol) or, for smtp, "inject" (text
+# after the last reply). The first line printed is
 # "port N"; the last is JSON: what the client sent before TLS ("saw") and
 # whether TLS happened. Every wait is bounded (20 s), and reads are one
 # byte at a time so that no TLS byte is read as protocol text.
@@ -77,7 +78,9 @@ elif protocol == "smtp":
     if refuse:
         wait_for_close()
     saw.append(until(b"\n"))
-    send("220 2.0.0 Ready to start TLS\r\n")
+    # "inject": plain text after the last reply, where TLS must start (a
+    # man in the middle's trick): the client must hand it to TLS, not skip it.
+    send("220 2.0.0 Ready to start TLS\r\n" + ("250 injected\r\n" if scenario == "inject" else ""))
 elif protocol == "imap":
     send("* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
     saw.append(until(b"\n"))
@@ -131,7 +134,10 @@ else:
 
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(cert, key)
-tls = ctx.wrap_socket(conn, server_side=True)
+try:
+    tls = ctx.wrap_socket(conn, server_side=True)
+except (ssl.SSLError, OSError) as e:
+    finish(False, handshake_error=str(e))
 tls.sendall(tls.recv(1024).upper())
 version = tls.version()
 try:
