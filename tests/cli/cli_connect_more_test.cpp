@@ -253,6 +253,21 @@ TEST(CliConnectInteractive, PipedInputIsEchoedAndTheCleanCloseIsReported) {
   }
 }
 
+// With stdin closed by the caller, the socket must not become descriptor 0
+// and be read as the user's input: stdin reads as empty (/dev/null).
+TEST(CliConnectInteractive, ClosedStdinIsEmptyNotTheSocket) {
+  Serve srv(serve_args({"--exit-after", "1"}));
+  std::string command = "exec \"$0\"";
+  for (const std::string& arg : connect_args(srv.port, {"-i", "--json"})) {
+    command += " '" + arg + "'";
+  }
+  const Outcome r = run_program({"/bin/sh", "-c", command + " <&-", SSLPP_CLI});
+  ASSERT_EQ(r.status, 0) << r.describe();
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(nlohmann::json::parse(r.err)["end_of_stream"], "close_notify") << r.err;
+  EXPECT_EQ(srv.proc.wait(), 0) << srv.proc.describe();
+}
+
 // The server answers, then closes TCP without close_notify: what came is
 // shown, and the report says it may be cut short.
 TEST(CliConnectInteractive, ABareTcpCloseIsReportedAsTruncated) {

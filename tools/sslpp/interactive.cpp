@@ -99,7 +99,9 @@ class Relay {
     if (ready == 0) {
       return false;
     }
-    if (in_open_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+    // POLLNVAL (stdin not open at all) too: the read then fails with EBADF
+    // instead of poll() answering at once for ever.
+    if (in_open_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0) {
       forward_input();
     }
     return true;
