@@ -50,7 +50,10 @@ std::string Session::to_pem() const {
 Session Session::from_pem(std::string_view pem) {
   detail::clear_stale_errors();
   auto bio = detail::memory_bio(pem);
-  detail::unique_handle<SSL_SESSION> session(::PEM_read_bio_SSL_SESSION(bio.get(), nullptr, nullptr, nullptr));
+  // No passphrase: without a callback of its own, OpenSSL would prompt on
+  // the terminal for a block marked encrypted.
+  pem_password_cb* no_passphrase = [](char*, int, int, void*) { return -1; };
+  detail::unique_handle<SSL_SESSION> session(::PEM_read_bio_SSL_SESSION(bio.get(), nullptr, no_passphrase, nullptr));
   if (!session) {
     detail::throw_openssl_error("not a PEM TLS session (SSL SESSION PARAMETERS)");
   }
