@@ -358,6 +358,7 @@ TEST(CliConnectMoreInput, EveryNewOptionsBadValueIsAUsageErrorFirst) {
       {{"--sess-in", path(garbage)}, "SSLError: not a PEM TLS session"},
       {{"--sess-out", "/no-such-directory/session.pem"}, "OSError: [Errno 2] No such file or directory"},
       {{"--sess-out", path(pki().dir)}, "OSError: [Errno 21] Is a directory"},
+      {{"--sess-out", "-"}, "UsageError: --sess-out needs a file: stdout carries the report"},
       {{"-x"}, "UsageError: unknown option -x"},
   };
   for (const auto& [extra, expected] : cases) {

@@ -134,6 +134,9 @@ ConnectPlan plan_of(const ParsedArgs& args) {
     plan.session = read_session_file(*file, plan.server_hostname);
   }
   plan.sess_out = args.value("--sess-out");
+  if (plan.sess_out == "-") {
+    throw UsageError("--sess-out needs a file: stdout carries the report");
+  }
   if (plan.sess_out) {
     check_writable(*plan.sess_out);
   }
