@@ -123,7 +123,13 @@ class Relay {
       finish_write([&] { tls_.shutdown_tls(ec); });
       return;
     }
-    finish_write([&] { tls_.sendall(std::string_view(buf.data(), static_cast<std::size_t>(n))); });
+    try {
+      finish_write([&] { tls_.sendall(std::string_view(buf.data(), static_cast<std::size_t>(n))); });
+    } catch (const BrokenPipeError&) {
+      in_open_ = false;  // the server has gone: how it went is in what is left to read
+    } catch (const ConnectionResetError&) {
+      in_open_ = false;
+    }
   }
 
   // finish_write runs a write blocking, bounded by the idle time: a server
@@ -131,7 +137,12 @@ class Relay {
   template <typename Write>
   void finish_write(Write&& write) {
     tls_.settimeout(idle_);
-    write();
+    try {
+      write();
+    } catch (...) {
+      tls_.settimeout(std::chrono::duration<double>(0));  // drain_server reads non-blocking
+      throw;
+    }
     tls_.settimeout(std::chrono::duration<double>(0));
   }
 
