@@ -40,8 +40,8 @@ std::filesystem::path test_dir(const std::string& name) {
 std::filesystem::path new_cert(const std::filesystem::path& dir, const std::string& name,
                                std::vector<std::string> extra) {
   const auto pem = dir / (name + ".pem");
-  std::vector<std::string> args{"req", "-x509", "-new", "-nodes", "-days", "3", "-keyout",
-                                path(dir / (name + "-key.pem")), "-out", path(pem)};
+  std::vector<std::string> args{
+      "req", "-x509", "-new", "-nodes", "-days", "3", "-keyout", path(dir / (name + "-key.pem")), "-out", path(pem)};
   args.insert(args.end(), extra.begin(), extra.end());
   openssl(args);
   return pem;
@@ -141,7 +141,8 @@ TEST(CliDecodeText, ShowsEveryFieldAndExtensionOfACertificate) {
            "    X509v3 CRL Distribution Points:\n      Full Name: URI:http://crl.rich.example/ca.crl\n",
            "    Authority Information Access:\n      OCSP - URI:http://ocsp.rich.example/\n"
            "      CA Issuers - URI:http://rich.example/ca.der\n",
-           "    X509v3 Name Constraints:\n      Permitted: DNS:rich.example\n      Excluded: IP Address:10.0.0.0/255.0.0.0\n",
+           "    X509v3 Name Constraints:\n      Permitted: DNS:rich.example\n      Excluded: IP "
+           "Address:10.0.0.0/255.0.0.0\n",
            "    CT Precertificate SCTs:\n      2 signed certificate timestamps\n",
            "    1.2.3.4.5.6.7: critical\n      (unknown to OpenSSL, 8 bytes: 0C:06:6F:70:61:71:75:65)\n",
        }) {
@@ -155,15 +156,16 @@ TEST(CliDecodeText, ShowsEveryFieldAndExtensionOfACertificate) {
   const std::string end = openssl({"x509", "-in", path(pem), "-noout", "-enddate", "-dateopt", "iso_8601"});
   // "notAfter=2026-12-09 22:11:38Z\n"
   EXPECT_TRUE(contains(r.out, "    Not After:  " + end.substr(9, 19) + " UTC\n")) << end << r.out;
-  EXPECT_TRUE(contains(r.out, "  Fingerprints:\n    SHA-256: " + fingerprint(pem, "sha256") + "\n    SHA-1:   " +
-                                  fingerprint(pem, "sha1") + "\n"))
+  EXPECT_TRUE(contains(r.out, "  Fingerprints:\n    SHA-256: " + fingerprint(pem, "sha256") +
+                                  "\n    SHA-1:   " + fingerprint(pem, "sha1") + "\n"))
       << r.out;
 }
 
 TEST(CliDecodeText, NamesEcAndEd25519Keys) {
   const auto dir = test_dir("keys");
   const Outcome ec = sslpp({"decode", "--text", path(ec_cert(dir, "ec", "/CN=ec"))});
-  EXPECT_TRUE(contains(ec.out, "    Algorithm: id-ecPublicKey\n    Key: EC, 256 bits, curve prime256v1\n")) << ec.describe();
+  EXPECT_TRUE(contains(ec.out, "    Algorithm: id-ecPublicKey\n    Key: EC, 256 bits, curve prime256v1\n"))
+      << ec.describe();
   const Outcome ed = sslpp({"decode", "--text", path(new_cert(dir, "ed", {"-newkey", "ed25519", "-subj", "/CN=ed"}))});
   EXPECT_TRUE(contains(ed.out, "    Algorithm: ED25519\n    Key: ED25519, 256 bits\n")) << ed.describe();
   EXPECT_TRUE(contains(ed.out, "  Signature Algorithm: ED25519\n")) << ed.out;
@@ -174,9 +176,9 @@ TEST(CliDecodeText, ALongSerialIsFullHexInJsonAndText) {
   // with a backslash and a newline after 35 bytes.
   const std::string hex = "7F" + std::string(76, 'A') + "01";
   const auto pem = ec_cert(test_dir("serial"), "long", "/CN=long");
-  const auto long_pem = new_cert(test_dir("serial"), "long2",
-                                 {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-subj", "/CN=long",
-                                  "-set_serial", "0x" + hex});
+  const auto long_pem = new_cert(
+      test_dir("serial"), "long2",
+      {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-subj", "/CN=long", "-set_serial", "0x" + hex});
   EXPECT_TRUE(contains(python_decode(long_pem), "\\\\\\n")) << "Python's serial is no longer broken";
   const Outcome json = sslpp({"decode", "--json", path(long_pem)});
   ASSERT_EQ(json.status, 0) << json.describe();
@@ -200,13 +202,16 @@ TEST(CliDecodeText, EscapesControlBytesFromTheCertificate) {
   const Outcome r = sslpp({"decode", "--text", path(file)});
   ASSERT_EQ(r.status, 0) << r.describe();
   for (const char c : r.out) {
-    EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << "raw control byte " << int(c) << " in\n" << r.out;
+    EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << "raw control byte " << int(c) << " in\n"
+                                                                    << r.out;
   }
   EXPECT_FALSE(contains(r.out, "\nIssuer: CN = forged")) << r.out;
   EXPECT_FALSE(contains(r.out, "\nDNS:forged")) << r.out;
   EXPECT_TRUE(contains(r.out, "      DNS:a\\x1b]0;title\\x07\\x0aDNS:forged\n")) << r.out;
   // UTF-8 text stays readable; a C1 control (U+009B, CSI) does not pass.
-  const test::Issued utf8 = test::issue({.common_name = "\xc3\x9cml\xc3\xa4ut", .dns_names = {"x\xc2\x9b" "31m"}});
+  const test::Issued utf8 = test::issue({.common_name = "\xc3\x9cml\xc3\xa4ut",
+                                         .dns_names = {"x\xc2\x9b"
+                                                       "31m"}});
   test::write_text(file, utf8.cert.pem());
   const Outcome u = sslpp({"decode", "--text", path(file)});
   EXPECT_TRUE(contains(u.out, "CN = \xc3\x9cml\xc3\xa4ut")) << u.describe();
@@ -226,8 +231,10 @@ TEST(CliDecodeText, ShowsEveryMemberOfABundleInOrder) {
   const Outcome r = sslpp({"decode", "--text", path(dir / "bundle.pem")});
   ASSERT_EQ(r.status, 0) << r.describe();
   const std::size_t first = r.out.find("member 1 (CERTIFICATE at line 2):\nCertificate:");
-  const std::size_t second = r.out.find("\nmember 2 (CERTIFICATE at line " + std::to_string(line_of_begin(bundle, 2)) + "):");
-  const std::size_t third = r.out.find("\nmember 3 (CERTIFICATE at line " + std::to_string(line_of_begin(bundle, 3)) + "):");
+  const std::size_t second =
+      r.out.find("\nmember 2 (CERTIFICATE at line " + std::to_string(line_of_begin(bundle, 2)) + "):");
+  const std::size_t third =
+      r.out.find("\nmember 3 (CERTIFICATE at line " + std::to_string(line_of_begin(bundle, 3)) + "):");
   ASSERT_TRUE(first == 0 && second != std::string::npos && third != std::string::npos) << r.out;
   EXPECT_TRUE(first < second && second < third) << r.out;
   EXPECT_TRUE(contains(r.out.substr(second, third - second), "Subject: CN = second\n")) << r.out;
@@ -355,15 +362,16 @@ TEST(CliDecodeText, ShowsACrlWithEachRevokedSerialDateAndReason) {
   const std::string ca_pem = read_text(dir / "ca.pem");
   test::write_text(dir / "mixed.pem", ca_pem + read_text(crl));
   const Outcome mixed = sslpp({"decode", "--text", path(dir / "mixed.pem")});
-  EXPECT_TRUE(contains(mixed.out, "\nmember 2 (X509 CRL at line " + std::to_string(line_of_begin(ca_pem + read_text(crl), 2)) +
+  EXPECT_TRUE(contains(mixed.out, "\nmember 2 (X509 CRL at line " +
+                                      std::to_string(line_of_begin(ca_pem + read_text(crl), 2)) +
                                       "):\nCertificate Revocation List:\n"))
       << mixed.describe();
   const std::string cert_der = der_of(dir / "ca.pem", "x509");
   test::write_text(dir / "mixed.der", cert_der + der_of(crl, "crl"));
   const Outcome der = sslpp({"decode", "--text", "--der", path(dir / "mixed.der")});
   EXPECT_TRUE(contains(der.out, "member 1 (DER at byte 0):\nCertificate:\n")) << der.describe();
-  EXPECT_TRUE(contains(der.out, "\nmember 2 (DER at byte " + std::to_string(cert_der.size()) +
-                                    "):\nCertificate Revocation List:\n"))
+  EXPECT_TRUE(contains(
+      der.out, "\nmember 2 (DER at byte " + std::to_string(cert_der.size()) + "):\nCertificate Revocation List:\n"))
       << der.out;
   // Garbage after them is a third member that does not parse.
   test::write_text(dir / "trailing.der", cert_der + "\x30\x03\x02\x01");

@@ -87,7 +87,7 @@ const CommandSpec& decode_spec() {
               {"--der", "", "FILE is DER, not PEM"},
               {"--text", "", "print the readable form, even into a pipe"},
               {"--json", "", "print Python's JSON dict, even to a terminal"},
-              {"--all", "", "with JSON: every certificate, as an array (text always shows all)"},
+              {"--all", "", "with --json: every certificate, as a JSON array"},
           },
   };
   return spec;
@@ -111,7 +111,8 @@ int decode(const ParsedArgs& args) {
     std::cout << as_bad_input([&] { return certificates_json(file, der); }) << std::endl;
     return exit_ok;
   }
-  const std::vector<Member> members = as_bad_input([&] { return read_members(read_input(file), der, display_name(file)); });
+  const std::vector<Member> members =
+      as_bad_input([&] { return read_members(read_input(file), der, display_name(file)); });
   for (std::size_t i = 0; i < members.size(); ++i) {
     std::cout << (i == 0 ? "" : "\n");
     print_member(std::cout, members[i]);

@@ -6,7 +6,6 @@
 #include <array>
 #include <climits>
 #include <new>
-
 #include <sslpp/error.hpp>
 
 namespace sslpp::cli {
@@ -204,7 +203,9 @@ std::vector<Member> read_der(std::string_view data, std::string_view file) {
 
 }  // namespace
 
-std::string Member::position() const { return "member " + std::to_string(number) + " (" + label + " at " + where + ")"; }
+std::string Member::position() const {
+  return "member " + std::to_string(number) + " (" + label + " at " + where + ")";
+}
 
 std::vector<Member> read_members(std::string_view data, bool der, std::string_view file) {
   if (data.size() > static_cast<std::size_t>(INT_MAX)) {
@@ -212,8 +213,7 @@ std::vector<Member> read_members(std::string_view data, bool der, std::string_vi
   }
   std::vector<Member> members = der ? read_der(data, file) : read_pem(data, file);
   if (members.empty()) {
-    throw ValueError(std::string(file) + (der ? ": empty" :
-                                                ": no CERTIFICATE, CERTIFICATE REQUEST or X509 CRL block"));
+    throw ValueError(std::string(file) + (der ? ": empty" : ": no CERTIFICATE, CERTIFICATE REQUEST or X509 CRL block"));
   }
   return members;
 }

@@ -4,13 +4,13 @@
 // and where it starts ("FILE: member 3 (CERTIFICATE at line 41): ...").
 #pragma once
 
+#include <openssl/x509.h>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include <openssl/x509.h>
 
 #include "owned.hpp"
 

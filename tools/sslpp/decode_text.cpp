@@ -152,8 +152,8 @@ std::string key_text(EVP_PKEY* key) {
     return "(not decodable by OpenSSL)";
   }
   const char* type = ::EVP_PKEY_get0_type_name(key);
-  std::string out = std::string(type != nullptr ? type : "unknown type") + ", " +
-                    std::to_string(::EVP_PKEY_get_bits(key)) + " bits";
+  std::string out =
+      std::string(type != nullptr ? type : "unknown type") + ", " + std::to_string(::EVP_PKEY_get_bits(key)) + " bits";
   char group[80];
   std::size_t group_len = 0;
   if (::EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_len) == 1) {
@@ -224,8 +224,8 @@ std::string general_name(const GENERAL_NAME* gn) {
       const bool text = v->type == V_ASN1_UTF8STRING || v->type == V_ASN1_IA5STRING ||
                         v->type == V_ASN1_PRINTABLESTRING || v->type == V_ASN1_VISIBLESTRING;
       return "othername:" + object_name(gn->d.otherName->type_id) + ":" +
-             (text ? bytes_of(v->value.asn1_string) : std::string("(a value of ASN.1 type ") +
-                                                          std::to_string(v->type) + ")");
+             (text ? bytes_of(v->value.asn1_string)
+                   : std::string("(a value of ASN.1 type ") + std::to_string(v->type) + ")");
     }
     default:
       return "(a name of type " + std::to_string(gn->type) + ", not shown)";
@@ -264,25 +264,26 @@ Lines bit_names(const ASN1_BIT_STRING* bits, std::span<const std::string_view> n
   return {out.empty() ? "(none)" : out};
 }
 
-constexpr std::array<std::string_view, 9> kKeyUsage{
-    "Digital Signature", "Non Repudiation", "Key Encipherment", "Data Encipherment", "Key Agreement",
-    "Certificate Sign",  "CRL Sign",        "Encipher Only",    "Decipher Only"};
+constexpr std::array<std::string_view, 9> kKeyUsage{"Digital Signature", "Non Repudiation", "Key Encipherment",
+                                                    "Data Encipherment", "Key Agreement",   "Certificate Sign",
+                                                    "CRL Sign",          "Encipher Only",   "Decipher Only"};
 
 // RFC 5280's CRLReason values (a CRL entry's reason code).
-constexpr std::array<std::string_view, 11> kReasons{
-    "Unspecified",     "Key Compromise",      "CA Compromise", "Affiliation Changed",
-    "Superseded",      "Cessation Of Operation", "Certificate Hold", "(7: unused)",
-    "Remove From CRL", "Privilege Withdrawn", "AA Compromise"};
+constexpr std::array<std::string_view, 11> kReasons{"Unspecified",         "Key Compromise", "CA Compromise",
+                                                    "Affiliation Changed", "Superseded",     "Cessation Of Operation",
+                                                    "Certificate Hold",    "(7: unused)",    "Remove From CRL",
+                                                    "Privilege Withdrawn", "AA Compromise"};
 
 // RFC 5280's ReasonFlags bits (a distribution point's reasons), which
 // differ from the codes from bit 7 on.
 constexpr std::array<std::string_view, 9> kReasonFlags{
-    "Unused",     "Key Compromise",         "CA Compromise",    "Affiliation Changed", "Superseded",
-    "Cessation Of Operation", "Certificate Hold", "Privilege Withdrawn", "AA Compromise"};
+    "Unused",       "Key Compromise",         "CA Compromise",    "Affiliation Changed",
+    "Superseded",   "Cessation Of Operation", "Certificate Hold", "Privilege Withdrawn",
+    "AA Compromise"};
 
 std::string reason_text(long code) {
   return code >= 0 && code < static_cast<long>(kReasons.size()) ? std::string(kReasons[static_cast<std::size_t>(code)])
-                                                                  : "(unknown reason " + std::to_string(code) + ")";
+                                                                : "(unknown reason " + std::to_string(code) + ")";
 }
 
 Lines basic_constraints(X509_EXTENSION* ext) {
@@ -367,8 +368,8 @@ Lines crl_distribution_points(X509_EXTENSION* ext) {
         out.push_back(std::move(name));
       }
     } else if (dp->distpoint != nullptr) {
-      out.push_back("Relative Name: " +
-                    std::to_string(sk_X509_NAME_ENTRY_num(dp->distpoint->name.relativename)) + " attributes");
+      out.push_back("Relative Name: " + std::to_string(sk_X509_NAME_ENTRY_num(dp->distpoint->name.relativename)) +
+                    " attributes");
     }
     if (dp->reasons != nullptr) {
       out.push_back("Reasons: " + bit_names(dp->reasons, kReasonFlags).front());
@@ -401,8 +402,8 @@ Lines name_constraints(X509_EXTENSION* ext) {
     return malformed(ext);
   }
   Lines out;
-  for (const auto& [label, subtrees] : {std::pair{"Permitted: ", nc->permittedSubtrees},
-                                         std::pair{"Excluded: ", nc->excludedSubtrees}}) {
+  for (const auto& [label, subtrees] :
+       {std::pair{"Permitted: ", nc->permittedSubtrees}, std::pair{"Excluded: ", nc->excludedSubtrees}}) {
     for (int i = 0; i < sk_GENERAL_SUBTREE_num(subtrees); ++i) {
       out.push_back(label + general_name(sk_GENERAL_SUBTREE_value(subtrees, i)->base));
     }
@@ -462,7 +463,8 @@ Lines extension_value(X509_EXTENSION* ext) {
     }
     case NID_subject_key_identifier: {
       const auto id = decoded<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>(ext);
-      return id ? Lines{colon_hex(::ASN1_STRING_get0_data(id.get()), static_cast<std::size_t>(::ASN1_STRING_length(id.get())))}
+      return id ? Lines{colon_hex(::ASN1_STRING_get0_data(id.get()),
+                                  static_cast<std::size_t>(::ASN1_STRING_length(id.get())))}
                 : malformed(ext);
     }
     case NID_authority_key_identifier:
@@ -571,8 +573,8 @@ void print_request(Text& t, X509_REQ* req) {
   t.line(1, "Signature Algorithm: " + algorithm_text(sig_alg));
   const int verified = key != nullptr ? ::X509_REQ_verify(req, key) : -1;
   ::ERR_clear_error();
-  t.line(1, std::string("Signature: ") +
-                (verified == 1 ? "valid (made with the request's key)" : "INVALID: does not verify with the request's key"));
+  t.line(1, std::string("Signature: ") + (verified == 1 ? "valid (made with the request's key)"
+                                                        : "INVALID: does not verify with the request's key"));
 }
 
 void print_crl(Text& t, X509_CRL* crl) {

@@ -41,7 +41,7 @@ std::string overview() {
     left.resize(26, ' ');
     out += left + std::string(c.spec().summary) + "\n";
   }
-  out += "\nRun `sslpp SUBCOMMAND --help` or `sslpp help SUBCOMMAND` for a subcommand's options.\n";
+  out += "\nRun `sslpp help SUBCOMMAND` (or `sslpp SUBCOMMAND --help`) for its options.\n";
   return out;
 }
 
