@@ -6,6 +6,7 @@
 #include <array>
 #include <climits>
 #include <new>
+#include <optional>
 #include <sslpp/error.hpp>
 
 namespace sslpp::cli {
@@ -103,8 +104,38 @@ const PemKind* find_kind(std::string_view label) {
   return nullptr;
 }
 
+// parse_block reads one whole PEM block (BEGIN to END line) as `kind`.
+Member parse_block(std::string_view block, const PemKind& kind, Member header, std::string_view file) {
+  ::ERR_clear_error();
+  owned<BIO, BIO_free_all> bio(::BIO_new_mem_buf(block.data(), static_cast<int>(block.size())));
+  if (!bio) {
+    throw std::bad_alloc();
+  }
+  Member m = kind.read(bio.get());
+  m.number = header.number;
+  m.label = std::move(header.label);
+  m.where = std::move(header.where);
+  if (!parsed(m)) {
+    bad_member(file, m, "not a valid " + m.label + " (" + openssl_reason() + ")");
+  }
+  return m;
+}
+
+// OpenBlock is a PEM block whose BEGIN line has been seen, not its END line.
+struct OpenBlock {
+  const PemKind* kind;  // null: a block decode skips (a key, parameters)
+  std::string end_line;
+  std::size_t start;  // offset of the BEGIN line
+  Member header;      // number, label and place, for the member and its errors
+};
+
+// read_pem walks the lines once: a BEGIN line opens a block, its END line
+// closes it, and each closed block of a kind decode reads is parsed whole.
+// Lines inside any block are never taken for BEGIN lines, so nothing in a
+// skipped key is mistaken for a member, and no input makes this quadratic.
 std::vector<Member> read_pem(std::string_view data, std::string_view file) {
   std::vector<Member> members;
+  std::optional<OpenBlock> open;
   std::size_t line_no = 0;
   std::size_t pos = 0;
   while (pos < data.size()) {
@@ -112,49 +143,28 @@ std::vector<Member> read_pem(std::string_view data, std::string_view file) {
     const std::size_t eol = data.find('\n', pos);
     pos = eol == std::string_view::npos ? data.size() : eol + 1;
     ++line_no;
-    const std::string_view label = begin_label(data.substr(start, pos - start));
-    if (label.empty()) {
-      continue;
-    }
-    const PemKind* kind = find_kind(label);
-    const std::string end_line = "-----END " + std::string(label) + "-----";
-    const std::size_t end = data.find(end_line, pos);
-    if (kind == nullptr) {
-      // Another kind of block (a key, parameters): skipped whole, so
-      // nothing inside it is mistaken for a member.
-      if (end != std::string_view::npos) {
-        for (std::size_t p = pos; p < end; ++p) {
-          line_no += data[p] == '\n' ? 1 : 0;
-        }
-        pos = end;
+    const std::string_view line = data.substr(start, pos - start);
+    if (!open) {
+      const std::string_view label = begin_label(line);
+      if (!label.empty()) {
+        open = OpenBlock{find_kind(label), "-----END " + std::string(label) + "-----", start, Member{}};
+        open->header.number = members.size() + 1;
+        open->header.label = label;
+        open->header.where = "line " + std::to_string(line_no);
       }
       continue;
     }
-    Member header;
-    header.number = members.size() + 1;
-    header.label = label;
-    header.where = "line " + std::to_string(line_no);
-    if (end == std::string_view::npos) {
-      bad_member(file, header, "no " + end_line + " line");
+    if (trim_line(line) != open->end_line) {
+      continue;
     }
-    const std::string_view block = data.substr(start, end + end_line.size() - start);
-    ::ERR_clear_error();
-    owned<BIO, BIO_free_all> bio(::BIO_new_mem_buf(block.data(), static_cast<int>(block.size())));
-    if (!bio) {
-      throw std::bad_alloc();
+    if (open->kind != nullptr) {
+      members.push_back(parse_block(data.substr(open->start, pos - open->start), *open->kind,
+                                    std::move(open->header), file));
     }
-    Member m = kind->read(bio.get());
-    m.number = header.number;
-    m.label = std::move(header.label);
-    m.where = std::move(header.where);
-    if (!parsed(m)) {
-      bad_member(file, m, "not a valid " + m.label + " (" + openssl_reason() + ")");
-    }
-    for (std::size_t p = pos; p < end; ++p) {
-      line_no += data[p] == '\n' ? 1 : 0;
-    }
-    pos = end;
-    members.push_back(std::move(m));
+    open.reset();
+  }
+  if (open && open->kind != nullptr) {
+    bad_member(file, open->header, "no " + open->end_line + " line");
   }
   return members;
 }
