@@ -121,14 +121,25 @@ std::string utc_text(const ASN1_TIME* t) {
 void free_openssl_string(char* p) { ::OPENSSL_free(p); }
 using owned_string = owned<char, free_openssl_string>;
 
-std::string integer_decimal(const ASN1_INTEGER* n) {
-  owned<BIGNUM, BN_free> bn(::ASN1_INTEGER_to_BN(n, nullptr));
+// number_text is decimal up to 128 bits and hex above, as OpenSSL's own
+// printer does: turning a hostile megabyte-long integer into decimal takes
+// quadratic time, and its decimal form helps nobody.
+std::string number_text(const BIGNUM* bn) {
+  const bool small = ::BN_num_bits(bn) <= 128;
+  const owned_string text(small ? ::BN_bn2dec(bn) : ::BN_bn2hex(bn));
+  if (!text) {
+    throw std::bad_alloc();
+  }
+  return (small ? "" : "0x") + std::string(text.get());
+}
+
+std::string integer_text(const ASN1_INTEGER* n) {
+  const owned<BIGNUM, BN_free> bn(::ASN1_INTEGER_to_BN(n, nullptr));
   if (!bn) {
     ::ERR_clear_error();
     return "(malformed integer)";
   }
-  owned_string dec(::BN_bn2dec(bn.get()));
-  return dec ? std::string(dec.get()) : "(malformed integer)";
+  return number_text(bn.get());
 }
 
 std::string version_text(long field) {
@@ -162,10 +173,7 @@ std::string key_text(EVP_PKEY* key) {
   BIGNUM* e = nullptr;
   if (::EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e) == 1) {
     const owned<BIGNUM, BN_free> exponent(e);
-    owned_string dec(::BN_bn2dec(exponent.get()));
-    if (dec) {
-      out += ", exponent " + std::string(dec.get());
-    }
+    out += ", exponent " + number_text(exponent.get());
   }
   ::ERR_clear_error();
   return out;
@@ -293,7 +301,7 @@ Lines basic_constraints(X509_EXTENSION* ext) {
   }
   std::string out = bc->ca != 0 ? "CA:TRUE" : "CA:FALSE";
   if (bc->pathlen != nullptr) {
-    out += ", pathlen:" + integer_decimal(bc->pathlen);
+    out += ", pathlen:" + integer_text(bc->pathlen);
   }
   return {out};
 }
@@ -483,7 +491,7 @@ Lines extension_value(X509_EXTENSION* ext) {
     case NID_crl_number:
     case NID_delta_crl: {
       const auto n = decoded<ASN1_INTEGER, ASN1_INTEGER_free>(ext);
-      return n ? Lines{integer_decimal(n.get())} : malformed(ext);
+      return n ? Lines{integer_text(n.get())} : malformed(ext);
     }
     case NID_crl_reason: {
       const auto r = decoded<ASN1_ENUMERATED, ASN1_ENUMERATED_free>(ext);
