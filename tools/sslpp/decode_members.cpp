@@ -158,8 +158,8 @@ std::vector<Member> read_pem(std::string_view data, std::string_view file) {
       continue;
     }
     if (open->kind != nullptr) {
-      members.push_back(parse_block(data.substr(open->start, pos - open->start), *open->kind,
-                                    std::move(open->header), file));
+      members.push_back(
+          parse_block(data.substr(open->start, pos - open->start), *open->kind, std::move(open->header), file));
     }
     open.reset();
   }
