@@ -51,7 +51,8 @@ struct CertInfo {
   DistinguishedName issuer;
   /// version is the X.509 version as Python counts it: 1, 2 or 3.
   long version = 0;
-  /// serialNumber is the serial in upper-case hex ("1A2B").
+  /// serialNumber is the serial in upper-case hex ("1A2B"), in full on
+  /// one line (Certificate::serial_number()).
   std::string serialNumber;
   /// notBefore is the start of validity as Python prints it,
   /// "Jan  5 09:34:43 2018 GMT" (cert_time_to_seconds reads that form).
@@ -140,7 +141,8 @@ class SSLPP_API Certificate {
   /// get_version() is this minus one).
   [[nodiscard]] long version() const noexcept;
   /// serial_number is the serial in upper-case hex as Python prints it
-  /// ("1A2B", "-01" for a negative one).
+  /// ("1A2B", "-01" for a negative one), but on one line whatever its length
+  /// (Python, through OpenSSL's i2a_ASN1_INTEGER, breaks it after 35 bytes).
   [[nodiscard]] std::string serial_number() const;
   ///@{
   /// not_before / not_after are the validity bounds. Throws SSLError when

@@ -35,7 +35,11 @@ std::string print_time(const ASN1_TIME* t) {
 std::string print_serial(const ASN1_INTEGER* serial) {
   auto bio = new_mem_bio();
   ::i2a_ASN1_INTEGER(bio.get(), serial);
-  return bio_text(bio.get());
+  // i2a_ASN1_INTEGER breaks its output with "\\\n" after every 35 bytes
+  // (Python passes that on); a serial is one hex string, whatever its length.
+  std::string text = bio_text(bio.get());
+  std::erase_if(text, [](char c) { return c == '\\' || c == '\n'; });
+  return text;
 }
 
 std::string asn1_bytes(const ASN1_STRING* s) {

@@ -19,7 +19,8 @@ unique_handle<BIO> new_mem_bio();
 std::string bio_text(BIO* bio);
 // print_time is a time as Python prints certificate times ("Jan  1 00:00:00 2027 GMT").
 std::string print_time(const ASN1_TIME* t);
-// print_serial is a serial number in upper-case hex, as Python prints it.
+// print_serial is a serial number in upper-case hex, as Python prints it,
+// but on one line whatever its length.
 std::string print_serial(const ASN1_INTEGER* serial);
 // asn1_bytes is the raw content of an ASN1_STRING (any string type).
 std::string asn1_bytes(const ASN1_STRING* s);

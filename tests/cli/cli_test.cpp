@@ -23,7 +23,7 @@ const std::map<std::string, std::vector<std::string>> kSubcommandOptions = {
      {"--host", "--port", "--cert", "--key", "--password", "--cafile", "--verify", "--sni", "--alpn", "--min-version",
       "--max-version", "--ciphers", "--http", "--max-connections", "--handshake-timeout", "--idle-timeout",
       "--exit-after"}},
-    {"decode", {"--der"}},
+    {"decode", {"--der", "--text", "--json", "--all"}},
     {"match-hostname", {}},
     {"cert-time", {}},
     {"pem2der", {}},

@@ -1,9 +1,14 @@
 // The certificate tools: decode, match-hostname, cert-time, pem2der,
 // der2pem and get-server-certificate. Each is a thin shell over the
-// library function of the same (Python) name.
+// library function of the same (Python) name; decode's readable form and
+// its bundles, requests and CRLs are in decode_text and decode_members.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "commands.hpp"
+#include "decode_members.hpp"
+#include "decode_text.hpp"
 #include "files.hpp"
 #include "output.hpp"
 
@@ -26,6 +31,23 @@ std::string_view as_text(std::span<const std::byte> bytes) {
 
 const std::string& arg(const ParsedArgs& args, std::size_t i) { return args.positionals().at(i); }
 
+std::string display_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
+
+// certificates_json is decode --json --all: every member's dict, in order.
+std::string certificates_json(const std::string& file, bool der) {
+  const std::vector<Member> members = read_members(read_input(file), der, display_name(file));
+  std::string out = "[";
+  for (const Member& m : members) {
+    const auto* cert = std::get_if<owned_x509>(&m.object);
+    if (cert == nullptr) {
+      throw ValueError(display_name(file) + ": " + m.position() +
+                       ": --json shows certificates only (Python's dict); use --text for requests and CRLs");
+    }
+    out += (out.size() > 1 ? ", " : "") + Certificate::from_native(cert->get()).decode().to_json();
+  }
+  return out + "]";
+}
+
 }  // namespace
 
 const CommandSpec& decode_spec() {
@@ -34,20 +56,68 @@ const CommandSpec& decode_spec() {
       .synopsis = "FILE",
       .min_positionals = 1,
       .max_positionals = 1,
-      .summary = "print a certificate as Python's getpeercert() gives it, as JSON",
-      .details = "Reads the first CERTIFICATE block of FILE (PEM, anything before it is skipped),\n"
-                 "or a DER certificate with --der. FILE may be - for stdin. The JSON object has\n"
-                 "Python's keys: subject, issuer, version, serialNumber, notBefore, notAfter and,\n"
-                 "where present, subjectAltName, OCSP, caIssuers, crlDistributionPoints; tuples\n"
-                 "are arrays.\n",
-      .options = {{"--der", "", "FILE is DER, not PEM"}},
+      .summary = "print certificates, certificate requests and CRLs, readable or as Python's JSON",
+      .details =
+          "FILE (- for stdin) is PEM, or DER with --der. Two forms:\n"
+          "\n"
+          "Readable (--text, and the default when stdout is a terminal): every member of\n"
+          "FILE in order (CERTIFICATE, TRUSTED CERTIFICATE, CERTIFICATE REQUEST, X509 CRL\n"
+          "blocks; other blocks and text are skipped), each under a header naming its\n"
+          "position (\"member 2 (X509 CRL at line 31):\"), with every field and extension as\n"
+          "`openssl x509 -text` has them: version, serial in full hex, signature\n"
+          "algorithm, issuer, validity in UTC, subject, key type and size, each\n"
+          "extension with its criticality (SCTs by count), SHA-256 and SHA-1\n"
+          "fingerprints. A request shows its requested extensions and whether its\n"
+          "signature verifies; a CRL its updates and each revoked serial with its date\n"
+          "and reason. Control bytes from the input are printed as \\xNN.\n"
+          "\n"
+          "JSON (--json, and the default when stdout is not a terminal, as before): the\n"
+          "first certificate as Python's getpeercert() dict (keys subject, issuer,\n"
+          "version, serialNumber, notBefore, notAfter and, where present,\n"
+          "subjectAltName, OCSP, caIssuers, crlDistributionPoints; tuples are arrays).\n"
+          "With --all: a JSON array of every certificate's dict; a request or CRL in\n"
+          "FILE is then an error (the dict has no form for them; use --text).\n"
+          "\n"
+          "A member that does not parse is a ValueError naming it (\"ValueError: FILE:\n"
+          "member 3 (CERTIFICATE at line 41): ...\"), exit 2, before anything is printed.\n"
+          "DER input may hold several objects back to back; each is recognised as a\n"
+          "certificate, request or CRL by parsing, and named by its byte offset.\n",
+      .options =
+          {
+              {"--der", "", "FILE is DER, not PEM"},
+              {"--text", "", "print the readable form, even into a pipe"},
+              {"--json", "", "print Python's JSON dict, even to a terminal"},
+              {"--all", "", "with --json: every certificate, as a JSON array"},
+          },
   };
   return spec;
 }
 
 int decode(const ParsedArgs& args) {
-  const CertInfo info = as_bad_input([&] { return load_certificate(arg(args, 0), args.flag("--der")).decode(); });
-  std::cout << info.to_json() << std::endl;
+  const bool text = args.flag("--text");
+  const bool json = args.flag("--json");
+  if (text && json) {
+    throw UsageError("--text and --json exclude each other");
+  }
+  const std::string& file = arg(args, 0);
+  const bool der = args.flag("--der");
+  // Scripts that pipe `sslpp decode FILE` keep the JSON they always got.
+  if (!text && (json || ::isatty(STDOUT_FILENO) != 1)) {
+    if (!args.flag("--all")) {
+      const CertInfo info = as_bad_input([&] { return load_certificate(file, der).decode(); });
+      std::cout << info.to_json() << std::endl;
+      return exit_ok;
+    }
+    std::cout << as_bad_input([&] { return certificates_json(file, der); }) << std::endl;
+    return exit_ok;
+  }
+  const std::vector<Member> members =
+      as_bad_input([&] { return read_members(read_input(file), der, display_name(file)); });
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    std::cout << (i == 0 ? "" : "\n");
+    print_member(std::cout, members[i]);
+  }
+  std::cout << std::flush;
   return exit_ok;
 }
 

@@ -68,20 +68,34 @@ class Relay {
     }
   }
 
-  // show writes the server's bytes to out_. For a terminal, a trailing
-  // 0xc2 waits for the next part: with the byte after it, it may be a C1
-  // control (U+0080..U+009F) that escaping must see whole.
+  // show writes the server's bytes to out_. For a terminal, a UTF-8
+  // sequence cut at the end of a part waits for the rest: escaping judges
+  // whole characters (a C1 control is two bytes; a character cut in two
+  // would be shown as invalid bytes).
   void show(std::string part) {
     if (!escape_) {
       write_all(out_, part, "<stdout>");
       return;
     }
     std::string text = std::exchange(held_, {}) + part;
-    if (text.ends_with('\xc2')) {
-      held_ = "\xc2";
-      text.pop_back();
-    }
+    const std::size_t cut = incomplete_tail(text);
+    held_ = text.substr(text.size() - cut);
+    text.resize(text.size() - cut);
     write_all(out_, for_terminal(text), "<stdout>");
+  }
+
+  // incomplete_tail is how many bytes at the end of `text` begin a UTF-8
+  // sequence that the next part may complete (0 to 3).
+  static std::size_t incomplete_tail(std::string_view text) {
+    for (std::size_t back = 1; back <= 3 && back <= text.size(); ++back) {
+      const auto c = static_cast<unsigned char>(text[text.size() - back]);
+      if ((c & 0xC0) == 0x80) {
+        continue;  // a continuation byte: look further back for the lead
+      }
+      const std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 1;
+      return len > back ? back : 0;
+    }
+    return 0;
   }
 
   // wait_and_forward waits for either side and sends what the user typed;

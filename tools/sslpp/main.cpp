@@ -25,6 +25,7 @@ namespace {
 
 constexpr std::string_view kOverview =
     "usage: sslpp SUBCOMMAND [options] [arguments]\n"
+    "       sslpp help SUBCOMMAND\n"
     "       sslpp --version\n"
     "\n"
     "A TLS client, an echo server, certificate tools and a self-contained demo,\n"
@@ -44,7 +45,7 @@ std::string overview() {
     left.resize(26, ' ');
     out += left + std::string(c.spec().summary) + "\n";
   }
-  out += "\nRun `sslpp SUBCOMMAND --help` for a subcommand's options.\n";
+  out += "\nRun `sslpp help SUBCOMMAND` (or `sslpp SUBCOMMAND --help`) for its options.\n";
   return out;
 }
 
@@ -65,14 +66,28 @@ int report(const ErrorReport& r, bool json) {
   return r.exit_status;
 }
 
+// help_for answers `sslpp help SUBCOMMAND` with that subcommand's --help.
+int help_for(std::span<const std::string> names) {
+  const Command* command = names.size() == 1 ? find_command(names[0]) : nullptr;
+  if (command == nullptr) {
+    const std::string why = names.size() == 1 ? "unknown subcommand '" + names[0] + "'" : "help takes one SUBCOMMAND";
+    return report(describe_exception(std::make_exception_ptr(UsageError(why + " (see: sslpp --help)"))), false);
+  }
+  std::cout << help_text(command->spec());
+  return exit_ok;
+}
+
 int run(const std::vector<std::string>& args) {
   if (args.empty()) {
     return report(describe_exception(std::make_exception_ptr(UsageError("no subcommand given (see: sslpp --help)"))),
                   false);
   }
-  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+  if (args[0] == "--help" || args[0] == "-h" || (args[0] == "help" && args.size() == 1)) {
     std::cout << overview();
     return exit_ok;
+  }
+  if (args[0] == "help") {
+    return help_for(std::span(args).subspan(1));
   }
   if (args[0] == "--version") {
     // sslpp's own version, then the OpenSSL it runs on (`sslpp version` has the details).

@@ -4,6 +4,7 @@
 #include <new>
 #include <ostream>
 
+#include "decode_values.hpp"
 #include "options.hpp"
 
 namespace sslpp::cli {
@@ -116,31 +117,21 @@ std::string error_json(const ErrorReport& report) {
 }
 
 std::string escape_control_bytes(std::string_view text, std::string_view keep, std::string_view also) {
-  static constexpr char kHex[] = "0123456789abcdef";
+  // decode's terminal_text is the one judge of what a terminal may see;
+  // here only the characters kept or escaped besides cut the text.
   std::string out;
-  out.reserve(text.size());
-  const auto escape = [&](unsigned char u) {
-    out += "\\x";
-    out += kHex[u >> 4];
-    out += kHex[u & 15];
-  };
+  std::size_t start = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    const auto u = static_cast<unsigned char>(c);
-    const bool control = (u < 0x20 || u == 0x7f) && keep.find(c) == std::string_view::npos;
-    // U+0080..U+009F in UTF-8: 0xc2 followed by 0x80..0x9f.
-    const bool c1 = u == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                    static_cast<unsigned char>(text[i + 1]) <= 0x9f;
-    if (control || also.find(c) != std::string_view::npos) {
-      escape(u);
-    } else if (c1) {
-      escape(u);
-      escape(static_cast<unsigned char>(text[++i]));
-    } else {
-      out += c;
+    const bool kept = keep.find(c) != std::string_view::npos;
+    if (kept || also.find(c) != std::string_view::npos) {
+      out += terminal_text(text.substr(start, i - start));
+      out += kept ? std::string(1, c) : "\\x" + std::string(1, "0123456789abcdef"[(c >> 4) & 15]) +
+                                            std::string(1, "0123456789abcdef"[c & 15]);
+      start = i + 1;
     }
   }
-  return out;
+  return out + terminal_text(text.substr(start));
 }
 
 void append_json_string(std::string& out, std::string_view s) {

@@ -94,10 +94,10 @@ std::string error_json(const ErrorReport& report);
 void append_json_string(std::string& out, std::string_view s);
 
 /// escape_control_bytes makes peer-supplied text safe to show on a
-/// terminal: C0 control bytes, DEL and UTF-8-encoded C1 controls (which
-/// some terminals obey) become \xNN, except the characters in `keep`; the
-/// characters in `also` are escaped too (a quote around the text). Other
-/// bytes, UTF-8 included, are kept.
+/// terminal, as decode's terminal_text does (control bytes, DEL, invalid
+/// UTF-8, C1 and bidirectional controls become \xNN per byte), except the
+/// characters in `keep` (tab, CR, LF for a stream of lines); the
+/// characters in `also` are escaped too (the quote around a value).
 std::string escape_control_bytes(std::string_view text, std::string_view keep = {}, std::string_view also = {});
 
 /// JsonObject builds one JSON object with Python's json.dumps separators

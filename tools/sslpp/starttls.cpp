@@ -26,7 +26,8 @@ constexpr std::size_t kMaxMessage = 16384;  // XMPP's features, LDAP's response
 constexpr std::size_t kShown = 160;
 
 // shown is peer text for an error line: at most kShown bytes, quoted, with
-// control bytes escaped so that a server cannot drive the user's terminal.
+// control bytes escaped so that a server cannot drive the user's terminal
+// (a sequence cut at kShown shows as \xNN bytes).
 std::string shown(std::string_view text) {
   return "'" + escape_control_bytes(text.substr(0, kShown), {}, "'\\") + (text.size() > kShown ? "'..." : "'");
 }
