@@ -92,12 +92,16 @@ enum class PeerRole : std::uint8_t {
 struct CertSummary {
   /// certificate is the certificate itself (a shared reference).
   Certificate certificate;
-  /// subject / issuer are the RFC 2253 names.
-  std::string subject{}, issuer{};
+  /// subject is the RFC 2253 name of the subject ("CN=localhost,O=Example").
+  std::string subject{};
+  /// issuer is the RFC 2253 name of the issuer.
+  std::string issuer{};
   /// serial is the serial number in upper-case hex.
   std::string serial{};
-  /// not_before / not_after are the validity bounds; nullopt when the field is malformed.
-  std::optional<std::chrono::sys_seconds> not_before{}, not_after{};
+  /// not_before is the start of validity; nullopt when the field is malformed.
+  std::optional<std::chrono::sys_seconds> not_before{};
+  /// not_after is the end of validity; nullopt when the field is malformed.
+  std::optional<std::chrono::sys_seconds> not_after{};
   /// subject_alt_names are the first 100 subjectAltName entries.
   std::vector<GeneralName> subject_alt_names{};
   /// san_omitted counts the entries beyond those.
@@ -118,9 +122,11 @@ struct CertSummary {
   std::vector<std::string> ca_issuers{};
   /// ext_key_usage are the extendedKeyUsage purposes' short names ("serverAuth").
   std::vector<std::string> ext_key_usage{};
-  /// from_peer: the peer sent it. from_trust_store: the verifier's trust store
-  /// holds it. Both: the peer sent a trust anchor.
-  bool from_peer = false, from_trust_store = false;
+  /// from_peer: the peer (or the caller of CertStore::verify) gave it.
+  bool from_peer = false;
+  /// from_trust_store: the verifier took it from its trust store. With
+  /// from_peer, the peer sent a trust anchor.
+  bool from_trust_store = false;
 };
 
 /// VerifyFailure is the explanation of one failed verification. Immutable

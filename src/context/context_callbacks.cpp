@@ -138,7 +138,9 @@ int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
   if (::X509_STORE_CTX_get_error(store) == X509_V_OK) {
     ::X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
   }
-  note_failure(ssl, conn, store, ok != 0, true);
+  // A name mismatch the callback accepted is still refused (above): then
+  // the callback did not refuse it, sslpp did.
+  note_failure(ssl, conn, store, ok != 0, !accept);
   return 0;
 }
 

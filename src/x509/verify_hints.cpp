@@ -254,14 +254,22 @@ std::string missing_issuer_hint(hint_context& h, VerifyHint& kind) {
     return "your trust store has a " + h.I(d) + ", but not the one that signed " + h.S(d) +
            " (another key: a re-keyed CA, or another CA of the same name)";
   }
-  if (d == 0 && top != nullptr && !top->self_issued && f.chain_sent.size() <= 1) {
+  if (d == 0 && top != nullptr && !top->self_issued) {
+    // The leaf's issuer is neither sent nor trusted: the classic server
+    // that does not send its intermediate.
     kind = VerifyHint::missing_intermediate;
+    const std::size_t sent = f.chain_sent.size() + f.sent_omitted;
     const std::string who = f.peer == PeerRole::none ? "the certificate given" : h.peer();
-    std::string out = f.peer == PeerRole::none
-                          ? "the certificate given comes alone; its issuer " + h.I(0) +
-                                " is not in your trust store: pass the intermediate(s) in VerifyOptions::untrusted"
-                          : who + " sent only its own certificate; its issuer " + h.I(0) +
-                                " is not in your trust store: " + who + " must send its intermediate certificate(s)";
+    std::string out;
+    if (f.peer == PeerRole::none) {
+      out = std::string(sent <= 1 ? "the certificate given comes alone" : "none of the certificates given is") +
+            "; its issuer " + h.I(0) + " is not in your trust store: pass the intermediate(s) in VerifyOptions::untrusted";
+    } else {
+      out = (sent <= 1 ? who + " sent only its own certificate"
+                       : who + " sent " + std::to_string(sent) + " certificates, none of them its issuer") +
+            "; its issuer " + h.I(0) + " is not in your trust store: " + who +
+            " must send its intermediate certificate(s)";
+    }
     if (!top->ca_issuers.empty()) {
       out += " (published at " + escape_text(top->ca_issuers.front(), 150) + ")";
     }
@@ -423,6 +431,9 @@ std::string ocsp_hint(const hint_context& h) {
   if (h.f.code == X509_V_ERR_OCSP_VERIFY_NEEDED) {
     out += "; " + h.peer() + " sent no usable OCSP staple and OcspCheck::required needs one";
   }
+  if (h.f.resumed) {
+    out += "; the resumed session was made without the check this connection needs";
+  }
   return out;
 }
 
@@ -467,7 +478,15 @@ void write_hint(VerifyFailure& f, const explain_input& in_) {
   VerifyHint kind = VerifyHint::other;
   std::string hint;
   const bool refused_ok = in_.capture != nullptr && in_.capture->code == code && in_.capture->preverify_ok;
-  if (code == X509_V_ERR_APPLICATION_VERIFICATION && refused_ok) {
+  if (f.resumed || !h.has(d)) {
+    // No chain to point into (a resumed session's verdict, a callback set
+    // through native_handle()): OpenSSL's reason, and what is known.
+    const bool ocsp = !in_.extra.empty() ||
+                      in(code, {X509_V_ERR_OCSP_VERIFY_NEEDED, X509_V_ERR_OCSP_VERIFY_FAILED,
+                                X509_V_ERR_OCSP_CERT_UNKNOWN});
+    hint = ocsp ? ocsp_hint(h) : generic_hint(h);
+    kind = ocsp ? VerifyHint::ocsp : VerifyHint::other;
+  } else if (code == X509_V_ERR_APPLICATION_VERIFICATION && refused_ok) {
     kind = VerifyHint::rejected_by_callback;
     hint = "your verify callback (set_verify) rejected " + h.S(d) + " at depth " + std::to_string(d) +
            "; OpenSSL found nothing wrong with it";

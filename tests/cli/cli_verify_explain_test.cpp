@@ -168,6 +168,25 @@ TEST(CliVerifyExplain, SelfSignedGivesTheFingerprintToPin) {
       << r.out;
 }
 
+TEST(CliVerifyExplain, ServeErrorEventExplainsAClientCertificate) {
+  const Issued root = issue(ca_spec("explain client root"));
+  const Issued intermediate = issue(ca_spec("explain client issuing CA"), &root);
+  const Issued client = issue({.common_name = "explain client", .ext_key_usage = "clientAuth"}, &intermediate);
+  const Served s = write_chain("client", root, {&client});
+  Serve srv({"--cert", path(pki().server.cert), "--key", path(pki().server.key), "--cafile", path(s.ca), "--verify",
+             "required", "--exit-after", "1"});
+  const Outcome r = sslpp({"connect", endpoint(srv.port), "--cafile", path(pki().ca_file), "--cert", path(s.cert),
+                           "--key", path(s.key), "--send", "x", "--timeout", "5"});
+  EXPECT_EQ(r.status, 1) << r.describe();
+  const nlohmann::json event = srv.event();
+  EXPECT_EQ(event["event"], "error") << event;
+  EXPECT_EQ(event["verify_code"], 20) << event;
+  EXPECT_EQ(event["depth"], 0) << event;
+  EXPECT_TRUE(contains(event["hint"].get<std::string>(),
+                       "the client sent only its own certificate; its issuer 'CN=explain client issuing CA'"))
+      << event;
+}
+
 TEST(CliVerifyExplain, OtherFailuresHaveNullExplanation) {
   const Outcome r = sslpp({"connect", endpoint(free_port()), "--json"});
   EXPECT_EQ(r.status, 1) << r.describe();

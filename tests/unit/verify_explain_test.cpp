@@ -113,6 +113,23 @@ TEST(VerifyExplainStore, HostnameMismatchListsTheNames) {
   EXPECT_NE(text.find("\n X 0  CN=localhost  (given)\n"), std::string::npos) << text;
 }
 
+TEST(VerifyExplainStore, ALongListOfStrayCertificatesIsCut) {
+  const Three t;
+  std::vector<Certificate> strays;
+  for (int i = 0; i < 40; ++i) {
+    strays.push_back(issue(ca_spec("stray " + std::to_string(i))).cert);
+  }
+  const auto f = verify_failure(t.store(), t.leaf.cert, {.untrusted = strays});
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, VerifyHint::missing_intermediate);
+  EXPECT_EQ(f->chain_sent.size(), 16U);
+  EXPECT_EQ(f->sent_omitted, 25U);  // the leaf and 40 strays, 16 summarised
+  EXPECT_NE(f->hint.find("none of the certificates given is; its issuer 'CN=store intermediate'"), std::string::npos)
+      << f->hint;
+  EXPECT_LE(f->hint.size(), 512U);
+  EXPECT_LT(f->to_text().size(), 16U * 1024) << "15 unused summaries at most, a few lines each";
+}
+
 // -- Hostile names ------------------------------------------------------------
 
 TEST(VerifyExplainHostile, NamesAreEscapedOnOneBoundedLine) {
@@ -190,6 +207,20 @@ TEST(VerifyExplainCallbacks, ACallbackRefusingAnExpiredCertificateKeepsTheReason
   EXPECT_EQ(e.verify_failure->kind, VerifyHint::expired);
   EXPECT_NE(e.verify_failure->hint.find("expired on"), std::string::npos) << e.verify_failure->hint;
   EXPECT_TRUE(e.verify_failure->hint.ends_with("; your verify callback did not accept it")) << e.verify_failure->hint;
+}
+
+TEST(VerifyExplainCallbacks, ANameMismatchRefusedDespiteTheCallbackIsExplained) {
+  MemoryPair pair;
+  pair.server_ctx = server_context(&pki().wrong_name);
+  pair.server = pair.server_ctx.wrap_bio({.server_side = true});
+  pair.client_ctx.set_verify(VERIFY_PEER, [](Connection&, const Certificate&, int, int, bool) { return true; });
+  const ErrorInfo e = handshake_error(pair);
+  EXPECT_EQ(e.verify_code, X509_V_ERR_HOSTNAME_MISMATCH);
+  ASSERT_NE(e.verify_failure, nullptr);
+  EXPECT_EQ(e.verify_failure->kind, VerifyHint::hostname_mismatch);
+  EXPECT_NE(e.verify_failure->hint.find("DNS:wrong.example"), std::string::npos) << e.verify_failure->hint;
+  EXPECT_EQ(e.verify_failure->hint.find("callback"), std::string::npos)
+      << "the callback accepted; check_hostname refused: " << e.verify_failure->hint;
 }
 
 TEST(VerifyExplainCallbacks, AcceptedAndUnverifiedHandshakesCarryNoExplanation) {
