@@ -273,7 +273,9 @@ std::string missing_issuer_hint(hint_context& h, VerifyHint& kind) {
     if (!top->ca_issuers.empty()) {
       out += " (published at " + escape_text(top->ca_issuers.front(), 150) + ")";
     }
-    return out;
+    // Nothing tells a missing intermediate from a root the verifier lacks.
+    return out + (f.peer == PeerRole::none ? "; if that issuer is a root, add it to the store"
+                                           : "; if that issuer is a root, trust it instead (--cafile)");
   }
   kind = VerifyHint::unknown_issuer;
   std::string out = "the chain " + (f.peer == PeerRole::none ? std::string("given") : h.peer() + " sent") +

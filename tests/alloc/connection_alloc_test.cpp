@@ -77,8 +77,10 @@ TEST(ConnectionAllocationFailureCallbacks, HandshakeWithVerifyCallback) {
 TEST(ConnectionAllocationFailureCallbacks, ExplainedVerificationFailure) {
   Context client_ctx = client_context();
   Context server_ctx = server_context(&pki().untrusted);
-  sweep_phase(PairPhase::handshake_wrong_name, Form::status, client_ctx, server_ctx, {.max_cases = 400},
-              "untrusted server");
+  for (const Form form : {Form::status, Form::throwing}) {
+    sweep_phase(PairPhase::handshake_wrong_name, form, client_ctx, server_ctx, {.max_cases = 400},
+                "untrusted server");
+  }
 }
 
 }  // namespace

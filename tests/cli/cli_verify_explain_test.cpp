@@ -92,7 +92,8 @@ TEST(CliVerifyExplain, MissingIntermediateIsMarkedAndNamed) {
       << r.out;
   EXPECT_TRUE(contains(r.out, "\n   0  CN=localhost  (sent by the server)\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "hint: the server sent only its own certificate; its issuer 'CN=explain issuing CA' "
-                              "is not in your trust store: the server must send its intermediate certificate(s)\n"))
+                              "is not in your trust store: the server must send its intermediate certificate(s); "
+                              "if that issuer is a root, trust it instead (--cafile)\n"))
       << r.out;
   EXPECT_TRUE(contains(r.out, "the server sent 1 certificate.")) << r.out;
 

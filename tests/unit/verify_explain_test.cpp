@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include <chrono>
@@ -221,6 +222,26 @@ TEST(VerifyExplainCallbacks, ANameMismatchRefusedDespiteTheCallbackIsExplained) 
   EXPECT_NE(e.verify_failure->hint.find("DNS:wrong.example"), std::string::npos) << e.verify_failure->hint;
   EXPECT_EQ(e.verify_failure->hint.find("callback"), std::string::npos)
       << "the callback accepted; check_hostname refused: " << e.verify_failure->hint;
+}
+
+// A verify callback set on the SSL_CTX itself bypasses sslpp's trampoline:
+// nothing is captured, and the explanation falls back on what the SSL keeps
+// (the partial chain OpenSSL built, the depth where the code implies it).
+TEST(VerifyExplainCallbacks, ANativeCallbackGivesTheFallbackExplanation) {
+  MemoryPair pair;
+  pair.server_ctx = server_context(&pki().untrusted);
+  pair.server = pair.server_ctx.wrap_bio({.server_side = true});
+  SSL_CTX_set_verify(pair.client_ctx.native_handle(), SSL_VERIFY_PEER, [](int ok, X509_STORE_CTX*) { return ok; });
+  const ErrorInfo e = handshake_error(pair);
+  EXPECT_EQ(e.verify_code, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+  ASSERT_NE(e.verify_failure, nullptr);
+  const VerifyFailure& f = *e.verify_failure;
+  ASSERT_FALSE(f.chain_built.empty());
+  EXPECT_EQ(f.depth, static_cast<int>(f.chain_built.size()) - 1);
+  ASSERT_FALSE(f.chain_sent.empty());
+  EXPECT_EQ(f.chain_sent[0].sha256, pki().untrusted.credential.certificate.sha256_fingerprint());
+  EXPECT_EQ(f.kind, VerifyHint::missing_intermediate);
+  EXPECT_NE(f.hint.find("if that issuer is a root, trust it instead"), std::string::npos) << f.hint;
 }
 
 TEST(VerifyExplainCallbacks, AcceptedAndUnverifiedHandshakesCarryNoExplanation) {
