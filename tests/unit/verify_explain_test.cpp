@@ -12,8 +12,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/cert_builder.hpp"
 #include "support/pki.hpp"
@@ -277,6 +280,72 @@ TEST(VerifyExplainCallbacks, ErrorCopiesShareOneExplanation) {
   } catch (const SSLCertVerificationError& thrown) {
     EXPECT_EQ(thrown.verify_failure(), e.verify_failure.get()) << "the sticky error shares the explanation";
   }
+}
+
+// -- After the handshake, and across threads ------------------------------------
+
+// TLS 1.3 post-handshake authentication: the server verifies the client's
+// certificate inside a later read, and explains that failure as any other.
+TEST(VerifyExplainPostHandshake, ARefusedClientCertificateIsExplained) {
+  const Issued stranger = issue(ca_spec("pha stranger root"));
+  const Issued client = issue({.common_name = "pha client", .ext_key_usage = "clientAuth"}, &stranger);
+  MemoryPair pair;
+  pair.client_ctx.use_certificate(client.cert);
+  pair.client_ctx.use_privatekey(client.key);
+  pair.client_ctx.set_post_handshake_auth(true);
+  request_client_certs_later(pair.server_ctx);
+  pair.client = pair.client_ctx.wrap_bio({.server_hostname = "localhost"});
+  pair.server = pair.server_ctx.wrap_bio({.server_side = true});
+  ASSERT_TRUE(handshake(pair.client, pair.server).ok());
+  pair.server.verify_client_post_handshake();
+  std::error_code ec;
+  const std::byte ping[] = {std::byte{'x'}};
+  ASSERT_TRUE(pair.server.write(ping, ec).ok()) << ec.message();
+  std::byte buf[64];
+  io_status server_status = io_status::want_read;
+  for (int round = 0; round < 10 && server_status == io_status::want_read; ++round) {
+    transfer(pair.server, pair.client);
+    static_cast<void>(pair.client.read(buf, ec));
+    transfer(pair.client, pair.server);
+    server_status = pair.server.read(buf, ec).status;
+  }
+  ASSERT_EQ(server_status, io_status::error) << ec.message();
+  const ErrorInfo& e = pair.server.last_error();
+  EXPECT_EQ(e.verify_code, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY) << e.message;
+  ASSERT_NE(e.verify_failure, nullptr);
+  EXPECT_EQ(e.verify_failure->peer, PeerRole::client);
+  EXPECT_EQ(e.verify_failure->depth, 0);
+  ASSERT_EQ(e.verify_failure->chain_sent.size(), 1U);
+  EXPECT_EQ(e.verify_failure->chain_sent[0].sha256, client.cert.sha256_fingerprint());
+  EXPECT_NE(e.verify_failure->hint.find("the client sent only its own certificate; its issuer 'CN=pha stranger root'"),
+            std::string::npos)
+      << e.verify_failure->hint;
+}
+
+// The explanation is immutable and shared: copies of the error read it from
+// several threads at once (ThreadSanitizer runs this in CI).
+TEST(VerifyExplainThreads, CopiesAreReadConcurrently) {
+  const Three t;
+  const auto f = verify_failure(t.store(), t.leaf.cert, {});
+  ASSERT_NE(f, nullptr);
+  ErrorInfo info;
+  info.verify_failure = f;
+  const std::string text = f->to_text();
+  const std::string json = f->to_json();
+  std::vector<std::thread> threads;
+  std::atomic<int> same{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([info, &text, &json, &same] {
+      const ErrorInfo copy = info;
+      if (copy.verify_failure->to_text() == text && copy.verify_failure->to_json() == json) {
+        ++same;
+      }
+    });
+  }
+  for (std::thread& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(same.load(), 8);
 }
 
 }  // namespace
