@@ -135,8 +135,17 @@ int connect(const ParsedArgs& args) {
   // connect; a bad --servername is bad input, so ask it first.
   as_bad_input([&] { static_cast<void>(ctx.wrap_bio({.server_hostname = server_hostname})); });
 
-  SSLSocket tls = ctx.wrap_socket(create_connection(target.host, target.port, timeout),
-      {.server_hostname = server_hostname});
+  SSLSocket tls = [&] {
+    try {
+      return ctx.wrap_socket(create_connection(target.host, target.port, timeout),
+                             {.server_hostname = server_hostname});
+    } catch (const SSLCertVerificationError&) {
+      if (!args.flag("--json")) {  // the chain, marked, goes beside the report; stderr keeps its one line
+        print_verify_failure(std::cout, describe_exception(std::current_exception()));
+      }
+      throw;
+    }
+  }();
   SessionFacts facts = facts_of(tls);
   if (const auto text = args.value("--send")) {
     exchange(tls, *text, timeout, facts);
