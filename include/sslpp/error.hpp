@@ -36,6 +36,9 @@
 
 namespace sslpp {
 
+/// VerifyFailure explains a failed verification (defined in verify_failure.hpp).
+struct VerifyFailure;
+
 // ---------------------------------------------------------------------------
 // Codes
 
@@ -143,6 +146,10 @@ struct ErrorInfo {
   std::string verify_message;
   /// errno of a failure below TLS (ConnectionResetError, SSLSyscallError, ...), else 0.
   int sys_errno = 0;
+  /// verify_failure explains a failed verification: the chain, the depth
+  /// that failed and a hint (verify_failure.hpp). Null for other failures,
+  /// and when the explanation could not be built (out of memory).
+  std::shared_ptr<const VerifyFailure> verify_failure;
 };
 
 // ---------------------------------------------------------------------------
@@ -236,6 +243,14 @@ class SSLPP_API SSLCertVerificationError : public SSLError {
   long verify_code() const noexcept { return info().verify_code; }
   /// verify_message() says why, in words.
   const std::string& verify_message() const noexcept { return info().verify_message; }
+  /// verify_failure() is the explanation (chain, depth, hint), or null when
+  /// none could be built. Include <sslpp/verify_failure.hpp> to read it.
+  const VerifyFailure* verify_failure() const noexcept { return info().verify_failure.get(); }
+  /// depth() is the depth of the certificate that failed (0: the peer's
+  /// own), or -1 when unknown.
+  int depth() const noexcept;
+  /// hint() is one line saying what to do about it, or empty when unknown.
+  const std::string& hint() const noexcept;
   const char* class_name() const noexcept override { return "SSLCertVerificationError"; }
 };
 

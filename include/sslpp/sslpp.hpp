@@ -24,6 +24,7 @@
 #include <sslpp/socket.hpp>
 #include <sslpp/ssl_socket.hpp>
 #include <sslpp/status.hpp>
+#include <sslpp/verify_failure.hpp>
 #include <sslpp/version.hpp>
 #include <sslpp/windows_store.hpp>
 

@@ -75,6 +75,18 @@ bool point_into_offer(std::string_view name, const unsigned char* in, unsigned i
   });
 }
 
+// note_failure keeps the facts of a refused certificate for the error's
+// explanation (verify_explain.hpp). Only under a verifying mode: with
+// VERIFY_NONE OpenSSL still asks, but nothing fails, so nothing is kept and
+// nothing is allocated.
+void note_failure(SSL* ssl, connection_state* conn, X509_STORE_CTX* store, bool preverify_ok,
+                  bool callback_refused) noexcept {
+  if (conn == nullptr || ssl == nullptr || ::SSL_get_verify_mode(ssl) == SSL_VERIFY_NONE) {
+    return;
+  }
+  conn->failed_verify = detail::capture_failure(store, preverify_ok, callback_refused);
+}
+
 }  // namespace
 
 namespace detail {
@@ -93,6 +105,9 @@ int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
   const bool own = conn != nullptr && conn->own_verify_mode.has_value();
   const VerifyCallback& callback = own ? conn->own_verify_callback : hooks->verify;
   if (!callback) {
+    if (ok == 0) {
+      note_failure(ssl, conn, store, false, false);
+    }
     return ok;
   }
   X509* current = ::X509_STORE_CTX_get_current_cert(store);
@@ -123,6 +138,9 @@ int verify_trampoline(int ok, X509_STORE_CTX* store) noexcept {
   if (::X509_STORE_CTX_get_error(store) == X509_V_OK) {
     ::X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
   }
+  // A name mismatch the callback accepted is still refused (above): then
+  // the callback did not refuse it, sslpp did.
+  note_failure(ssl, conn, store, ok != 0, !accept);
   return 0;
 }
 

@@ -159,10 +159,12 @@ io_result engine::classify(int ret, int sys, std::error_code& ec) noexcept {
         status = io_status::truncated;
       } else if (info.reason == "CERTIFICATE_VERIFY_FAILED") {
         add_verify_failure(info, ::SSL_get_verify_result(ssl.get()), hostname);
+        explain_failure(info, info.verify_code, false, {});
       } else if (hook_refusal) {
         if (hook_refusal->verify_code != X509_V_OK) {
           add_verify_failure(info, hook_refusal->verify_code, hostname);
           info.verify_message += ": " + hook_refusal->reason;
+          explain_failure(info, info.verify_code, false, hook_refusal->reason);
         }
         info.message += ": " + hook_refusal->reason;
       }
@@ -289,6 +291,9 @@ bool engine::apply_policy(std::error_code& ec) noexcept {
 }
 
 bool engine::check_finished_handshake(std::error_code& ec) noexcept {
+  // A capture left by a certificate that a callback set through
+  // native_handle() let pass anyway explains nothing: drop it.
+  failed_verify.reset();
   SSL* s = ssl.get();
   if (accept_state || ::SSL_is_server(s) == 1) {
     return true;
@@ -334,6 +339,7 @@ bool engine::check_finished_handshake(std::error_code& ec) noexcept {
     if (resumed) {
       info.message += " (resumed session)";
     }
+    explain_failure(info, code, resumed, {});
   } catch (...) {
     info.code = std::error_code(static_cast<int>(code), verify_category());
     info.verify_code = code;
@@ -341,6 +347,28 @@ bool engine::check_finished_handshake(std::error_code& ec) noexcept {
   ::ERR_clear_error();
   fail(std::move(info), io_status::error, ec);
   return false;
+}
+
+void engine::explain_failure(ErrorInfo& info, long code, bool resumed, std::string_view extra) noexcept {
+  const std::unique_ptr<verify_capture> capture = std::move(failed_verify);
+  try {
+    SSL* s = ssl.get();
+    explain_input in;
+    in.code = code;
+    in.capture = capture.get();
+    in.peer = accept_state || ::SSL_is_server(s) == 1 ? PeerRole::client : PeerRole::server;
+    in.security_level = ::SSL_get_security_level(s);
+    in.resumed = resumed;
+    if (check_hostname && hostname) {
+      in.checked_name = hostname;
+    }
+    in.sent = ::SSL_get_peer_cert_chain(s);
+    in.built = ::SSL_get0_verified_chain(s);
+    in.extra = extra;
+    info.verify_failure = explain(in);
+  } catch (...) {
+    // Out of memory: the error keeps its code and message, without the explanation.
+  }
 }
 
 long engine::name_verdict(X509* peer, const std::string& name, unsigned int flags) noexcept {

@@ -26,6 +26,7 @@
 #include "engine/socket_transport.hpp"
 #include "internal/error_queue.hpp"
 #include "internal/handle.hpp"
+#include "x509/verify_explain.hpp"
 
 namespace sslpp::detail {
 
@@ -77,6 +78,10 @@ struct engine {
     std::string reason;
   };
   std::unique_ptr<const refusal> hook_refusal;
+  // failed_verify is what the verify trampoline captured when it refused a
+  // certificate under a verifying mode (verify_explain.hpp): classify turns
+  // it into the error's explanation. Null on the success path.
+  std::unique_ptr<verify_capture> failed_verify;
 
   // TLS 1.3 early data (early_data.cpp): early_open while the client may
   // still write it or the server still read it, early_over once another
@@ -167,6 +172,12 @@ struct engine {
   // classify turns a failed SSL call (ret <= 0) into a status, recording
   // the details in `error`. Errors other than want_* are made sticky.
   io_result classify(int ret, int sys, std::error_code& ec) noexcept;
+  // explain_failure adds the explanation of verification failure `code`
+  // to `info` (ErrorInfo::verify_failure), from failed_verify when it is
+  // about that code, else from what the SSL still holds; `extra` is a
+  // hook's own reason. Out of memory leaves `info` without one. Consumes
+  // failed_verify.
+  void explain_failure(ErrorInfo& info, long code, bool resumed, std::string_view extra) noexcept;
   // fail makes `info` the sticky error and reports it.
   io_result fail(ErrorInfo info, io_status status, std::error_code& ec) noexcept;
   // refuse reports a call refused before any I/O (ValueError in the

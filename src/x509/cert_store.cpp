@@ -15,6 +15,7 @@
 #include "internal/idna.hpp"
 #include "internal/handle.hpp"
 #include "x509/pem.hpp"
+#include "x509/verify_explain.hpp"
 #include "x509/verify_name.hpp"
 
 namespace sslpp {
@@ -164,6 +165,14 @@ std::vector<Certificate> CertStore::verify(const Certificate& leaf, const Verify
   ERR_raise(ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED);
   ErrorInfo info = detail::take_error_queue(errc::syscall);
   detail::add_verify_failure(info, code, checked_name);
+  // The chain, depth and untrusted list stay valid until ctx is freed.
+  const std::unique_ptr<detail::verify_capture> capture = detail::capture_failure(ctx.get(), false, false);
+  try {
+    info.verify_failure = detail::explain({.code = code, .capture = capture.get(), .checked_name = checked_name});
+  } catch (const std::exception&) {
+    // Out of memory: the error stands without its explanation.
+  }
+  ::ERR_clear_error();
   throw_error(std::move(info));
 }
 

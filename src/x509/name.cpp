@@ -1,5 +1,8 @@
 #include <sslpp/name.hpp>
 
+#include <memory>
+#include <string>
+
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
@@ -11,6 +14,18 @@
 namespace sslpp {
 
 namespace detail {
+
+// openssl_string owns a buffer OpenSSL allocated for us: it is freed even
+// when making the std::string from it throws bad_alloc (the
+// allocation-failure sweep of an explained verification failure found the
+// buffer leaked there).
+namespace {
+struct openssl_free {
+  void operator()(void* p) const noexcept { ::OPENSSL_free(p); }
+};
+}  // namespace
+template <typename T>
+using openssl_string = std::unique_ptr<T, openssl_free>;
 
 unique_handle<BIO> new_mem_bio() {
   unique_handle<BIO> bio(::BIO_new(::BIO_s_mem()));
@@ -83,9 +98,8 @@ std::string entry_value(const X509_NAME_ENTRY* entry) {
   if (n < 0) {
     throw_openssl_error("cannot decode name attribute");
   }
-  std::string value(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
-  ::OPENSSL_free(utf8);
-  return value;
+  const openssl_string<unsigned char> owned(utf8);
+  return std::string(reinterpret_cast<char*>(owned.get()), static_cast<std::size_t>(n));
 }
 }  // namespace
 
@@ -177,13 +191,11 @@ std::string Name::to_string() const {
 
 std::string Name::oneline() const {
   // X509_NAME_oneline with a null buffer allocates one of the right size.
-  char* text = ::X509_NAME_oneline(name_.get(), nullptr, 0);
+  const detail::openssl_string<char> text(::X509_NAME_oneline(name_.get(), nullptr, 0));
   if (text == nullptr) {
     detail::throw_openssl_error("X509_NAME_oneline");
   }
-  std::string out(text);
-  ::OPENSSL_free(text);
-  return out;
+  return std::string(text.get());
 }
 
 std::vector<std::byte> Name::der() const {

@@ -70,5 +70,18 @@ TEST(ConnectionAllocationFailureCallbacks, HandshakeWithVerifyCallback) {
   sweep_phase(PairPhase::handshake, Form::status, client_ctx, server_ctx, {.max_cases = 200}, "verify callback");
 }
 
+// A failed verification is explained (verify_failure.hpp): the trampoline
+// captures the chain inside OpenSSL's handshake and classify builds the
+// summaries and the hint. Out of memory there may lose the explanation,
+// never the failure: an untrusted server must still be refused.
+TEST(ConnectionAllocationFailureCallbacks, ExplainedVerificationFailure) {
+  Context client_ctx = client_context();
+  Context server_ctx = server_context(&pki().untrusted);
+  for (const Form form : {Form::status, Form::throwing}) {
+    sweep_phase(PairPhase::handshake_wrong_name, form, client_ctx, server_ctx, {.max_cases = 400},
+                "untrusted server");
+  }
+}
+
 }  // namespace
 }  // namespace sslpp::test::alloc

@@ -208,6 +208,7 @@ Issued issue(const CertSpec& spec, const Issued* issuer) {
   add_conf_ext(x.get(), &ctx, NID_key_usage, spec.key_usage);
   add_conf_ext(x.get(), &ctx, NID_ext_key_usage, spec.ext_key_usage);
   add_conf_ext(x.get(), &ctx, NID_name_constraints, spec.name_constraints);
+  add_conf_ext(x.get(), &ctx, NID_info_access, spec.authority_info_access);
   if (spec.key_ids) {
     // SKID first: a self-signed certificate's AKID is copied from it.
     add_conf_ext(x.get(), &ctx, NID_subject_key_identifier, "hash");

@@ -59,6 +59,9 @@ struct CertSpec {
   std::string key_usage = "critical,digitalSignature";
   std::string ext_key_usage = "serverAuth";
   std::string name_constraints{};  // e.g. "critical,permitted;DNS:example.test"
+  // authority_info_access is where the issuer is published, e.g.
+  // "caIssuers;URI:http://ca.example.test/issuing.der"; empty: none.
+  std::string authority_info_access{};
   // unknown_critical_oid, when set, adds a critical extension under this
   // OID (one OpenSSL does not know, e.g. from a private arc), value NULL.
   std::string unknown_critical_oid{};

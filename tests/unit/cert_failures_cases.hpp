@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <sslpp/constants.hpp>
+#include <sslpp/verify_failure.hpp>
 
 #include "support/cert_builder.hpp"
 
@@ -41,11 +42,19 @@ struct Chain {
 // control, without it; nothing else differs between the two.
 using Build = Chain (*)(Side side, bool defect);
 
+// Facts are substrings the explanation's hint must contain, computed from
+// the issued certificates of the row's defect chain (names, dates, serials),
+// not from the explanation itself.
+using Facts = std::vector<std::string> (*)(const Chain& chain);
+
 struct Case {
   const char* name;  // the gtest parameter name
   long expected;     // the X509_V_ERR_* OpenSSL gives for the defect
+  int depth;         // VerifyFailure::depth: the certificate that failed
+  VerifyHint hint;   // VerifyFailure::kind
   Build build;
   bool name_check = false;  // a host-name row: client_verifies_server only
+  Facts facts = nullptr;
 };
 
 // PrintTo names a row in gtest's output instead of dumping its bytes.

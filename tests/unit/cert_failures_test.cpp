@@ -25,6 +25,8 @@
 
 #include <string>
 
+#include <sslpp/verify_failure.hpp>
+
 #include "cert_failures_cases.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"
@@ -39,6 +41,7 @@ struct Verdict {
   long verify_code = 0;
   std::string message;
   long verify_result = X509_V_OK;  // OpenSSL's own verdict, for failure output
+  std::shared_ptr<const VerifyFailure> failure{};  // the exception's explanation
 };
 
 std::string describe(const Verdict& v) {
@@ -121,7 +124,7 @@ Verdict run(Side side, const Chain& chain, TLSVersion version) {
     } catch (const SSLWantReadError&) {
     } catch (const SSLWantWriteError&) {
     } catch (const SSLCertVerificationError& e) {
-      v = {false, e.class_name(), e.verify_code(), e.what()};
+      v = {false, e.class_name(), e.verify_code(), e.what(), X509_V_OK, e.info().verify_failure};
       tested_done = true;
     } catch (const OSError& e) {
       v = {false, e.class_name(), 0, e.what()};
@@ -149,6 +152,38 @@ Verdict run(Side side, const Chain& chain, TLSVersion version) {
   return v;
 }
 
+// expect_explained checks the explanation of `v` against the row: the
+// depth and kind it names, the facts its hint must state, the hint's form
+// (one printable line, bounded), and the chains it records.
+void expect_explained(Side side, const Case& c, const Chain& chain, const Verdict& v) {
+  ASSERT_NE(v.failure, nullptr) << "no explanation for " << c.name;
+  const VerifyFailure& f = *v.failure;
+  EXPECT_EQ(f.code, c.expected);
+  EXPECT_EQ(f.depth, c.depth) << f.hint;
+  EXPECT_EQ(to_string(f.kind), to_string(c.hint)) << f.hint;
+  EXPECT_EQ(f.peer, side == Side::client_verifies_server ? PeerRole::server : PeerRole::client);
+  if (c.facts != nullptr) {
+    for (const std::string& fact : c.facts(chain)) {
+      EXPECT_NE(f.hint.find(fact), std::string::npos) << "the hint lacks '" << fact << "': " << f.hint;
+    }
+  }
+  EXPECT_LE(f.hint.size(), 512U);
+  for (const char ch : f.hint) {
+    const auto b = static_cast<unsigned char>(ch);
+    ASSERT_TRUE(b >= 0x20 && b < 0x7f) << "a byte " << int(b) << " in the hint: " << f.hint;
+  }
+  ASSERT_EQ(f.chain_sent.size(), chain.presented.size());
+  for (std::size_t i = 0; i < chain.presented.size(); ++i) {
+    EXPECT_EQ(f.chain_sent[i].sha256, chain.presented[i].cert.sha256_fingerprint()) << "sent[" << i << "]";
+    EXPECT_TRUE(f.chain_sent[i].from_peer);
+  }
+  ASSERT_FALSE(f.chain_built.empty());
+  EXPECT_EQ(f.chain_built[0].sha256, chain.presented[0].cert.sha256_fingerprint());
+  EXPECT_TRUE(f.chain_built[0].from_peer);
+  ASSERT_GE(f.depth, 0);
+  ASSERT_LT(static_cast<std::size_t>(f.depth), f.chain_built.size());
+}
+
 // expect_rejected runs `c` under TLS 1.3 and 1.2: the certificate messages
 // and the point where verification runs differ between the two. The chains
 // are built once (RSA key generation is the slow part).
@@ -171,6 +206,7 @@ void expect_rejected(Side side, const Case& c) {
     EXPECT_EQ(v.verify_code, c.expected) << "got " << X509_verify_cert_error_string(v.verify_code) << ", expected "
                                          << X509_verify_cert_error_string(c.expected) << "; " << describe(v);
     EXPECT_EQ(v.verify_result, c.expected) << "OpenSSL's own verdict differs from the exception's";
+    expect_explained(side, c, with_defect, v);
   }
 }
 

@@ -6,6 +6,8 @@
 // by `openssl ocsp` from an index.txt (support/ocsp_responder.hpp).
 #include <sslpp/ocsp.hpp>
 
+#include <sslpp/verify_failure.hpp>
+
 #include <gtest/gtest.h>
 
 #include <openssl/ocsp.h>
@@ -90,6 +92,17 @@ void expect_check_fails(Pair& p, long code, const std::string& words) {
   EXPECT_EQ(p.result.client_ec, std::error_code(static_cast<int>(code), verify_category()));
   EXPECT_TRUE(p.result.client_ec == errc::certificate_verify_failed);
   EXPECT_NE(p.client.last_error().message.find(words), std::string::npos) << p.client.last_error().message;
+  // The explanation (verify_failure.hpp) names the server's certificate and
+  // carries the check's own reason in its hint.
+  const auto& explained = p.client.last_error().verify_failure;
+  if (explained == nullptr) {
+    ADD_FAILURE() << "no explanation";
+  } else {
+    EXPECT_EQ(explained->depth, 0);
+    EXPECT_EQ(explained->kind, code == X509_V_ERR_CERT_REVOKED ? VerifyHint::revoked : VerifyHint::ocsp);
+    EXPECT_NE(explained->hint.find(words), std::string::npos) << explained->hint;
+    EXPECT_FALSE(explained->chain_built.empty());
+  }
   try {
     p.client.do_handshake();
     ADD_FAILURE() << "the sticky error was not thrown";
@@ -665,6 +678,12 @@ TEST(Ocsp, SessionMadeWithoutTheCheckDoesNotResumeUnderIt) {
     EXPECT_FALSE(r.result.client.ok());
     EXPECT_EQ(r.client.last_error().verify_code, X509_V_ERR_OCSP_VERIFY_NEEDED) << r.client.last_error().message;
     EXPECT_EQ(r.result.client_ec, errc::certificate_verify_failed);
+    const auto& explained = r.client.last_error().verify_failure;
+    ASSERT_NE(explained, nullptr);
+    EXPECT_TRUE(explained->resumed);
+    EXPECT_EQ(explained->depth, -1) << "a resumed session keeps no chain as built";
+    EXPECT_EQ(explained->kind, VerifyHint::ocsp);
+    EXPECT_NE(explained->hint.find("resumed session"), std::string::npos) << explained->hint;
   }
 }
 

@@ -221,7 +221,16 @@ int connect(const ParsedArgs& args) {
   // A session from --sess-in is held to this run's verification when the
   // handshake ends (the library's check of a resumed session), whatever
   // the run that saved it allowed.
-  SSLSocket tls = handshake(ctx, plan);
+  SSLSocket tls = [&] {
+    try {
+      return handshake(ctx, plan);
+    } catch (const SSLCertVerificationError&) {
+      if (!args.flag("--json")) {  // the chain, marked, goes beside the report; stderr keeps its one line
+        print_verify_failure(std::cout, describe_exception(std::current_exception()));
+      }
+      throw;
+    }
+  }();
   SessionFacts facts = facts_of(tls);
   if (plan.showcerts) {
     facts.peer_chain = chain_of(tls);

@@ -77,6 +77,7 @@ ErrorReport describe_exception(const std::exception_ptr& error) {
     if (info.verify_code != 0) {
       r.verify_code = info.verify_code;
       r.verify_message = info.verify_message;
+      r.verify_failure = info.verify_failure;
     }
   } catch (const ValueError& e) {
     r.class_name = e.class_name();
@@ -113,6 +114,10 @@ std::string error_json(const ErrorReport& report) {
       .raw("verify_code", report.verify_code ? std::to_string(*report.verify_code) : "null")
       .optional_string("verify_message", report.verify_message)
       .string("message", report.message);
+  const VerifyFailure* f = report.verify_failure.get();
+  inner.raw("depth", f != nullptr ? std::to_string(f->depth) : "null")
+      .raw("hint", f != nullptr ? json_quote(f->hint) : "null")
+      .raw("chain", f != nullptr ? f->to_json() : "null");
   return JsonObject().raw("error", inner.str()).str();
 }
 
@@ -132,6 +137,12 @@ std::string escape_control_bytes(std::string_view text, std::string_view keep, s
     }
   }
   return out + terminal_text(text.substr(start));
+}
+
+void print_verify_failure(std::ostream& out, const ErrorReport& report) {
+  if (report.verify_failure) {
+    out << report.verify_failure->to_text() << std::flush;
+  }
 }
 
 void append_json_string(std::string& out, std::string_view s) {

@@ -6,6 +6,7 @@
 
 #include <exception>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ struct ErrorReport {
   /// Set for a certificate verification failure.
   std::optional<long> verify_code;
   std::optional<std::string> verify_message;
+  /// Why the verification failed (chain, depth, hint), when the library
+  /// could explain it.
+  std::shared_ptr<const VerifyFailure> verify_failure;
   /// The exit status this failure ends the program with.
   int exit_status = exit_failure;
 };
@@ -81,8 +85,15 @@ decltype(auto) as_bad_input(Step&& step) {
 /// " (verify_code=N)" for a verification failure.
 std::string error_line(const ErrorReport& report);
 
-/// error_json is {"error": {...}}, the --json form of a failure.
+/// error_json is {"error": {...}}, the --json form of a failure. A
+/// verification failure adds "depth", "hint" and "chain"
+/// (VerifyFailure::to_json); they are null for every other failure.
 std::string error_json(const ErrorReport& report);
+
+/// print_verify_failure writes the marked chain and the hint of a failed
+/// verification for a person to read (VerifyFailure::to_text); nothing when
+/// `report` has no explanation.
+void print_verify_failure(std::ostream& out, const ErrorReport& report);
 
 // ---------------------------------------------------------------------------
 // JSON

@@ -64,6 +64,8 @@ std::string error_event(const ErrorReport& r) {
       .optional_string("reason", r.reason ? r.reason : std::optional<std::string>(r.message))
       .string("message", r.message)
       .raw("verify_code", r.verify_code ? std::to_string(*r.verify_code) : "null")
+      .raw("depth", r.verify_failure ? std::to_string(r.verify_failure->depth) : "null")
+      .raw("hint", r.verify_failure ? json_quote(r.verify_failure->hint) : "null")
       .str();
 }
 
