@@ -3,11 +3,14 @@
 
 #include <sslpp/context.hpp>
 
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "context/context_state.hpp"
 #include "internal/error_queue.hpp"
 #include "internal/handle.hpp"
+#include "x509/pem.hpp"
+#include "x509/x509_text.hpp"
 
 namespace sslpp {
 
@@ -29,6 +32,33 @@ long Session::time() const noexcept { return ::SSL_SESSION_get_time(session_.get
 bool Session::has_ticket() const noexcept { return ::SSL_SESSION_has_ticket(session_.get()) == 1; }
 
 bool Session::is_resumable() const noexcept { return ::SSL_SESSION_is_resumable(session_.get()) == 1; }
+
+std::optional<std::string> Session::server_hostname() const {
+  const char* name = ::SSL_SESSION_get0_hostname(session_.get());
+  return name == nullptr ? std::nullopt : std::optional<std::string>(name);
+}
+
+std::string Session::to_pem() const {
+  detail::clear_stale_errors();
+  auto bio = detail::new_mem_bio();
+  if (::PEM_write_bio_SSL_SESSION(bio.get(), session_.get()) != 1) {
+    detail::throw_openssl_error("to_pem");
+  }
+  return detail::bio_text(bio.get());
+}
+
+Session Session::from_pem(std::string_view pem) {
+  detail::clear_stale_errors();
+  auto bio = detail::memory_bio(pem);
+  // No passphrase: without a callback of its own, OpenSSL would prompt on
+  // the terminal for a block marked encrypted.
+  pem_password_cb* no_passphrase = [](char*, int, int, void*) { return -1; };
+  detail::unique_handle<SSL_SESSION> session(::PEM_read_bio_SSL_SESSION(bio.get(), nullptr, no_passphrase, nullptr));
+  if (!session) {
+    detail::throw_openssl_error("not a PEM TLS session (SSL SESSION PARAMETERS)");
+  }
+  return Session(session.release());
+}
 
 // ---------------------------------------------------------------------------
 // The Context's session settings

@@ -8,7 +8,10 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
+
+#include <sslpp/export.hpp>
 
 namespace sslpp {
 
@@ -42,5 +45,40 @@ enum class OcspCheck {
   /// handshake too.
   required,
 };
+
+/// OcspCertStatus is one certificate's entry in an OCSP response. Times
+/// read as CertInfo's do ("Jan  1 00:00:00 2027 GMT").
+struct OcspCertStatus {
+  /// serial_number is the certificate's serial number, upper-case hex.
+  std::string serial_number;
+  /// status is "good", "revoked" or "unknown".
+  std::string status;
+  /// this_update is when the responder vouched for the status.
+  std::string this_update;
+  /// next_update is when a newer status will be available, if it says.
+  std::optional<std::string> next_update;
+  /// revocation_time is set for a revoked certificate.
+  std::optional<std::string> revocation_time;
+  /// revocation_reason ("keyCompromise", ...) is set for a revoked
+  /// certificate when the response gives a reason.
+  std::optional<std::string> revocation_reason;
+};
+
+/// OcspResponseInfo is what an OCSP response says, decoded but not checked
+/// (OcspCheck checks): for showing a staple to a person.
+struct OcspResponseInfo {
+  /// response_status is "successful", or the responder's refusal
+  /// ("malformedrequest", "internalerror", "trylater", "sigrequired",
+  /// "unauthorized"), which carries no certificate statuses.
+  std::string response_status;
+  /// produced_at is when the responder signed the response (successful only).
+  std::optional<std::string> produced_at;
+  /// certificates are the statuses the response gives, in its order.
+  std::vector<OcspCertStatus> certificates;
+};
+
+/// describe_ocsp_response decodes a DER OCSP response (what
+/// Connection::ocsp_response() returns). ValueError when `der` is not one.
+SSLPP_API OcspResponseInfo describe_ocsp_response(std::span<const std::byte> der);
 
 }  // namespace sslpp

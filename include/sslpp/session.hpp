@@ -4,7 +4,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <openssl/types.h>
@@ -43,6 +46,21 @@ class SSLPP_API Session {
   [[nodiscard]] bool has_ticket() const noexcept;
   /// is_resumable is false for a session that can no longer be offered.
   [[nodiscard]] bool is_resumable() const noexcept;
+  /// server_hostname is the SNI name the session was made with, nullopt
+  /// when none was sent (a server addressed by IP address).
+  [[nodiscard]] std::optional<std::string> server_hostname() const;
+
+  /// to_pem is the session as an "SSL SESSION PARAMETERS" PEM block (what
+  /// `openssl s_client -sess_out` writes). It holds the session's master
+  /// secret: whoever reads it can decrypt the connections that resume it.
+  [[nodiscard]] std::string to_pem() const;
+  /// from_pem reads what to_pem (or `openssl s_client -sess_out`) wrote;
+  /// SSLError when `pem` holds no session or a malformed one. A session
+  /// read back does not know the Context that made it, so set_session
+  /// cannot refuse it; a client connection still holds a resumed session
+  /// to its own policy when the handshake ends (the verdict recorded when
+  /// the session was made, the server name).
+  static Session from_pem(std::string_view pem);
 
   /// native_handle is the borrowed SSL_SESSION*, valid while this object
   /// (or a copy) lives.

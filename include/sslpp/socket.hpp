@@ -132,4 +132,28 @@ class SSLPP_API Socket {
 /// last address's error (ConnectionRefusedError, TimeoutError, OSError).
 SSLPP_API Socket create_connection(std::string_view host, std::uint16_t port, Timeout timeout = std::nullopt);
 
+/// AddressFamily is which of a host's addresses create_connection tries.
+enum class AddressFamily {
+  /// any: IPv4 and IPv6 addresses alike, in the resolver's order (Python's).
+  any,
+  /// ipv4: IPv4 addresses only (`openssl s_client -4`).
+  ipv4,
+  /// ipv6: IPv6 addresses only (`openssl s_client -6`).
+  ipv6,
+};
+
+/// ConnectOptions are create_connection's keyword arguments, for designated
+/// initialisers: `create_connection(host, 443, {.timeout = 10s, .family = AddressFamily::ipv6})`.
+struct ConnectOptions {
+  /// timeout bounds the connect and is set on the returned socket.
+  Timeout timeout = std::nullopt;
+  /// family limits the addresses tried. A host with no address of that
+  /// family (an IPv4 literal with ipv6) fails with gaierror before any
+  /// connection is tried.
+  AddressFamily family = AddressFamily::any;
+};
+
+/// create_connection with options: as above, limited to `options.family`.
+SSLPP_API Socket create_connection(std::string_view host, std::uint16_t port, const ConnectOptions& options);
+
 }  // namespace sslpp

@@ -317,8 +317,18 @@ void Socket::connect(std::string_view host, std::uint16_t port) {
 }
 
 Socket create_connection(std::string_view host, std::uint16_t port, Timeout timeout) {
+  return create_connection(host, port, ConnectOptions{.timeout = timeout});
+}
+
+Socket create_connection(std::string_view host, std::uint16_t port, const ConnectOptions& options) {
+  const Timeout timeout = options.timeout;
   detail::check_timeout(timeout);
-  const auto list = resolve(host, port, AF_UNSPEC, false);
+  // The resolver applies the family: a literal of the other family is a
+  // gaierror there, before any socket is made.
+  const int family = options.family == AddressFamily::ipv4   ? AF_INET
+                     : options.family == AddressFamily::ipv6 ? AF_INET6
+                                                             : AF_UNSPEC;
+  const auto list = resolve(host, port, family, false);
   int last = ECONNREFUSED;
   for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
     // A family the host lacks (IPv6 turned off) is one more address that failed.

@@ -135,22 +135,6 @@ std::optional<std::vector<std::string>> decode_crl_dp(X509* cert) {
   return uris;
 }
 
-std::string print_time(const ASN1_TIME* t) {
-  auto bio = detail::new_mem_bio();
-  ::ASN1_TIME_print(bio.get(), t);
-  return detail::bio_text(bio.get());
-}
-
-std::string print_serial(const ASN1_INTEGER* serial) {
-  auto bio = detail::new_mem_bio();
-  ::i2a_ASN1_INTEGER(bio.get(), serial);
-  // i2a_ASN1_INTEGER breaks its output with "\\\n" after every 35 bytes
-  // (Python passes that on); a serial is one hex string, whatever its length.
-  std::string text = detail::bio_text(bio.get());
-  std::erase_if(text, [](char c) { return c == '\\' || c == '\n'; });
-  return text;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -194,8 +178,8 @@ CertInfo Certificate::decode() const {
   info.issuer = detail::decode_name(::X509_get_issuer_name(cert));
   info.version = version();
   info.serialNumber = serial_number();
-  info.notBefore = print_time(::X509_get0_notBefore(cert));
-  info.notAfter = print_time(::X509_get0_notAfter(cert));
+  info.notBefore = detail::print_time(::X509_get0_notBefore(cert));
+  info.notAfter = detail::print_time(::X509_get0_notAfter(cert));
   info.subjectAltName = decode_alt_names(cert);
   info.OCSP = decode_aia(cert, NID_ad_OCSP);
   info.caIssuers = decode_aia(cert, NID_ad_ca_issuers);
@@ -228,7 +212,7 @@ long Certificate::version() const noexcept {
   return field < LONG_MAX ? field + 1 : LONG_MAX;
 }
 
-std::string Certificate::serial_number() const { return print_serial(::X509_get0_serialNumber(x509_.get())); }
+std::string Certificate::serial_number() const { return detail::print_serial(::X509_get0_serialNumber(x509_.get())); }
 
 namespace {
 std::chrono::sys_seconds to_sys_seconds(const ASN1_TIME* t) {

@@ -41,6 +41,22 @@ std::string bio_text(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
+std::string print_time(const ASN1_TIME* t) {
+  auto bio = new_mem_bio();
+  ::ASN1_TIME_print(bio.get(), t);
+  return bio_text(bio.get());
+}
+
+std::string print_serial(const ASN1_INTEGER* serial) {
+  auto bio = new_mem_bio();
+  ::i2a_ASN1_INTEGER(bio.get(), serial);
+  // i2a_ASN1_INTEGER breaks its output with "\\\n" after every 35 bytes
+  // (Python passes that on); a serial is one hex string, whatever its length.
+  std::string text = bio_text(bio.get());
+  std::erase_if(text, [](char c) { return c == '\\' || c == '\n'; });
+  return text;
+}
+
 std::string asn1_bytes(const ASN1_STRING* s) {
   return {reinterpret_cast<const char*>(::ASN1_STRING_get0_data(s)), static_cast<std::size_t>(::ASN1_STRING_length(s))};
 }

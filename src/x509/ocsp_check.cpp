@@ -167,6 +167,8 @@ ocsp_verdict check_parsed(const SSL* ssl, X509_STORE* store, OCSP_RESPONSE* resp
 
 }  // namespace
 
+unique_handle<OCSP_RESPONSE> parse_ocsp_response(std::span<const std::byte> der) noexcept { return parse(der); }
+
 bool is_ocsp_response(std::span<const std::byte> der) noexcept { return parse(der) != nullptr; }
 
 ocsp_verdict check_ocsp_response(const SSL* ssl, X509_STORE* store, std::span<const std::byte> response,

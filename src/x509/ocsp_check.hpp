@@ -12,11 +12,17 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include "internal/handle.hpp"
+
 namespace sslpp::detail {
 
 // is_ocsp_response is true when `der` is one DER OCSPResponse and nothing
 // more (d2i_OCSP_RESPONSE consumes every byte). Leaves no error queued.
 bool is_ocsp_response(std::span<const std::byte> der) noexcept;
+
+// parse_ocsp_response decodes `der` as one DER OCSPResponse that fills it
+// exactly; null otherwise, with the error queue left empty.
+unique_handle<OCSP_RESPONSE> parse_ocsp_response(std::span<const std::byte> der) noexcept;
 
 // ocsp_verdict is the check's answer: X509_V_OK, or the verification
 // result that fails the handshake and a reason a person can act on.

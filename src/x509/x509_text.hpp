@@ -17,6 +17,11 @@ namespace sslpp::detail {
 unique_handle<BIO> new_mem_bio();
 // bio_text is everything written to a memory BIO so far.
 std::string bio_text(BIO* bio);
+// print_time is a time as Python prints certificate times ("Jan  1 00:00:00 2027 GMT").
+std::string print_time(const ASN1_TIME* t);
+// print_serial is a serial number in upper-case hex, as Python prints it,
+// but on one line whatever its length.
+std::string print_serial(const ASN1_INTEGER* serial);
 // asn1_bytes is the raw content of an ASN1_STRING (any string type).
 std::string asn1_bytes(const ASN1_STRING* s);
 // object_long_name is an OID's long name, or its dotted form when OpenSSL

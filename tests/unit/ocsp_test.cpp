@@ -778,5 +778,31 @@ TEST(OcspInterop, OpenSSLClientSeesNoStapleWhenNoneIsSet) {
   EXPECT_TRUE(peer.proc->wait_for_line("OCSP response: no response sent")) << peer.proc->describe();
 }
 
+// describe_ocsp_response says what `openssl ocsp` wrote: good and revoked
+// answers about the leaf, with its serial number and both update times.
+TEST(Ocsp, DescribeResponseReadsStatusSerialAndTimes) {
+  OcspResponder responder;
+  const OcspResponseInfo good = describe_ocsp_response(responder.respond({.cert = &ocsp_pki().leaf}));
+  EXPECT_EQ(good.response_status, "successful");
+  ASSERT_TRUE(good.produced_at);
+  ASSERT_EQ(good.certificates.size(), 1U);
+  EXPECT_EQ(good.certificates[0].status, "good");
+  EXPECT_EQ(good.certificates[0].serial_number, ocsp_pki().leaf.cert.serial_number());
+  EXPECT_TRUE(good.certificates[0].this_update.ends_with(" GMT")) << good.certificates[0].this_update;
+  EXPECT_TRUE(good.certificates[0].next_update);
+  EXPECT_FALSE(good.certificates[0].revocation_time);
+  const OcspResponseInfo revoked =
+      describe_ocsp_response(responder.respond({.cert = &ocsp_pki().leaf, .status = OcspStatus::revoked}));
+  ASSERT_EQ(revoked.certificates.size(), 1U);
+  EXPECT_EQ(revoked.certificates[0].status, "revoked");
+  EXPECT_TRUE(revoked.certificates[0].revocation_time);
+}
+
+TEST(Ocsp, DescribeResponseRefusesWhatIsNotAResponse) {
+  EXPECT_THROW(describe_ocsp_response({}), ValueError);
+  const std::vector<std::byte> garbage(16, std::byte{0x30});
+  EXPECT_THROW(describe_ocsp_response(garbage), ValueError);
+}
+
 }  // namespace
 }  // namespace sslpp

@@ -98,5 +98,24 @@ TEST(Socket, TimeoutsFireAndNonBlockingDoesNotWait) {
   EXPECT_TRUE(conn.wait_writable(0.05s));
 }
 
+// ConnectOptions::family limits the addresses tried, as s_client's -4/-6:
+// an address of the other family is a gaierror before any connection.
+TEST(Socket, CreateConnectionWithAFamilyTriesOnlyThatFamily) {
+  Socket server = listening();
+  const std::uint16_t port = server.getsockname().port;
+  EXPECT_THROW(create_connection("127.0.0.1", port, {.timeout = 5s, .family = AddressFamily::ipv6}), gaierror);
+  Socket v4 = create_connection("localhost", port, {.timeout = 5s, .family = AddressFamily::ipv4});
+  EXPECT_EQ(v4.getpeername().family, AF_INET);
+  EXPECT_EQ(v4.gettimeout(), Timeout(5s));
+  Socket server6 = listening(AF_INET6, "::1");
+  const std::uint16_t port6 = server6.getsockname().port;
+  EXPECT_THROW(create_connection("::1", port6, {.timeout = 5s, .family = AddressFamily::ipv4}), gaierror);
+  Socket v6 = create_connection("::1", port6, {.timeout = 5s, .family = AddressFamily::ipv6});
+  EXPECT_EQ(v6.getpeername().host, "::1");
+  // The Python-shaped call is still there, and means any family.
+  Socket any = create_connection("::1", port6, 5s);
+  EXPECT_EQ(any.getpeername().family, AF_INET6);
+}
+
 }  // namespace
 }  // namespace sslpp

@@ -1,11 +1,17 @@
 // sslpp connect HOST:PORT: a TLS client that reports what it negotiated.
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 
 #include "commands.hpp"
 #include "files.hpp"
+#include "interactive.hpp"
 #include "output.hpp"
+#include "session_file.hpp"
+#include "starttls.hpp"
 #include "tls_options.hpp"
+#include "trace.hpp"
 
 namespace sslpp::cli {
 
@@ -54,6 +60,7 @@ Context client_context(const ParsedArgs& args) {
   if (const auto keylog = args.value("--keylog")) {
     ctx.set_keylog_filename(*keylog);
   }
+  use_session_files(ctx);
   return ctx;
 }
 
@@ -82,6 +89,75 @@ void exchange(SSLSocket& tls, const std::string& text, std::chrono::duration<dou
       return;
     }
   }
+}
+
+// ConnectPlan is the command line read into what connect will do, all of
+// it checked before any connection is made.
+struct ConnectPlan {
+  Endpoint target;
+  std::chrono::duration<double> timeout = kDefaultTimeout;
+  AddressFamily family = AddressFamily::any;
+  std::string server_hostname;
+  std::optional<StartTlsProtocol> starttls;
+  std::optional<std::string> send;
+  bool interactive = false;
+  bool showcerts = false;
+  bool status = false;
+  std::optional<Session> session;  // --sess-in
+  std::optional<std::string> sess_out;
+};
+
+ConnectPlan plan_of(const ParsedArgs& args) {
+  ConnectPlan plan;
+  plan.target = parse_endpoint(args.positionals().at(0));
+  if (const auto t = args.value("--timeout")) {
+    plan.timeout = parse_seconds("--timeout", *t);
+  }
+  if (args.flag("-4") && args.flag("-6")) {
+    throw UsageError("-4 and -6 exclude each other");
+  }
+  plan.family = args.flag("-4") ? AddressFamily::ipv4 : args.flag("-6") ? AddressFamily::ipv6 : AddressFamily::any;
+  plan.server_hostname = args.value("--servername").value_or(plan.target.host);
+  if (const auto protocol = args.value("--starttls")) {
+    plan.starttls = parse_starttls("--starttls", *protocol);
+  }
+  plan.send = args.value("--send");
+  if (plan.send && args.flag("-i")) {
+    throw UsageError("-i and --send exclude each other");
+  }
+  // A person at a terminal gets the conversation, as from s_client; a
+  // script (stdin not a terminal) or --json gets the report.
+  plan.interactive = args.flag("-i") || (!plan.send && !args.flag("--json") && ::isatty(STDIN_FILENO) == 1);
+  plan.showcerts = args.flag("--showcerts");
+  plan.status = args.flag("--status");
+  if (const auto file = args.value("--sess-in")) {
+    plan.session = read_session_file(*file, plan.server_hostname);
+  }
+  plan.sess_out = args.value("--sess-out");
+  if (plan.sess_out == "-") {
+    throw UsageError("--sess-out needs a file: stdout carries the report");
+  }
+  if (plan.sess_out) {
+    check_writable(*plan.sess_out);
+  }
+  return plan;
+}
+
+// handshake makes the connection: TCP, the --starttls dance, then the TLS
+// handshake. Every failure of the peer or the network comes out of here.
+SSLSocket handshake(const Context& ctx, const ConnectPlan& plan) {
+  Socket sock = create_connection(plan.target.host, plan.target.port, {.timeout = plan.timeout, .family = plan.family});
+  if (plan.starttls) {
+    starttls(sock, *plan.starttls, plan.server_hostname, plan.timeout);
+  }
+  SSLSocket tls = ctx.wrap_socket(std::move(sock), {.server_hostname = plan.server_hostname,
+                                                    .session = plan.session,
+                                                    .do_handshake_on_connect = false});
+  if (plan.status) {
+    tls.connection().request_ocsp();
+  }
+  tls.do_handshake();
+  return tls;
 }
 
 }  // namespace
@@ -115,8 +191,17 @@ const CommandSpec& connect_spec() {
               {"--crl-check", "LEVEL", "leaf or chain: which certificates must have a valid CRL"},
               {"--keylog", "FILE", "append NSS key log lines to FILE"},
               {"--send", "TEXT", "send TEXT, then read until the peer closes (a close without close_notify is reported as truncated) or is idle for 2 s"},
-              {"--timeout", "SECONDS", "bound on connect, handshake and each read (default 10)"},
-              {"--json", "", "print one JSON object (the session, or {\"error\": ...})"},
+              {"-i", "", "interactive: stdin to the server, the server to stdout, until either ends (the default when stdin is a terminal, without --send or --json)"},
+              {"--starttls", "PROTOCOL", "upgrade a plain-text connection first: smtp, imap, pop3, ftp, postgres, xmpp or ldap"},
+              {"--showcerts", "", "show every certificate the server sent, decoded and as PEM (JSON: peer_chain)"},
+              {"--status", "", "ask for an OCSP staple and show it (shown, not checked; JSON: ocsp)"},
+              {"--trace", "", "write each handshake message and alert to stderr as it passes"},
+              {"--sess-out", "FILE", "save the TLS session to FILE (PEM, mode 0600; it holds the session's secret)"},
+              {"--sess-in", "FILE", "offer the session saved in FILE for resumption (the report says session reused: yes)"},
+              {"-4", "", "connect over IPv4 only"},
+              {"-6", "", "connect over IPv6 only"},
+              {"--timeout", "SECONDS", "bound on connect, STARTTLS, handshake and each read; the idle wait after our close_notify in -i (default 10)"},
+              {"--json", "", "print one JSON object (the session, or {\"error\": ...}); with -i, on stderr"},
           },
       }),
   };
@@ -124,21 +209,21 @@ const CommandSpec& connect_spec() {
 }
 
 int connect(const ParsedArgs& args) {
-  const Endpoint target = as_bad_input([&] { return parse_endpoint(args.positionals().at(0)); });
-  const auto timeout = as_bad_input([&] {
-    const auto t = args.value("--timeout");
-    return t ? parse_seconds("--timeout", *t) : kDefaultTimeout;
-  });
+  const ConnectPlan plan = as_bad_input([&] { return plan_of(args); });
   const Context ctx = as_bad_input([&] { return client_context(args); });
-  const std::string server_hostname = args.value("--servername").value_or(target.host);
   // The library checks the name when the connection is made, after the TCP
   // connect; a bad --servername is bad input, so ask it first.
-  as_bad_input([&] { static_cast<void>(ctx.wrap_bio({.server_hostname = server_hostname})); });
+  as_bad_input([&] { static_cast<void>(ctx.wrap_bio({.server_hostname = plan.server_hostname})); });
+  if (args.flag("--trace")) {
+    trace_messages(ctx, std::cerr);
+  }
 
+  // A session from --sess-in is held to this run's verification when the
+  // handshake ends (the library's check of a resumed session), whatever
+  // the run that saved it allowed.
   SSLSocket tls = [&] {
     try {
-      return ctx.wrap_socket(create_connection(target.host, target.port, timeout),
-                             {.server_hostname = server_hostname});
+      return handshake(ctx, plan);
     } catch (const SSLCertVerificationError&) {
       if (!args.flag("--json")) {  // the chain, marked, goes beside the report; stderr keeps its one line
         print_verify_failure(std::cout, describe_exception(std::current_exception()));
@@ -147,17 +232,41 @@ int connect(const ParsedArgs& args) {
     }
   }();
   SessionFacts facts = facts_of(tls);
-  if (const auto text = args.value("--send")) {
-    exchange(tls, *text, timeout, facts);
+  if (plan.showcerts) {
+    facts.peer_chain = chain_of(tls);
+  }
+  if (plan.status) {
+    facts.ocsp = staple_of(tls);
+  }
+  // In interactive mode stdout carries the server's bytes only: the report
+  // goes to stderr, the facts before the conversation, how it ended after.
+  std::ostream& report = plan.interactive ? std::cerr : std::cout;
+  const bool json = args.flag("--json");
+  if (plan.interactive && !json) {
+    report << "connected to " << args.positionals().at(0) << "\n";
+    print_session(report, facts);
+    report << std::flush;
+  }
+  if (plan.interactive) {
+    facts.end_of_stream = relay(tls, STDIN_FILENO, STDOUT_FILENO, plan.timeout);
+  } else if (plan.send) {
+    exchange(tls, *plan.send, plan.timeout, facts);
+  } else if (plan.sess_out) {
+    await_session(tls, std::min(plan.timeout, kIdleAfterSend), facts);
+  }
+  if (plan.sess_out && !write_session_file(*plan.sess_out, tls)) {
+    std::cerr << "sslpp: --sess-out: the server gave no resumable session; " << *plan.sess_out << " not written\n";
   }
   std::error_code ec;
   tls.shutdown_tls(ec);  // a courtesy close_notify; the peer may already be gone
-  if (args.flag("--json")) {
-    std::cout << session_json(facts) << std::endl;
+  if (json) {
+    report << session_json(facts) << std::endl;
+  } else if (plan.interactive) {
+    report << "end of stream:   " << facts.end_of_stream.value_or("(none)") << std::endl;
   } else {
-    std::cout << "connected to " << args.positionals().at(0) << "\n";
-    print_session(std::cout, facts);
-    std::cout << std::flush;
+    report << "connected to " << args.positionals().at(0) << "\n";
+    print_session(report, facts);
+    report << std::flush;
   }
   return exit_ok;
 }

@@ -1,6 +1,7 @@
 #include "files.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -61,17 +62,29 @@ std::string read_input(const std::string& path) {
   }
 }
 
-void write_output(const std::string& path, std::string_view data) {
+namespace {
+
+void write_file(const std::string& path, std::string_view data, mode_t mode) {
   if (path == "-") {
     std::cout.flush();  // keep the order of anything printed before
   }
-  const Fd fd(path == "-" ? STDOUT_FILENO : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  const Fd fd(path == "-" ? STDOUT_FILENO : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   const std::string name = path == "-" ? "<stdout>" : path;
   if (fd.get() < 0) {
     file_error(name);
   }
+  // An existing file keeps its mode through O_TRUNC: a secret narrows it.
+  if (path != "-" && mode == 0600 && ::fchmod(fd.get(), mode) != 0) {
+    file_error(name);
+  }
+  write_all(fd.get(), data, name);
+}
+
+}  // namespace
+
+void write_all(int fd, std::string_view data, const std::string& name) {
   while (!data.empty()) {
-    const ssize_t n = ::write(fd.get(), data.data(), data.size());
+    const ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -81,5 +94,9 @@ void write_output(const std::string& path, std::string_view data) {
     data.remove_prefix(static_cast<std::size_t>(n));
   }
 }
+
+void write_output(const std::string& path, std::string_view data) { write_file(path, data, 0644); }
+
+void write_secret_output(const std::string& path, std::string_view data) { write_file(path, data, 0600); }
 
 }  // namespace sslpp::cli

@@ -13,5 +13,11 @@ std::string read_input(const std::string& path);
 
 /// write_output replaces `path` ("-": stdout) with `data`.
 void write_output(const std::string& path, std::string_view data);
+/// write_secret_output is write_output for a secret (a TLS session): the
+/// file is created, or narrowed, to mode 0600.
+void write_secret_output(const std::string& path, std::string_view data);
+/// write_all writes all of `data` to the descriptor `fd`; OSError naming
+/// `name` when it cannot.
+void write_all(int fd, std::string_view data, const std::string& name);
 
 }  // namespace sslpp::cli

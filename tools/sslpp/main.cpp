@@ -5,6 +5,10 @@
 // --help, and turns whatever a command throws into the one-line report and
 // exit status the issue specifies (0 ok, 1 TLS or network failure, 2 bad
 // input). No exception leaves main.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <exception>
 #include <iostream>
@@ -136,6 +140,14 @@ int main(int argc, char** argv) {
   // A reader that goes away (`sslpp serve | head -1`) must not kill us
   // with SIGPIPE; the write fails and is reported instead.
   std::signal(SIGPIPE, SIG_IGN);
+  // A descriptor 0, 1 or 2 the caller closed would be the next one opened:
+  // the report written into a connection, or `connect -i` reading its own
+  // socket as stdin. /dev/null takes their places (open takes the lowest).
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF && ::open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) != fd) {
+      return sslpp::cli::exit_failure;
+    }
+  }
   try {
     return sslpp::cli::run(std::vector<std::string>(argv + 1, argv + argc));
   } catch (...) {

@@ -4,6 +4,7 @@
 #include <new>
 #include <ostream>
 
+#include "decode_values.hpp"
 #include "options.hpp"
 
 namespace sslpp::cli {
@@ -24,11 +25,14 @@ std::optional<std::string> non_empty(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
+// The format_ functions show certificate fields, which the peer chose
+// (--showcerts shows certificates nobody verified): control bytes escaped.
+
 std::string format_name(const DistinguishedName& name) {
   std::string out;
   for (const RDN& rdn : name) {
     for (const auto& [key, value] : rdn) {
-      out += (out.empty() ? "" : ", ") + key + "=" + value;
+      out += (out.empty() ? "" : ", ") + escape_control_bytes(key) + "=" + escape_control_bytes(value);
     }
   }
   return out;
@@ -37,7 +41,8 @@ std::string format_name(const DistinguishedName& name) {
 std::string format_alt_names(const std::vector<GeneralName>& names) {
   std::string out;
   for (const GeneralName& n : names) {
-    out += (out.empty() ? "" : ", ") + n.type + ":" + (n.type == "DirName" ? format_name(n.dirname) : n.value);
+    out += (out.empty() ? "" : ", ") + n.type + ":" +
+           (n.type == "DirName" ? format_name(n.dirname) : escape_control_bytes(n.value));
   }
   return out;
 }
@@ -45,7 +50,7 @@ std::string format_alt_names(const std::vector<GeneralName>& names) {
 std::string format_list(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) {
-    out += (out.empty() ? "" : ", ") + item;
+    out += (out.empty() ? "" : ", ") + escape_control_bytes(item);
   }
   return out;
 }
@@ -114,6 +119,24 @@ std::string error_json(const ErrorReport& report) {
       .raw("hint", f != nullptr ? json_quote(f->hint) : "null")
       .raw("chain", f != nullptr ? f->to_json() : "null");
   return JsonObject().raw("error", inner.str()).str();
+}
+
+std::string escape_control_bytes(std::string_view text, std::string_view keep, std::string_view also) {
+  // decode's terminal_text is the one judge of what a terminal may see;
+  // here only the characters kept or escaped besides cut the text.
+  std::string out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool kept = keep.find(c) != std::string_view::npos;
+    if (kept || also.find(c) != std::string_view::npos) {
+      out += terminal_text(text.substr(start, i - start));
+      out += kept ? std::string(1, c) : "\\x" + std::string(1, "0123456789abcdef"[(c >> 4) & 15]) +
+                                            std::string(1, "0123456789abcdef"[c & 15]);
+      start = i + 1;
+    }
+  }
+  return out + terminal_text(text.substr(start));
 }
 
 void print_verify_failure(std::ostream& out, const ErrorReport& report) {
@@ -187,8 +210,108 @@ SessionFacts facts_of(const SSLSocket& socket) {
   return f;
 }
 
-std::string session_json(const SessionFacts& f) {
+std::vector<ChainCertificate> chain_of(const SSLSocket& socket) {
+  std::vector<ChainCertificate> chain;
+  for (const Certificate& cert : socket.get_unverified_chain()) {
+    chain.push_back({cert.decode(), cert.sha256_fingerprint(), cert.pem()});
+  }
+  return chain;
+}
+
+OcspStaple staple_of(const SSLSocket& socket) {
+  OcspStaple staple;
+  const auto der = socket.connection().ocsp_response();
+  if (!der || der->empty()) {
+    return staple;
+  }
+  try {
+    staple.response = describe_ocsp_response(*der);
+  } catch (const ValueError& e) {
+    // The server's bytes, not the user's input: reported, not exit 2.
+    staple.error = std::string("the server stapled ") + std::to_string(der->size()) + " bytes that are " + e.what();
+  }
+  return staple;
+}
+
+namespace {
+
+std::string chain_json(const std::vector<ChainCertificate>& chain) {
+  std::string out = "[";
+  for (const ChainCertificate& c : chain) {
+    out += (out.size() > 1 ? ", " : "") +
+           JsonObject().raw("decoded", c.decoded.to_json()).string("sha256", c.sha256).string("pem", c.pem).str();
+  }
+  return out + "]";
+}
+
+std::string ocsp_json(const OcspStaple& staple) {
+  if (staple.error) {
+    return JsonObject().raw("response_status", "null").string("error", *staple.error).str();
+  }
+  if (!staple.response) {
+    return "null";
+  }
+  std::string certs = "[";
+  for (const OcspCertStatus& c : staple.response->certificates) {
+    certs += (certs.size() > 1 ? ", " : "") + JsonObject()
+                                                  .string("serial_number", c.serial_number)
+                                                  .string("status", c.status)
+                                                  .string("this_update", c.this_update)
+                                                  .optional_string("next_update", c.next_update)
+                                                  .optional_string("revocation_time", c.revocation_time)
+                                                  .optional_string("revocation_reason", c.revocation_reason)
+                                                  .str();
+  }
   return JsonObject()
+      .string("response_status", staple.response->response_status)
+      .optional_string("produced_at", staple.response->produced_at)
+      .raw("certificates", certs + "]")
+      .str();
+}
+
+void print_chain(std::ostream& out, const std::vector<ChainCertificate>& chain) {
+  out << "peer chain:      " << chain.size() << " certificate" << (chain.size() == 1 ? "" : "s")
+      << " as the server sent them (not necessarily verified)\n";
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    out << "  [" << i << "]\n";
+    print_certificate(out, chain[i].decoded, "    ");
+    out << "    sha256:         " << chain[i].sha256 << "\n";
+    out << chain[i].pem;
+  }
+}
+
+void print_ocsp(std::ostream& out, const OcspStaple& staple) {
+  if (staple.error) {
+    out << "OCSP response:   " << *staple.error << "\n";
+    return;
+  }
+  if (!staple.response) {
+    out << "OCSP response:   none (the server stapled no OCSP response)\n";
+    return;
+  }
+  out << "OCSP response:   " << staple.response->response_status;
+  if (staple.response->produced_at) {
+    out << ", produced " << *staple.response->produced_at;
+  }
+  out << " (shown, not checked)\n";
+  for (const OcspCertStatus& c : staple.response->certificates) {
+    out << "  serial " << c.serial_number << ": " << c.status;
+    if (c.revocation_time) {
+      out << " since " << *c.revocation_time;
+    }
+    if (c.revocation_reason) {
+      out << " (" << *c.revocation_reason << ")";
+    }
+    out << "\n    this update:  " << c.this_update << "\n";
+    out << "    next update:  " << c.next_update.value_or("(none given)") << "\n";
+  }
+}
+
+}  // namespace
+
+std::string session_json(const SessionFacts& f) {
+  JsonObject json;
+  json
       .optional_string("version", f.version)
       .raw("cipher", json_cipher(f.cipher))
       .optional_string("alpn", f.alpn)
@@ -197,8 +320,15 @@ std::string session_json(const SessionFacts& f) {
       .raw("peercert", f.peercert ? f.peercert->to_json() : "null")
       .optional_string("peercert_sha256", f.peercert_sha256)
       .optional_string("received", f.received)
-      .optional_string("end_of_stream", f.end_of_stream)
-      .str();
+      .optional_string("end_of_stream", f.end_of_stream);
+  // Keys that only their option adds: the default object stays as it was.
+  if (f.peer_chain) {
+    json.raw("peer_chain", chain_json(*f.peer_chain));
+  }
+  if (f.ocsp) {
+    json.raw("ocsp", ocsp_json(*f.ocsp));
+  }
+  return json.str();
 }
 
 void print_session(std::ostream& out, const SessionFacts& f) {
@@ -228,6 +358,12 @@ void print_session(std::ostream& out, const SessionFacts& f) {
     out << "end of stream:   TCP closed without close_notify: the reply may be truncated\n";
   } else if (f.end_of_stream) {
     out << "end of stream:   " << *f.end_of_stream << "\n";
+  }
+  if (f.ocsp) {
+    print_ocsp(out, *f.ocsp);
+  }
+  if (f.peer_chain) {
+    print_chain(out, *f.peer_chain);
   }
 }
 

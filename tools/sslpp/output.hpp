@@ -104,6 +104,13 @@ void print_verify_failure(std::ostream& out, const ErrorReport& report);
 /// temporaries: the request line of `sslpp serve --http` is written per request.
 void append_json_string(std::string& out, std::string_view s);
 
+/// escape_control_bytes makes peer-supplied text safe to show on a
+/// terminal, as decode's terminal_text does (control bytes, DEL, invalid
+/// UTF-8, C1 and bidirectional controls become \xNN per byte), except the
+/// characters in `keep` (tab, CR, LF for a stream of lines); the
+/// characters in `also` are escaped too (the quote around a value).
+std::string escape_control_bytes(std::string_view text, std::string_view keep = {}, std::string_view also = {});
+
 /// JsonObject builds one JSON object with Python's json.dumps separators
 /// (", " and ": "), keys in insertion order.
 class JsonObject {
@@ -128,6 +135,23 @@ std::string json_cipher(const std::optional<CipherInfo>& cipher);
 // ---------------------------------------------------------------------------
 // Session facts
 
+/// ChainCertificate is one certificate the server sent (--showcerts).
+struct ChainCertificate {
+  /// decoded is the certificate decoded (whether or not it was verified).
+  CertInfo decoded;
+  /// sha256 is the SHA-256 of its DER, lower-case hex.
+  std::string sha256;
+  std::string pem;
+};
+
+/// OcspStaple is what --status found: the response decoded, or why not.
+struct OcspStaple {
+  /// response is nullopt when the server stapled none.
+  std::optional<OcspResponseInfo> response;
+  /// error is set when the server stapled bytes that are not a response.
+  std::optional<std::string> error;
+};
+
 /// SessionFacts is what a client reports about one connection.
 struct SessionFacts {
   std::optional<std::string> version;
@@ -141,11 +165,22 @@ struct SessionFacts {
   std::optional<std::string> peercert_sha256;
   /// What --send brought back, if anything was sent.
   std::optional<std::string> received;
-  /// How the reply ended, if anything was sent: "close_notify", "idle" (the
-  /// peer went quiet) or "truncated" (TCP closed without close_notify, so
-  /// the reply may have been cut short by anyone on the path).
+  /// How the server's stream ended, whenever connect read from it (--send,
+  /// interactive mode, the wait for a session ticket): "close_notify",
+  /// "idle" (the peer went quiet) or "truncated" (TCP closed without
+  /// close_notify, so the reply may have been cut short by anyone on the path).
   std::optional<std::string> end_of_stream;
+  /// With --showcerts: every certificate the server sent, in its order.
+  std::optional<std::vector<ChainCertificate>> peer_chain;
+  /// With --status: the OCSP staple.
+  std::optional<OcspStaple> ocsp;
 };
+
+/// chain_of is the chain the server sent, decoded, for --showcerts.
+std::vector<ChainCertificate> chain_of(const SSLSocket& socket);
+
+/// staple_of is the OCSP staple of a connection that requested one.
+OcspStaple staple_of(const SSLSocket& socket);
 
 /// facts_of collects the facts of a connection after its handshake.
 SessionFacts facts_of(const SSLSocket& socket);

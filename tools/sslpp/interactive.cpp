@@ -1,0 +1,179 @@
+#include "interactive.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <utility>
+
+#include "files.hpp"
+#include "output.hpp"
+
+namespace sslpp::cli {
+
+namespace {
+
+constexpr std::size_t kChunk = 16384;
+
+// for_terminal escapes what a terminal would act on; lines stay lines.
+std::string for_terminal(std::string_view data) { return escape_control_bytes(data, "\t\n\r"); }
+
+// Relay holds the two ends and how the server's side ended, once it has.
+class Relay {
+ public:
+  Relay(SSLSocket& tls, int in, int out, std::chrono::duration<double> idle)
+      : tls_(tls), in_(in), out_(out), escape_(::isatty(out) == 1), idle_(idle) {}
+
+  std::string run() {
+    // Non-blocking: poll() decides when to read, and a read that finds
+    // only a partial record (or a TLS 1.3 ticket) just returns to poll.
+    tls_.settimeout(std::chrono::duration<double>(0));
+    for (;;) {
+      drain_server();
+      if (!end_.empty()) {
+        break;
+      }
+      if (!wait_and_forward()) {
+        end_ = "idle";
+        break;
+      }
+    }
+    write_all(out_, for_terminal(held_), "<stdout>");  // a lone 0xc2 at the very end
+    return end_;
+  }
+
+ private:
+  // drain_server reads every byte the server has sent so far; it sets end_
+  // when the server's stream has ended.
+  void drain_server() {
+    for (;;) {
+      std::string part;
+      try {
+        part = tls_.recv(kChunk);
+      } catch (const SSLWantReadError&) {
+        return;
+      } catch (const SSLWantWriteError&) {
+        return;
+      } catch (const SSLEOFError&) {
+        end_ = "truncated";
+        return;
+      }
+      if (part.empty()) {
+        end_ = "close_notify";
+        return;
+      }
+      show(std::move(part));
+    }
+  }
+
+  // show writes the server's bytes to out_. For a terminal, a UTF-8
+  // sequence cut at the end of a part waits for the rest: escaping judges
+  // whole characters (a C1 control is two bytes; a character cut in two
+  // would be shown as invalid bytes).
+  void show(std::string part) {
+    if (!escape_) {
+      write_all(out_, part, "<stdout>");
+      return;
+    }
+    std::string text = std::exchange(held_, {}) + part;
+    const std::size_t cut = incomplete_tail(text);
+    held_ = text.substr(text.size() - cut);
+    text.resize(text.size() - cut);
+    write_all(out_, for_terminal(text), "<stdout>");
+  }
+
+  // incomplete_tail is how many bytes at the end of `text` begin a UTF-8
+  // sequence that the next part may complete (0 to 3).
+  static std::size_t incomplete_tail(std::string_view text) {
+    for (std::size_t back = 1; back <= 3 && back <= text.size(); ++back) {
+      const auto c = static_cast<unsigned char>(text[text.size() - back]);
+      if ((c & 0xC0) == 0x80) {
+        continue;  // a continuation byte: look further back for the lead
+      }
+      const std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 1;
+      return len > back ? back : 0;
+    }
+    return 0;
+  }
+
+  // wait_and_forward waits for either side and sends what the user typed;
+  // false when the server stayed quiet for idle_ after our close_notify.
+  bool wait_and_forward() {
+    std::array<pollfd, 2> fds{{{tls_.fileno(), POLLIN, 0}, {in_open_ ? in_ : -1, POLLIN, 0}}};
+    const int wait_ms = in_open_ ? -1 : static_cast<int>(std::ceil(idle_.count() * 1000));
+    const int ready = ::poll(fds.data(), fds.size(), wait_ms);
+    if (ready < 0) {
+      if (errno == EINTR) {
+        return true;
+      }
+      throw OSError(os_error_info(errno, "poll"));
+    }
+    if (ready == 0) {
+      return false;
+    }
+    // POLLNVAL (stdin not open at all) too: the read then fails with EBADF
+    // instead of poll() answering at once for ever.
+    if (in_open_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0) {
+      forward_input();
+    }
+    return true;
+  }
+
+  void forward_input() {
+    std::array<char, kChunk> buf{};
+    const ssize_t n = ::read(in_, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) {
+        return;
+      }
+      throw OSError(os_error_info(errno, "<stdin>"));
+    }
+    if (n == 0) {
+      // Our side is done: say so, and hear the server out.
+      in_open_ = false;
+      std::error_code ec;
+      finish_write([&] { tls_.shutdown_tls(ec); });
+      return;
+    }
+    try {
+      finish_write([&] { tls_.sendall(std::string_view(buf.data(), static_cast<std::size_t>(n))); });
+    } catch (const BrokenPipeError&) {
+      in_open_ = false;  // the server has gone: how it went is in what is left to read
+    } catch (const ConnectionResetError&) {
+      in_open_ = false;
+    }
+  }
+
+  // finish_write runs a write blocking, bounded by the idle time: a server
+  // that does not read cannot stall the relay for ever.
+  template <typename Write>
+  void finish_write(Write&& write) {
+    tls_.settimeout(idle_);
+    try {
+      write();
+    } catch (...) {
+      tls_.settimeout(std::chrono::duration<double>(0));  // drain_server reads non-blocking
+      throw;
+    }
+    tls_.settimeout(std::chrono::duration<double>(0));
+  }
+
+  SSLSocket& tls_;
+  int in_;
+  int out_;
+  bool escape_;
+  std::chrono::duration<double> idle_;
+  bool in_open_ = true;
+  std::string held_;
+  std::string end_;
+};
+
+}  // namespace
+
+std::string relay(SSLSocket& tls, int in, int out, std::chrono::duration<double> idle) {
+  return Relay(tls, in, out, idle).run();
+}
+
+}  // namespace sslpp::cli
