@@ -177,9 +177,9 @@ class SSLPP_API ReloadableCredential {
   /// attach makes the server `context` serve this credential: each
   /// handshake of a connection made from it (or switched to it by an SNI
   /// callback) takes the current one, in place of any certificate and key
-  /// the context was given. The context keeps the slot alive; attaching
-  /// another ReloadableCredential replaces this one. Throws ValueError on a
-  /// PROTOCOL_TLS_CLIENT context. Underneath: SSL_CTX_set_cert_cb, and
+  /// the context (or the connection itself) was given. The context keeps
+  /// the slot alive; attaching another ReloadableCredential replaces this
+  /// one. Throws ValueError on a PROTOCOL_TLS_CLIENT context. Underneath: SSL_CTX_set_cert_cb, and
   /// SSL_use_cert_and_key on each connection.
   void attach(Context& context) const;
 
