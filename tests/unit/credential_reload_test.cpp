@@ -112,8 +112,12 @@ TEST(CredentialReload, RefusesACertificateNotYetValid) {
 }
 
 TEST(CredentialReload, RefusesACertificateNotForAServer) {
-  // A CA certificate: keyCertSign and cRLSign only.
+  // CA certificates: keyCertSign and cRLSign only. A self-signed one is
+  // verified, so its purpose is checked there too; an issued one sent
+  // alone is not, and only the key usage check refuses it.
   expect_refused(from(pki().other_ca.credential()), credential_errc::not_for_server);
+  expect_refused(from(pki().ca.issue({.common_name = "an intermediate", .is_ca = true})),
+                 credential_errc::not_for_server);
 }
 
 TEST(CredentialReload, RefusesAChainThatDoesNotLinkUp) {
@@ -176,6 +180,27 @@ TEST(CredentialReload, AConnectionKeepsTheCredentialItsHandshakeStartedWith) {
   EXPECT_EQ(client.get_peer_certificate()->sha256_fingerprint(), fingerprint_of(first()));
   test::expect_data_flows(client, server, "after the swap");
   EXPECT_EQ(served_fingerprint(client_ctx, server_ctx), fingerprint_of(second()));
+}
+
+// A TLS 1.3 HelloRetryRequest makes OpenSSL run the certificate callback
+// again on the second ClientHello: the connection must keep what it took on
+// the first.
+TEST(CredentialReload, AHelloRetryRequestKeepsTheCredentialTakenFirst) {
+  ReloadableCredential slot(first());
+  Context server_ctx = attached_server(slot);
+  server_ctx.set_groups("P-256");
+  Context client_ctx = client_trusting_both();
+  client_ctx.set_groups("X25519:P-256");  // a key share for X25519 only: the server asks again
+  Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
+  Connection server = server_ctx.wrap_bio({.server_side = true});
+  std::error_code ec;
+  (void)client.do_handshake(ec);  // ClientHello
+  test::transfer(client, server);
+  (void)server.do_handshake(ec);  // HelloRetryRequest
+  ASSERT_GT(test::transfer(server, client), 0U);
+  slot.replace(second());
+  ASSERT_TRUE(test::handshake(client, server).ok());
+  EXPECT_EQ(client.get_peer_certificate()->sha256_fingerprint(), fingerprint_of(first()));
 }
 
 TEST(CredentialReload, AnSniContextServesItsOwnSlot) {

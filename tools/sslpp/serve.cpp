@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
+#include <cstdio>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -107,11 +107,15 @@ void print_cert(const ParsedArgs& args, const Certificate& cert) {
   if (!file) {
     return;
   }
-  std::ofstream out(*file, std::ios::binary | std::ios::trunc);
-  out << cert.pem();
-  out.close();
-  if (!out) {
+  const std::string pem = cert.pem();
+  std::FILE* out = std::fopen(file->c_str(), "wb");
+  if (out == nullptr) {
     throw_error(os_error_info(errno, "--print-cert: cannot write '" + *file + "'"));
+  }
+  const bool written = std::fwrite(pem.data(), 1, pem.size(), out) == pem.size();
+  const int err = errno;
+  if (std::fclose(out) != 0 || !written) {
+    throw_error(os_error_info(written ? errno : err, "--print-cert: cannot write '" + *file + "'"));
   }
 }
 
