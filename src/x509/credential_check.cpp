@@ -150,7 +150,7 @@ std::optional<refusal> find_refusal(const ServerCredential& c, const CredentialP
 
 // load_step runs one step of ServerCredential::load and turns what it
 // throws into a CredentialError with `code` (unreadable for every file
-// error).
+// error), so that reload's error_code form reports every bad file.
 template <typename F>
 auto load_step(credential_errc code, const std::filesystem::path& file, F&& step) {
   try {
@@ -161,6 +161,8 @@ auto load_step(credential_errc code, const std::filesystem::path& file, F&& step
     throw_refusal({code, "'" + file.string() + "': " + e.what()});
   } catch (const OSError& e) {
     throw_refusal({credential_errc::unreadable, e.what()});
+  } catch (const ValueError& e) {
+    throw_refusal({code, "'" + file.string() + "': " + e.what()});  // a password longer than OpenSSL takes
   }
 }
 

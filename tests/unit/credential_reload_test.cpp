@@ -156,6 +156,9 @@ TEST(CredentialReload, ReloadRefusesGarbageAndUnreadableFilesAndKeepsTheOld) {
   EXPECT_EQ(ec, make_error_code(credential_errc::unreadable));
   slot.reload(pki().server.cert, pki().encrypted_key, "wrong password", ec);
   EXPECT_EQ(ec, make_error_code(credential_errc::bad_private_key));
+  const std::string too_long(4096, 'x');  // longer than OpenSSL's password buffer
+  slot.reload(pki().server.cert, pki().encrypted_key, too_long, ec);
+  EXPECT_EQ(ec, make_error_code(credential_errc::bad_private_key));
   EXPECT_EQ(slot.generation(), 0U);
   slot.reload(pki().untrusted.cert, pki().untrusted.key, std::nullopt, ec);
   EXPECT_FALSE(ec) << ec.message();
