@@ -269,7 +269,7 @@ const CommandSpec& serve_spec() {
               {"--host", "ADDR", "address to listen on (default 127.0.0.1; ::1 for IPv6)"},
               {"--port", "N", "port to listen on (default 0: any free port)"},
           },
-          credential_options("server certificate chain, PEM (default: a throwaway certificate for "
+          credential_options("server certificate chain, PEM (default: a self-signed throwaway certificate for "
                              "localhost, 127.0.0.1 and ::1)"),
           {
               {"--cafile", "FILE", "CAs that issue client certificates"},
