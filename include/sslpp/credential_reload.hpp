@@ -123,7 +123,8 @@ struct CredentialPolicy {
 /// certificate's (X509_check_private_key), every certificate of the chain
 /// is within its validity period now, the leaf's key usage allows a TLS
 /// server, and the chain verifies per `policy` (for TLS server use, at
-/// OpenSSL's security level 2). The throwing form raises CredentialError;
+/// OpenSSL's security level 2; a leaf sent alone without a trust store has
+/// nothing to verify against, see CredentialPolicy). The throwing form raises CredentialError;
 /// the other sets `ec` to a credential_category() code (cleared on
 /// success). The first problem found is the one reported, in that order.
 SSLPP_API void check_credential(const ServerCredential& credential, const CredentialPolicy& policy = {});
@@ -154,7 +155,8 @@ class SSLPP_API ReloadableCredential {
   /// replace checks `candidate` and, if it passes, makes it the current
   /// credential for handshakes that start from now on. When it fails, the
   /// current credential stays: the throwing form raises CredentialError, the
-  /// other sets `ec` (cleared on success).
+  /// other sets `ec` (cleared on success). Running out of memory throws
+  /// from both (std::bad_alloc, or SSLError from OpenSSL).
   void replace(ServerCredential candidate);
   void replace(ServerCredential candidate, std::error_code& ec);
   ///@}
