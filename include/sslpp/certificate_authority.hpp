@@ -56,6 +56,13 @@ class SSLPP_API CertificateAuthority {
   /// create makes a new root CA with the given commonName.
   static CertificateAuthority create(const std::string& common_name, KeyType key_type = KeyType::ec_p256);
 
+  /// self_signed makes a certificate for `request` signed by its own fresh
+  /// key, with no CA behind it: a client trusts it by trusting the
+  /// certificate itself (what `sslpp serve --print-cert` hands out). With
+  /// is_ca false it is a TLS leaf (CA:FALSE, serverAuth and clientAuth),
+  /// which OpenSSL accepts as its own trust anchor.
+  static Credential self_signed(const CertificateRequest& request);
+
   /// issue signs a new certificate for `request` with a fresh key.
   [[nodiscard]] Credential issue(const CertificateRequest& request) const;
 

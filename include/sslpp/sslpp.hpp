@@ -11,6 +11,7 @@
 #include <sslpp/connection.hpp>
 #include <sslpp/constants.hpp>
 #include <sslpp/context.hpp>
+#include <sslpp/credential_reload.hpp>
 #include <sslpp/early_data.hpp>
 #include <sslpp/error.hpp>
 #include <sslpp/hostname.hpp>

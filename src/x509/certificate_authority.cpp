@@ -119,6 +119,10 @@ CertificateAuthority CertificateAuthority::create(const std::string& common_name
   return CertificateAuthority(make_certificate(r, nullptr));
 }
 
+Credential CertificateAuthority::self_signed(const CertificateRequest& request) {
+  return make_certificate(request, nullptr);
+}
+
 std::string CertificateAuthority::crl_pem(const std::vector<Certificate>& revoked, std::chrono::seconds validity) const {
   unique_handle<X509_CRL> crl(::X509_CRL_new());
   if (!crl) {

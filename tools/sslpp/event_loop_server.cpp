@@ -13,6 +13,9 @@ namespace {
 
 constexpr std::uint64_t kListenerKey = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint64_t kWakerKey = kListenerKey - 1;
+// Descriptors watched for the caller (watch()) count down from here; client
+// keys hold a 32-bit descriptor number and a serial, far below.
+constexpr std::uint64_t kFirstWatchKey = kWakerKey - 1;
 // Accepting at most this many per wakeup keeps a burst of connects from
 // holding up the clients already there.
 constexpr int kAcceptBatch = 64;
@@ -74,6 +77,11 @@ void EventLoopServer::stop() noexcept {
   waker_.wake();
 }
 
+void EventLoopServer::watch(int fd, std::function<void()> on_readable) {
+  epoll_.add(fd, EPOLLIN, kFirstWatchKey - watched_.size());
+  watched_.push_back(std::move(on_readable));
+}
+
 void EventLoopServer::run(const ServerLog& log) {
   log_ = &log;
   policy_.log = &log;
@@ -87,6 +95,12 @@ void EventLoopServer::run(const ServerLog& log) {
         accept_clients(now);
       } else if (ev.data.u64 == kWakerKey) {
         waker_.clear();
+      } else if (ev.data.u64 > kFirstWatchKey - watched_.size()) {
+        try {
+          watched_[kFirstWatchKey - ev.data.u64]();
+        } catch (...) {
+          log.report_failure(describe_exception(std::current_exception()));
+        }
       } else if (Slot* s = slot_for(ev.data.u64)) {
         s->client->on_ready(ev.events, now, buffers_);
         settle(s->client->fd());

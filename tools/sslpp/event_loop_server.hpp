@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,12 @@ class EventLoopServer {
   /// stop makes run() return soon. Any thread, and signal handlers.
   void stop() noexcept;
 
+  /// watch makes run() call `on_readable` on its thread whenever `fd` is
+  /// readable (level-triggered: the callback must consume what made it so):
+  /// how serve's SIGHUP pipe and file watch reach the loop. The descriptor
+  /// must outlive run(). What the callback throws is reported as a failure.
+  void watch(int fd, std::function<void()> on_readable);
+
  private:
   using Clock = std::chrono::steady_clock;
   // Slot is the server's bookkeeping for one descriptor number.
@@ -96,6 +103,7 @@ class EventLoopServer {
   bool accepting_ = true;                             // the listener is in the epoll set with EPOLLIN
   std::optional<Clock::time_point> accept_paused_;    // out of descriptors: accept again then
   bool accept_failure_reported_ = false;              // since the last successful accept
+  std::vector<std::function<void()>> watched_;         // by key: kFirstWatchKey - index
   std::array<std::byte, 16384> scratch_{};
   Buffers buffers_{scratch_, {}};
 };

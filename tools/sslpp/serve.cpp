@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -11,6 +13,7 @@
 #include "event_loop_server.hpp"
 #include "output.hpp"
 #include "serve_output.hpp"
+#include "serve_reload.hpp"
 #include "tls_options.hpp"
 
 namespace sslpp::cli {
@@ -33,16 +36,22 @@ std::string ascii_lower(std::string s) {
 }
 
 // throwaway_credential is the default certificate: made in memory for
-// localhost, 127.0.0.1 and ::1 by a CA that exists only in this process, so
-// a client must use --verify none (or trust nothing it can check).
+// localhost, 127.0.0.1 and ::1 and signed by its own key, so a client
+// trusts it by trusting the certificate itself (--print-cert writes it).
 Credential throwaway_credential() {
-  const auto ca = CertificateAuthority::create("sslpp serve throwaway CA");
   CertificateRequest request;
   request.common_name = "localhost";
   request.dns_names = {"localhost"};
   request.ip_addresses = {"127.0.0.1", "::1"};
-  return ca.issue(request);
+  return CertificateAuthority::self_signed(request);
 }
+
+// ServerSetup is the server's context and the certificates it may reload.
+struct ServerSetup {
+  Context ctx;
+  std::vector<ReloadTarget> targets;
+  bool throwaway = false;
+};
 
 // apply_client_auth applies --cafile and --verify. Every context of the
 // server gets them, SNI ones too: a connection switched to another context
@@ -85,12 +94,60 @@ SniEntry parse_sni(const ParsedArgs& args, const std::string& text) {
   return {ascii_lower(text.substr(0, eq)), std::move(ctx)};
 }
 
-Context server_context(const ParsedArgs& args) {
-  Context ctx(PROTOCOL_TLS_SERVER);
-  if (!load_credential(args, ctx)) {
+// sni_files are the CERTFILE and KEYFILE of a --sni that parse_sni accepted.
+std::pair<std::string, std::string> sni_files(const std::string& text) {
+  const std::size_t eq = text.find('=');
+  const std::size_t comma = text.find(',', eq);
+  return {text.substr(eq + 1, comma - eq - 1), text.substr(comma + 1)};
+}
+
+// print_cert writes the throwaway certificate for --print-cert FILE.
+void print_cert(const ParsedArgs& args, const Certificate& cert) {
+  const auto file = args.value("--print-cert");
+  if (!file) {
+    return;
+  }
+  const std::string pem = cert.pem();
+  std::FILE* out = std::fopen(file->c_str(), "wb");
+  if (out == nullptr) {
+    throw_error(os_error_info(errno, "--print-cert: cannot write '" + *file + "'"));
+  }
+  const bool written = std::fwrite(pem.data(), 1, pem.size(), out) == pem.size();
+  const int err = errno;
+  if (std::fclose(out) != 0 || !written) {
+    throw_error(os_error_info(written ? errno : err, "--print-cert: cannot write '" + *file + "'"));
+  }
+}
+
+// check_reload_options refuses --reload and --print-cert where they mean
+// nothing, before anything is loaded.
+void check_reload_options(const ParsedArgs& args) {
+  const bool has_files = args.value("--cert") || !args.values("--sni").empty();
+  if (args.flag("--reload") && !has_files) {
+    throw UsageError("--reload needs --cert or --sni (the files to watch)");
+  }
+  if (const auto file = args.value("--print-cert")) {
+    if (args.value("--cert")) {
+      throw UsageError("--print-cert writes the throwaway certificate: it cannot be used with --cert");
+    }
+    if (file->empty()) {
+      throw UsageError("--print-cert needs a file name");
+    }
+  }
+}
+
+ServerSetup server_setup(const ParsedArgs& args) {
+  check_reload_options(args);
+  ServerSetup setup{Context(PROTOCOL_TLS_SERVER), {}, false};
+  Context& ctx = setup.ctx;
+  if (load_credential(args, ctx)) {
+    setup.targets.push_back({"", *args.value("--cert"), args.value("--key").value_or(""), ctx.share()});
+  } else {
     const Credential cred = throwaway_credential();
     ctx.use_certificate(cred.certificate);
     ctx.use_privatekey(cred.key);
+    print_cert(args, cred.certificate);
+    setup.throwaway = true;
   }
   apply_client_auth(args, ctx);
   apply_protocols(args, ctx);
@@ -98,6 +155,8 @@ Context server_context(const ParsedArgs& args) {
   std::vector<SniEntry> sni;
   for (const std::string& text : args.values("--sni")) {
     sni.push_back(parse_sni(args, text));
+    const auto [certfile, keyfile] = sni_files(text);
+    setup.targets.push_back({sni.back().name, certfile, keyfile, sni.back().context.share()});
   }
   if (!sni.empty()) {
     // Runs during each handshake; `sni` is only read there, so connections
@@ -120,7 +179,7 @@ Context server_context(const ParsedArgs& args) {
       }
     });
   }
-  return ctx;
+  return setup;
 }
 
 std::string listening_line(const Address& a) {
@@ -189,22 +248,37 @@ const CommandSpec& serve_spec() {
                  "client to close, so the client reads the alert instead of a reset.\n"
                  "The event lines of one turn of the event loop are written together, before\n"
                  "the server waits for more events: a line is at most one turn (microseconds to\n"
-                 "milliseconds) late, never held while the server waits. SIGINT, SIGTERM and\n"
-                 "SIGHUP stop the server, write the lines it holds (within a second), then end\n"
-                 "it as the signal would have. A reader of stdout that stops reading stops the\n"
-                 "server.\n",
+                 "milliseconds) late, never held while the server waits. SIGINT and SIGTERM\n"
+                 "stop the server, write the lines it holds (within a second), then end it as\n"
+                 "the signal would have. A reader of stdout that stops reading stops the server.\n"
+                 "\n"
+                 "SIGHUP reloads the certificates from their files (--cert, --key and each\n"
+                 "--sni); with --reload, so does a change to those files (a rewrite, or a new\n"
+                 "file renamed over one). A reloaded certificate is checked first: the key\n"
+                 "matches, no certificate of the chain is expired or not yet valid, the leaf may\n"
+                 "serve TLS, and the chain as sent verifies. Only then does it serve new\n"
+                 "connections; connections already made keep theirs, and a file that fails the\n"
+                 "check (or cannot be read) leaves the old certificate in place. Each reload\n"
+                 "prints {\"event\": \"reload\", \"ok\": true, \"sni\", \"subject\", \"not_after\",\n"
+                 "\"sha256\"} or {\"event\": \"reload\", \"ok\": false, \"sni\", \"class\", \"reason\",\n"
+                 "\"message\"}. Without --cert the throwaway certificate is self-signed, for\n"
+                 "localhost, 127.0.0.1 and ::1: --print-cert FILE writes it, for clients to\n"
+                 "trust (sslpp connect --cafile FILE).\n",
       .options = concat({
           {
               {"--host", "ADDR", "address to listen on (default 127.0.0.1; ::1 for IPv6)"},
               {"--port", "N", "port to listen on (default 0: any free port)"},
           },
-          credential_options("server certificate chain, PEM (default: a throwaway certificate for "
+          credential_options("server certificate chain, PEM (default: a self-signed throwaway certificate for "
                              "localhost, 127.0.0.1 and ::1)"),
           {
               {"--cafile", "FILE", "CAs that issue client certificates"},
               {"--verify", "MODE", "client certificates: none (default), optional or required"},
               {"--sni", "NAME=CERTFILE,KEYFILE",
                "serve that certificate to clients asking for NAME (other names get --cert)", true},
+              {"--reload", "", "reload --cert/--key and --sni files when they change (SIGHUP always reloads)"},
+              {"--print-cert", "FILE", "write the throwaway certificate (PEM) to FILE, for clients to trust; "
+                                       "not with --cert"},
           },
           protocol_options(),
           {
@@ -226,17 +300,36 @@ int serve(const ParsedArgs& args) {
   const std::string host = args.value("--host").value_or("127.0.0.1");
   const std::uint16_t port = as_bad_input([&] { return parse_port("--port", args.value("--port").value_or("0")); });
   const ServerOptions options = as_bad_input([&] { return server_options(args); });
-  Context ctx = as_bad_input([&] { return server_context(args); });
+  ServerSetup setup = as_bad_input([&] { return server_setup(args); });
+  CredentialReloader reloader(std::move(setup.targets), args.value("--password"), setup.throwaway);
+  std::optional<FileWatch> files;
+  if (args.flag("--reload")) {
+    files.emplace(as_bad_input([&] { return FileWatch(reloader.files()); }));
+  }
 
   raise_descriptor_limit();
-  EventLoopServer server(std::move(ctx), host, port, options);
-  std::cout << listening_line(server.address()) << std::endl;
+  EventLoopServer server(std::move(setup.ctx), host, port, options);
   HeldLines lines(STDOUT_FILENO);
   const ServerLog log{
       .event = [&lines](std::string_view line) { lines.add(line); },
       .failure = [](const ErrorReport& report) { std::cerr << error_line(report) << std::endl; },
       .flush = [&lines] { lines.write_out(); },
   };
+  // Before the listening line: whoever reads it may send SIGHUP at once.
+  ReloadSignal hup;
+  server.watch(hup.fd(), [&] {
+    hup.take();
+    reloader.reload_all(log);
+  });
+  if (files) {
+    server.watch(files->inotify_fd(), [&] { files->on_event(); });
+    server.watch(files->timer_fd(), [&] {
+      if (files->on_settled()) {
+        reloader.reload_changed(log);
+      }
+    });
+  }
+  std::cout << listening_line(server.address()) << std::endl;
   {
     const StopSignals signals(server);
     server.run(log);

@@ -19,7 +19,8 @@ namespace {
 constexpr std::size_t kMaxHeld = 64 * 1024;
 // How long the lines held at a stop signal may take to go out.
 constexpr unsigned kFinalWriteSeconds = 1;
-constexpr std::array kStopSignals{SIGINT, SIGTERM, SIGHUP};
+// SIGHUP reloads the certificate instead (serve_reload.hpp).
+constexpr std::array kStopSignals{SIGINT, SIGTERM};
 
 std::atomic<EventLoopServer*> g_server{nullptr};
 volatile std::sig_atomic_t g_received = 0;

@@ -2,9 +2,10 @@
 // memory and written together each time the event loop is about to wait,
 // instead of one flushed write(2) per line: with --http there is a line per
 // request, and its write cost 2.8 us of the 36 a request took against
-// nginx's 24 (docs/performance.md). So that holding them loses none, SIGINT,
-// SIGTERM and SIGHUP stop the loop, the lines held are written, and serve
-// then ends by the signal, as it did before.
+// nginx's 24 (docs/performance.md). So that holding them loses none, SIGINT
+// and SIGTERM stop the loop, the lines held are written, and serve then ends
+// by the signal, as it did before. (SIGHUP reloads the certificate:
+// serve_reload.hpp.)
 #pragma once
 
 #include <string>
@@ -46,7 +47,7 @@ class HeldLines {
   bool failed_ = false;
 };
 
-/// StopSignals makes SIGINT, SIGTERM and SIGHUP call server.stop() while
+/// StopSignals makes SIGINT and SIGTERM call server.stop() while
 /// it lives, each of them that was not ignored when serve started (a shell
 /// starts background jobs with SIGINT ignored). Each handler is good for
 /// one signal: a second one has the default action and ends serve at once,
