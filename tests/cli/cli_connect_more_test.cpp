@@ -18,6 +18,21 @@ std::vector<std::string> connect_args(std::uint16_t port, std::vector<std::strin
 
 std::string read_file(const std::filesystem::path& file) { return run_program({"/bin/cat", path(file)}).out; }
 
+// python_tls_server starts Python's ssl as a one-connection server on
+// 127.0.0.1 (it prints "port N"), accepts, completes the handshake as `s`,
+// then runs `body`.
+Subprocess python_tls_server(const std::string& body) {
+  return Subprocess({SSLPP_PYTHON3, "-c",
+                     "import socket, ssl, sys\n"
+                     "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[1], sys.argv[2])\n"
+                     "srv = socket.create_server(('127.0.0.1', 0)); srv.settimeout(20)\n"
+                     "print('port', srv.getsockname()[1], flush=True)\n"
+                     "conn, _ = srv.accept(); conn.settimeout(20)\n"
+                     "s = ctx.wrap_socket(conn, server_side=True)\n" +
+                         body,
+                     path(pki().server.cert), path(pki().server.key)});
+}
+
 // ===========================================================================
 // --showcerts
 
@@ -271,20 +286,13 @@ TEST(CliConnectInteractive, ClosedStdinIsEmptyNotTheSocket) {
 // The server answers, then closes TCP without close_notify: what came is
 // shown, and the report says it may be cut short.
 TEST(CliConnectInteractive, ABareTcpCloseIsReportedAsTruncated) {
-  Subprocess srv({SSLPP_PYTHON3, "-c",
-                  "import socket, ssl, sys\n"
-                  "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[1], sys.argv[2])\n"
-                  "srv = socket.create_server(('127.0.0.1', 0)); srv.settimeout(20)\n"
-                  "print('port', srv.getsockname()[1], flush=True)\n"
-                  "conn, _ = srv.accept(); conn.settimeout(20)\n"
-                  "s = ctx.wrap_socket(conn, server_side=True)\n"
-                  "s.sendall(s.recv(1024).upper())\n"
-                  "raw = socket.socket(fileno=s.detach())\n"
-                  "raw.settimeout(20)\n"
-                  "raw.shutdown(socket.SHUT_WR)\n"
-                  "while raw.recv(4096):\n"
-                  "    pass\n",
-                  path(pki().server.cert), path(pki().server.key)});
+  Subprocess srv = python_tls_server(
+      "s.sendall(s.recv(1024).upper())\n"
+      "raw = socket.socket(fileno=s.detach())\n"
+      "raw.settimeout(20)\n"
+      "raw.shutdown(socket.SHUT_WR)\n"
+      "while raw.recv(4096):\n"
+      "    pass\n");
   const auto line = srv.wait_for_line("port");
   ASSERT_TRUE(line) << srv.describe();
   const Outcome r = sslpp(connect_args(port_after_colon(*line), {"-i", "--json"}), "cut short?\n");
@@ -298,18 +306,11 @@ TEST(CliConnectInteractive, ABareTcpCloseIsReportedAsTruncated) {
 // are shown escaped, a C1 control split across two records (two reads)
 // included, while a character split the same way ("é") is shown whole.
 TEST(CliConnectInteractive, ControlBytesAreEscapedOnATerminal) {
-  Subprocess srv({SSLPP_PYTHON3, "-c",
-                  "import socket, ssl, sys\n"
-                  "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[1], sys.argv[2])\n"
-                  "srv = socket.create_server(('127.0.0.1', 0)); srv.settimeout(20)\n"
-                  "print('port', srv.getsockname()[1], flush=True)\n"
-                  "conn, _ = srv.accept(); conn.settimeout(20)\n"
-                  "s = ctx.wrap_socket(conn, server_side=True)\n"
-                  "s.sendall(b'caf\\xc3')\n"
-                  "s.sendall(b'\\xa9 \\x1b[31mred\\x07 \\xc2')\n"
-                  "s.sendall(b'\\x9b2J end\\n')\n"
-                  "s.unwrap()\n",
-                  path(pki().server.cert), path(pki().server.key)});
+  Subprocess srv = python_tls_server(
+      "s.sendall(b'caf\\xc3')\n"
+      "s.sendall(b'\\xa9 \\x1b[31mred\\x07 \\xc2')\n"
+      "s.sendall(b'\\x9b2J end\\n')\n"
+      "s.unwrap()\n");
   const auto line = srv.wait_for_line("port");
   ASSERT_TRUE(line) << srv.describe();
   const std::string command = std::string(SSLPP_CLI) + " connect " + endpoint(port_after_colon(*line)) +
