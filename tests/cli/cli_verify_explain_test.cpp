@@ -11,6 +11,7 @@
 
 #include "cli/cli_support.hpp"
 #include "support/cert_builder.hpp"
+#include "support/utc_text.hpp"
 
 namespace sslpp::cli_test {
 namespace {
@@ -49,14 +50,6 @@ std::string sha256_of_der(const std::filesystem::path& pem) {
   return out.substr(0, out.find('\n'));
 }
 
-// utc is a time as the hints write it.
-std::string utc(std::chrono::sys_seconds t) {
-  const std::time_t tt = static_cast<std::time_t>(t.time_since_epoch().count());
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[40];
-  return std::string(buf, std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm));
-}
 
 std::vector<std::string> connect_to(const Serve& srv, const Served& s, std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"connect", endpoint(srv.port), "--servername", "localhost", "--cafile", path(s.ca)};
@@ -124,7 +117,7 @@ TEST(CliVerifyExplain, ExpiredLeafGivesItsDates) {
   Serve srv({"--cert", path(s.cert), "--key", path(s.key), "--exit-after", "1"});
   const Outcome r = sslpp(connect_to(srv, s));
   expect_verify_failure(r, 10);
-  const std::string not_after = utc(leaf.cert.not_after());
+  const std::string not_after = test::utc_text(leaf.cert.not_after());
   EXPECT_TRUE(contains(r.out, "\n X 0  CN=localhost  (sent by the server)  EXPIRED " + not_after + "\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "hint: certificate 'CN=localhost' (the server's certificate) expired on " + not_after +
                                   "; now is "))

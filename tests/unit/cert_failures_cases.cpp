@@ -4,6 +4,7 @@
 // without the defect) proves the defect is what fails the handshake.
 // Expected codes are what OpenSSL 3.0 reports for each class.
 #include "cert_failures_cases.hpp"
+#include "support/utc_text.hpp"
 
 #include <chrono>
 #include <ctime>
@@ -95,24 +96,16 @@ Certificate at(const Chain& c, int d) {
                                                           : Certificate::from_pem(c.trusted_pem);
 }
 
-// utc formats a time as the hints do, written here independently.
-std::string utc(std::chrono::sys_seconds t) {
-  const std::time_t tt = static_cast<std::time_t>(t.time_since_epoch().count());
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[40];
-  return std::string(buf, std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm));
-}
 
 std::string quoted_subject(const Chain& c, int d) { return "'" + at(c, d).subject_name() + "'"; }
 
 template <int D>
 std::vector<std::string> expired_facts(const Chain& c) {
-  return {quoted_subject(c, D), "expired on " + utc(at(c, D).not_after()), "now is "};
+  return {quoted_subject(c, D), "expired on " + test::utc_text(at(c, D).not_after()), "now is "};
 }
 template <int D>
 std::vector<std::string> not_yet_valid_facts(const Chain& c) {
-  return {quoted_subject(c, D), "not valid before " + utc(at(c, D).not_before()), "now is "};
+  return {quoted_subject(c, D), "not valid before " + test::utc_text(at(c, D).not_before()), "now is "};
 }
 std::vector<std::string> host_facts(const Chain&) { return {"valid for DNS:other.test", "not 'localhost'"}; }
 std::vector<std::string> one_label_facts(const Chain&) {
