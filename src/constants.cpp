@@ -135,6 +135,10 @@ std::string_view to_string(TLSVersion v) noexcept {
       return "TLSv1_2";
     case TLSVersion::TLSv1_3:
       return "TLSv1_3";
+    case TLSVersion::DTLSv1:
+      return "DTLSv1";
+    case TLSVersion::DTLSv1_2:
+      return "DTLSv1_2";
   }
   return "unknown";
 }

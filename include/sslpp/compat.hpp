@@ -19,12 +19,18 @@
 ///     Connection.get_protocol_version    Connection::protocol_version
 ///     Connection.get_protocol_version_name  Connection::version
 ///     SSLSocket.sock_shutdown            SSLSocket::shutdown
+///     Context.set_tlsext_use_srtp        Context::set_srtp_profiles
+///     Connection.DTLSv1_get_timeout      Connection::dtls_timeout
+///     Connection.DTLSv1_handle_timeout   Connection::handle_dtls_timeout
+///     Connection.DTLSv1_listen           Connection::dtls_listen
+///     Connection.get_selected_srtp_profile  Connection::selected_srtp_profile
 ///     Error, ZeroReturnError, WantReadError, WantWriteError, SysCallError
 ///                                        SSLError, SSLZeroReturnError, ...
 #pragma once
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -93,6 +99,8 @@ class SSLPP_API ContextNames {
   void set_alpn_protos(const std::vector<std::string>& protocols);
   /// set_tmp_ecdh is pyOpenSSL's name for set_ecdh_curve, by curve name.
   void set_tmp_ecdh(std::string_view curve_name);
+  /// set_tlsext_use_srtp is pyOpenSSL's name for set_srtp_profiles.
+  void set_tlsext_use_srtp(std::string_view profiles);
 
  private:
   Context& self() noexcept;
@@ -119,6 +127,22 @@ class SSLPP_API ConnectionNames : public StreamNames<Connection> {
   /// get_protocol_version_name is pyOpenSSL's version(): "TLSv1.3", ...,
   /// "Unknown" before the handshake.
   [[nodiscard]] std::string get_protocol_version_name() const;
+  ///@{
+  /// DTLSv1_get_timeout is pyOpenSSL's dtls_timeout, in seconds; nullopt
+  /// (pyOpenSSL's None) while no retransmission timer runs.
+  /// DTLSv1_handle_timeout is pyOpenSSL's handle_dtls_timeout: true when
+  /// it retransmitted. OpenSSL's <openssl/ssl.h> defines both names as
+  /// macros: where it is included, call them in parentheses,
+  /// `(conn.DTLSv1_get_timeout)()`, or use the core names.
+  [[nodiscard]] std::optional<double>(DTLSv1_get_timeout)() const noexcept;
+  bool(DTLSv1_handle_timeout)();
+  ///@}
+  /// DTLSv1_listen is pyOpenSSL's: dtls_listen, throwing SSLWantReadError
+  /// (WantReadError) until a ClientHello with a valid cookie has come.
+  void DTLSv1_listen();
+  /// get_selected_srtp_profile is pyOpenSSL's selected_srtp_profile, empty
+  /// when none was agreed (pyOpenSSL's b"").
+  [[nodiscard]] std::string get_selected_srtp_profile() const;
 
  private:
   Connection& self() noexcept;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <any>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -21,11 +22,13 @@
 #include <sslpp/certificate.hpp>
 #include <sslpp/constants.hpp>
 #include <sslpp/context.hpp>
+#include <sslpp/dtls.hpp>
 #include <sslpp/early_data.hpp>
 #include <sslpp/error.hpp>
 #include <sslpp/export.hpp>
 #include <sslpp/secure_bytes.hpp>
 #include <sslpp/session.hpp>
+#include <sslpp/socket.hpp>
 #include <sslpp/status.hpp>
 
 namespace sslpp {
@@ -88,6 +91,12 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   ~Connection();
 
   // -- Transport (the sans-IO side) ------------------------------------------
+  // On a DTLS connection (dtls.hpp) every call below moves whole datagrams:
+  // bio_write and commit_input take one datagram each (an empty one, one
+  // over 65,535 bytes, or one past the input limit, 256 KiB unless set, is
+  // dropped: 0 taken); bio_read gives one datagram, only when it fits in
+  // `out` (bio_pending is its size); peek_output is the next datagram and
+  // consume_output(n), any n > 0, drops it whole.
 
   ///@{
   /// bio_write hands ciphertext received from the peer to the connection and
@@ -198,7 +207,8 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   /// for the peer without calling read (its event loop waits on the socket
   /// first) calls flush() before it waits: until then write() reports no
   /// output pending. Turning coalescing off does not flush by itself; the
-  /// next write or flush does.
+  /// next write or flush does. No effect on a DTLS connection, whose
+  /// every write is one datagram.
   void set_coalescing(bool on) noexcept;
   /// coalescing is true while writes are gathered.
   [[nodiscard]] bool coalescing() const noexcept;
@@ -413,6 +423,64 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   std::size_t write_early_data(std::span<const std::byte> data);
   std::size_t read_early_data(std::span<std::byte> out);
   ///@}
+
+  // -- DTLS (dtls.hpp): connections of a DTLS context ----------------------------
+  // Each calls throws ValueError on a TLS connection, except the getters,
+  // which answer nullopt or 0 there.
+
+  /// dtls_timeout is how long until OpenSSL wants to retransmit its last
+  /// handshake flight (a flight, or the peer's answer, may have been lost):
+  /// call handle_dtls_timeout then. nullopt while no timer runs (the
+  /// handshake done, or not started). pyOpenSSL's DTLSv1_get_timeout.
+  [[nodiscard]] std::optional<std::chrono::nanoseconds> dtls_timeout() const noexcept;
+  ///@{
+  /// handle_dtls_timeout retransmits the last flight when the timer has
+  /// run out (the datagrams then wait in the output) and returns true; false
+  /// when it had not. The timer doubles with each retransmission, from 1 s
+  /// to 60 s; after 12 unanswered ones the connection fails with a
+  /// TimeoutError (errc::timed_out). pyOpenSSL's DTLSv1_handle_timeout.
+  bool handle_dtls_timeout(std::error_code& ec) noexcept;
+  bool handle_dtls_timeout();
+  ///@}
+  ///@{
+  /// dtls_listen is a DTLS server's stateless cookie exchange
+  /// (DTLSv1_listen), on a connection that holds no other state: it reads
+  /// the datagram fed in. A ClientHello without a valid cookie is answered
+  /// with a HelloVerifyRequest (in the output, to send to the peer) and
+  /// dropped: want_read, and the connection may listen again for the next
+  /// peer. A ClientHello with a valid cookie: ok, it stays queued, and
+  /// do_handshake goes on with this peer. Anything else is dropped
+  /// (want_read). With the default cookie, set_peer_address first: the
+  /// cookie is bound to it (ValueError otherwise). The throwing form returns
+  /// true for ok and false for want_read.
+  io_result dtls_listen(std::error_code& ec) noexcept;
+  bool dtls_listen();
+  ///@}
+  ///@{
+  /// set_peer_address tells a DTLS connection where its datagrams come
+  /// from, as a driver receiving them knows: what the default cookie binds,
+  /// and what peer_address tells a cookie callback. peer_address is nullopt
+  /// until set.
+  void set_peer_address(const Address& peer);
+  [[nodiscard]] std::optional<Address> peer_address() const;
+  ///@}
+  /// set_ciphertext_mtu sets the largest datagram this connection sends
+  /// (the path's MTU less the IP and UDP headers): handshake messages are
+  /// fragmented to fit, and a write larger than get_cleartext_mtu is
+  /// refused. 1,400 unless set (or a driver learns the path's). Throws
+  /// ValueError below OpenSSL's minimum (256) and above 65,535.
+  void set_ciphertext_mtu(std::size_t mtu);
+  /// get_cleartext_mtu is the largest write that fits in one datagram
+  /// under the current MTU and cipher (0 before the handshake has chosen
+  /// one, and on a TLS connection).
+  [[nodiscard]] std::size_t get_cleartext_mtu() const noexcept;
+  /// selected_srtp_profile is the SRTP profile the handshake agreed
+  /// (Context::set_srtp_profiles), nullopt when none.
+  [[nodiscard]] std::optional<std::string> selected_srtp_profile() const;
+  /// srtp_keys are the SRTP keys and salts of the agreed profile (RFC
+  /// 5764 4.2). Throws ValueError before the handshake and when no profile
+  /// was agreed.
+  [[nodiscard]] SrtpKeys srtp_keys() const;
 
   // -- Introspection and control (pyOpenSSL) -----------------------------------
 

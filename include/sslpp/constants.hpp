@@ -41,6 +41,14 @@ enum class Protocol {
   /// TLS 1.0 only (min = max = TLSv1). OpenSSL's default security level
   /// refuses TLS 1.0; lowering it ("@SECLEVEL=0") is the caller's explicit act.
   TLSv1_METHOD,
+  /// DTLS (datagram TLS, RFC 6347), either side: pyOpenSSL's DTLS_METHOD.
+  /// Verifies nothing until set_verify, as pyOpenSSL's. DTLS 1.2 minimum.
+  DTLS_METHOD,
+  /// DTLS client: verification (CERT_REQUIRED) and check_hostname on, as
+  /// PROTOCOL_TLS_CLIENT. DTLS 1.2 minimum.
+  DTLS_CLIENT_METHOD,
+  /// DTLS server. DTLS 1.2 minimum; cookie exchange on (DTLSv1_listen).
+  DTLS_SERVER_METHOD,
 };
 /// PROTOCOL_TLS makes a context for either side that verifies nothing
 /// (CERT_NONE). Python deprecates it (3.10): say which side you are.
@@ -68,6 +76,19 @@ inline constexpr Protocol TLS_METHOD = Protocol::PROTOCOL_TLS;
 inline constexpr Protocol TLS_CLIENT_METHOD = Protocol::PROTOCOL_TLS_CLIENT;
 inline constexpr Protocol TLS_SERVER_METHOD = Protocol::PROTOCOL_TLS_SERVER;
 ///@}
+///@{
+/// pyOpenSSL's DTLS method names: a Context made with one of them runs
+/// DTLS over datagrams (dtls.hpp) with the same engine, errors and secure
+/// defaults as TLS. DTLS_CLIENT_METHOD verifies the server and its name.
+inline constexpr Protocol DTLS_METHOD = Protocol::DTLS_METHOD;
+inline constexpr Protocol DTLS_CLIENT_METHOD = Protocol::DTLS_CLIENT_METHOD;
+inline constexpr Protocol DTLS_SERVER_METHOD = Protocol::DTLS_SERVER_METHOD;
+///@}
+
+/// is_dtls is true for the DTLS protocols.
+constexpr bool is_dtls(Protocol p) noexcept {
+  return p == Protocol::DTLS_METHOD || p == Protocol::DTLS_CLIENT_METHOD || p == Protocol::DTLS_SERVER_METHOD;
+}
 
 /// Purpose says what create_default_context builds a context for.
 enum class Purpose {
@@ -94,6 +115,11 @@ enum class TLSVersion : int {
   TLSv1_2 = 0x0303,
   /// TLS 1.3 (RFC 8446).
   TLSv1_3 = 0x0304,
+  /// DTLS 1.0 (RFC 4347), for DTLS contexts only: below their default minimum.
+  DTLSv1 = 0xFEFF,
+  /// DTLS 1.2 (RFC 6347), for DTLS contexts only: their default minimum and
+  /// the newest DTLS that OpenSSL 3.0 has.
+  DTLSv1_2 = 0xFEFD,
 };
 
 /// to_string gives Python's spelling of a TLSVersion ("TLSv1_2").

@@ -22,6 +22,7 @@
 #include <sslpp/certificate.hpp>
 #include <sslpp/compat.hpp>
 #include <sslpp/constants.hpp>
+#include <sslpp/dtls.hpp>
 #include <sslpp/early_data.hpp>
 #include <sslpp/export.hpp>
 #include <sslpp/ocsp.hpp>
@@ -535,6 +536,27 @@ class SSLPP_API Context : public compat::ContextNames {
   [[nodiscard]] OcspCheck ocsp_check() const;
   void set_ocsp_check(OcspCheck check);
   ///@}
+
+  // -- DTLS (dtls.hpp): contexts made with a DTLS_* method ---------------------
+
+  ///@{
+  /// set_cookie_generate_callback / set_cookie_verify_callback are
+  /// pyOpenSSL's: the server's cookies for the HelloVerifyRequest exchange
+  /// (an empty function puts the default back). The default, which every
+  /// DTLS context has, is an HMAC-SHA256 of the client's address under a
+  /// secret of the context's that changes every minute (a cookie is good
+  /// for one to two minutes): a client gets a cookie only at an address
+  /// where it receives datagrams, and a server keeps no state for it. Throws
+  /// ValueError on a TLS context.
+  void set_cookie_generate_callback(CookieGenerateCallback callback);
+  void set_cookie_verify_callback(CookieVerifyCallback callback);
+  ///@}
+  /// set_srtp_profiles offers (client) or accepts (server) the SRTP
+  /// protection profiles of DTLS-SRTP (RFC 5764), colon-separated, in order
+  /// of preference: "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80". pyOpenSSL
+  /// calls it set_tlsext_use_srtp. Throws ValueError for an unknown profile
+  /// name, and on a TLS context.
+  void set_srtp_profiles(std::string_view profiles);
 
   // -- Early data (early_data.hpp) ---------------------------------------------
 

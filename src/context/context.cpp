@@ -75,6 +75,15 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
     case PROTOCOL_TLS_SERVER:
       method = ::TLS_server_method();
       break;
+    case DTLS_METHOD:
+      method = ::DTLS_method();
+      break;
+    case DTLS_CLIENT_METHOD:
+      method = ::DTLS_client_method();
+      break;
+    case DTLS_SERVER_METHOD:
+      method = ::DTLS_server_method();
+      break;
     case SSLv2_METHOD:
       throw_error(error_info(errc::not_supported, "SSLv2_METHOD: SSL 2.0 does not exist in OpenSSL 3"));
     case SSLv3_METHOD:
@@ -125,10 +134,17 @@ Context::Context(Protocol protocol) : state_(std::make_shared<context_state>()) 
   if (protocol == TLSv1_METHOD) {
     check(::SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION), "SSL_CTX_set_min_proto_version");
     check(::SSL_CTX_set_max_proto_version(ctx, TLS1_VERSION), "SSL_CTX_set_max_proto_version");
+  } else if (is_dtls(protocol)) {
+    check(::SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION), "SSL_CTX_set_min_proto_version");
+    // A server never sends a HelloVerifyRequest unless the cookie exchange
+    // is on; a DTLS server must not answer an unverified address with a
+    // large flight (RFC 6347 4.2.1). The default cookie binds the peer's
+    // address (dtls_cookie.cpp); set_cookie_*_callback replace it.
+    detail::install_default_cookie(state());
   } else {
     check(::SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION), "SSL_CTX_set_min_proto_version");
   }
-  if (protocol == PROTOCOL_TLS_CLIENT) {
+  if (protocol == PROTOCOL_TLS_CLIENT || protocol == DTLS_CLIENT_METHOD) {
     set_verify_mode(CERT_REQUIRED);
     state().check_hostname = true;
   }

@@ -43,22 +43,37 @@ detail::password_source password_source_for(context_state& state) {
   return source;
 }
 
-int to_openssl_version(TLSVersion v, bool is_minimum) {
+// to_openssl_version is OpenSSL's number for `v` as a minimum or maximum of
+// a TLS or (`dtls`) a DTLS context; 0 is no bound. A TLS version on a DTLS
+// context, or the reverse, is a ValueError: OpenSSL would take the number
+// and silently mean something else (or nothing).
+int to_openssl_version(TLSVersion v, bool is_minimum, bool dtls) {
   switch (v) {
     case TLSVersion::MINIMUM_SUPPORTED:
-      return is_minimum ? 0 : TLS1_VERSION;
+      return is_minimum ? 0 : (dtls ? DTLS1_VERSION : TLS1_VERSION);
     case TLSVersion::MAXIMUM_SUPPORTED:
-      return is_minimum ? TLS1_3_VERSION : 0;
+      return is_minimum ? (dtls ? DTLS1_2_VERSION : TLS1_3_VERSION) : 0;
     case TLSVersion::SSLv3:
       if (!HAS_SSLv3) {
         ErrorInfo info = error_info(errc::not_supported, "SSLv3 is not supported by this OpenSSL build");
         throw_error(std::move(info));
       }
-      return SSL3_VERSION;
+      [[fallthrough]];
     case TLSVersion::TLSv1:
     case TLSVersion::TLSv1_1:
     case TLSVersion::TLSv1_2:
     case TLSVersion::TLSv1_3:
+      if (dtls) {
+        detail::throw_value_error(std::string(to_string(v)) +
+                                  " is a TLS version and this is a DTLS context: use TLSVersion::DTLSv1_2 or DTLSv1");
+      }
+      return to_underlying(v);
+    case TLSVersion::DTLSv1:
+    case TLSVersion::DTLSv1_2:
+      if (!dtls) {
+        detail::throw_value_error(std::string(to_string(v)) +
+                                  " is a DTLS version and this is a TLS context (made with a DTLS_* method, it would be one)");
+      }
       return to_underlying(v);
   }
   detail::throw_value_error("Unsupported TLS/SSL version " + std::to_string(to_underlying(v)));
@@ -171,14 +186,14 @@ TLSVersion Context::maximum_version() const {
 
 void Context::set_minimum_version(TLSVersion version) {
   detail::clear_stale_errors();
-  if (::SSL_CTX_set_min_proto_version(state().ctx.get(), to_openssl_version(version, true)) != 1) {
+  if (::SSL_CTX_set_min_proto_version(state().ctx.get(), to_openssl_version(version, true, is_dtls(protocol()))) != 1) {
     detail::throw_value_error("Unsupported protocol version " + std::string(to_string(version)));
   }
 }
 
 void Context::set_maximum_version(TLSVersion version) {
   detail::clear_stale_errors();
-  if (::SSL_CTX_set_max_proto_version(state().ctx.get(), to_openssl_version(version, false)) != 1) {
+  if (::SSL_CTX_set_max_proto_version(state().ctx.get(), to_openssl_version(version, false, is_dtls(protocol()))) != 1) {
     detail::throw_value_error("Unsupported protocol version " + std::string(to_string(version)));
   }
 }

@@ -41,6 +41,19 @@ struct handshake_hooks {
   OcspServerCallback ocsp_server;
   std::shared_ptr<const std::vector<std::byte>> ocsp_response;
   OcspClientCallback ocsp_client;
+  // DTLS cookies (dtls.hpp): empty means the default, dtls_cookie_keys.
+  CookieGenerateCallback cookie_generate;
+  CookieVerifyCallback cookie_verify;
+};
+
+// dtls_cookie_keys are the secrets of a DTLS context's default cookie
+// (context_dtls.cpp): the current one and the one before, so a cookie made
+// just before a change still verifies.
+struct dtls_cookie_keys {
+  std::mutex mutex;
+  unsigned char current[32] = {};
+  unsigned char previous[32] = {};
+  std::int64_t changed_at = 0;  // steady clock, seconds; 0: never made
 };
 
 struct context_state {
@@ -65,6 +78,9 @@ struct context_state {
   std::mutex keylog_mutex;  // OpenSSL may log from several threads at once
 
   std::any app_data;
+
+  // The default DTLS cookie's secrets; null on a TLS context.
+  std::unique_ptr<dtls_cookie_keys> cookie_keys;
 
   // hooks is the published set; the shared_ptr keeps it alive for whoever
   // loaded it.
@@ -112,6 +128,10 @@ int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* o
                            unsigned int inlen, void* arg) noexcept;
 int servername_trampoline(SSL* ssl, int* alert, void* arg) noexcept;
 void keylog_trampoline(const SSL* ssl, const char* line) noexcept;
+
+// install_default_cookie gives a new DTLS context its cookie secrets, the
+// cookie exchange and the cookie trampolines (context_dtls.cpp).
+void install_default_cookie(context_state& state);
 
 // is_key_session is true for a client's TLS 1.3 session made from an
 // external pre-shared key (context_psk.cpp marks each one it builds), and

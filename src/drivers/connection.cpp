@@ -60,7 +60,7 @@ std::string Connection::bio_read(std::size_t bufsize) {
   return out;
 }
 
-std::size_t Connection::bio_pending() const noexcept { return impl_->memory ? impl_->memory->output.size() : 0; }
+std::size_t Connection::bio_pending() const noexcept { return impl_->memory ? impl_->memory->pending_output() : 0; }
 
 void Connection::bio_shutdown() noexcept {
   if (impl_->memory) {
@@ -184,8 +184,8 @@ io_result Connection::write(std::span<const std::byte> data, std::error_code& ec
     return {io_status::ok, 0, impl_->output_pending()};
   }
   detail::engine& e = *impl_;
-  if (e.coalescing || !e.gathered.empty()) [[unlikely]] {
-    return e.write_gathering(data, ec);
+  if ((e.coalescing | e.datagrams) || !e.gathered.empty()) [[unlikely]] {
+    return e.datagrams ? e.write_datagram(data, ec) : e.write_gathering(data, ec);
   }
   return e.write_direct(data, ec);
 }
@@ -234,7 +234,8 @@ io_result Connection::shutdown(std::error_code& ec) noexcept {
 // ---------------------------------------------------------------------------
 // Write coalescing and buffers
 
-void Connection::set_coalescing(bool on) noexcept { impl_->coalescing = on; }
+// A DTLS write is one datagram: gathering writes would merge them.
+void Connection::set_coalescing(bool on) noexcept { impl_->coalescing = on && !impl_->datagrams; }
 
 bool Connection::coalescing() const noexcept { return impl_->coalescing; }
 

@@ -14,10 +14,57 @@
 #include <memory>
 #include <vector>
 
+#include "drivers/socket_address.hpp"
 #include "drivers/socket_wait.hpp"
+#include "internal/error_queue.hpp"
 #include "internal/idna.hpp"
 
 namespace sslpp {
+
+namespace detail {
+
+Address to_address(const sockaddr* sa) {
+  Address a;
+  char buf[INET6_ADDRSTRLEN] = {};
+  a.family = sa->sa_family;
+  if (sa->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
+    a.port = ntohs(in6->sin6_port);
+  } else {
+    const auto* in4 = reinterpret_cast<const sockaddr_in*>(sa);
+    ::inet_ntop(AF_INET, &in4->sin_addr, buf, sizeof buf);
+    a.port = ntohs(in4->sin_port);
+  }
+  a.host = buf;
+  return a;
+}
+
+socklen_t to_sockaddr(const Address& a, sockaddr_storage& out) {
+  out = sockaddr_storage{};
+  const std::string host = a.host;
+  if (a.family == AF_INET6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(a.port);
+    if (::inet_pton(AF_INET6, host.c_str(), &in6->sin6_addr) == 1) {
+      return sizeof(sockaddr_in6);
+    }
+  } else if (a.family == AF_INET) {
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&out);
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(a.port);
+    if (::inet_pton(AF_INET, host.c_str(), &in4->sin_addr) == 1) {
+      return sizeof(sockaddr_in);
+    }
+  }
+  throw_value_error("\"" + host + "\" is not a numeric " + (a.family == AF_INET6 ? "IPv6" : "IPv4") +
+                    " address (Address.family says which); resolve names first");
+}
+
+}  // namespace detail
+
+using detail::to_address;
 
 namespace {
 
@@ -53,23 +100,6 @@ addrinfo_list resolve(std::string_view host, std::uint16_t port, int family, boo
     throw gaierror(std::move(info));
   }
   return addrinfo_list(out);
-}
-
-Address to_address(const sockaddr* sa) {
-  Address a;
-  char buf[INET6_ADDRSTRLEN] = {};
-  a.family = sa->sa_family;
-  if (sa->sa_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    ::inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
-    a.port = ntohs(in6->sin6_port);
-  } else {
-    const auto* in4 = reinterpret_cast<const sockaddr_in*>(sa);
-    ::inet_ntop(AF_INET, &in4->sin_addr, buf, sizeof buf);
-    a.port = ntohs(in4->sin_port);
-  }
-  a.host = buf;
-  return a;
 }
 
 void set_nonblocking(int fd, bool on) {

@@ -122,7 +122,10 @@ void engine::trim() noexcept {
   // gathered keeps its block while a flush's record is held for a retry.
   // "RH": waiting for a record header, so no record is half read (OpenSSL
   // before 3.0.14 freed a buffer it was still reading into: CVE-2024-4741).
-  if (::SSL_in_init(s) == 0 && ::SSL_has_pending(s) == 0 && std::strcmp(::SSL_rstate_string(s), "RH") == 0) {
+  // Not for DTLS: OpenSSL 3.0's DTLS write path never makes its write
+  // buffer again once freed (it would write through a null pointer).
+  if (!datagrams && ::SSL_in_init(s) == 0 && ::SSL_has_pending(s) == 0 &&
+      std::strcmp(::SSL_rstate_string(s), "RH") == 0) {
     static_cast<void>(::SSL_free_buffers(s));
   }
   if (memory) {

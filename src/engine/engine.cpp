@@ -50,6 +50,12 @@ engine::engine(std::shared_ptr<context_state> ctx, int socket_fd) : context(std:
   } else {
     buffers = context->buffer_policy;
   }
+  const bool datagrams = is_dtls(context->protocol);
+  if (socket_fd >= 0 && datagrams) {
+    throw_value_error(
+        "a DTLS context runs over datagrams, not a stream socket: use sslpp::DTLSSocket, DTLSServer or a "
+        "Connection fed datagram by datagram");
+  }
   if (socket_fd >= 0) {
     // With OP_ENABLE_KTLS the caller asked the kernel to encrypt, which only
     // OpenSSL's own socket BIO can arrange; every call that may write then
@@ -67,7 +73,8 @@ engine::engine(std::shared_ptr<context_state> ctx, int socket_fd) : context(std:
     ::SSL_set_bio(ssl.get(), bio.get(), bio.get());
     static_cast<void>(bio.release());
   } else {
-    memory = std::make_unique<memory_transport>();
+    memory = std::make_unique<memory_transport>(datagrams);
+    this->datagrams = datagrams;
     // Per record, the queues give their blocks back as OpenSSL does its
     // buffers; adaptively, trim() does, when the connection goes idle.
     const bool release = buffers == BufferPolicy::release_per_record;
@@ -157,6 +164,11 @@ io_result engine::classify(int ret, int sys, std::error_code& ec) noexcept {
       info = take_error_queue(errc::syscall);
       if (info.reason == "UNEXPECTED_EOF_WHILE_READING") {
         status = io_status::truncated;
+      } else if (info.reason == "READ_TIMEOUT_EXPIRED") {
+        // DTLS gave up retransmitting: the peer is gone (TimeoutError).
+        info.code = make_error_code(errc::timed_out);
+        info.message = "DTLS peer did not answer " + std::to_string(DTLS1_TMO_ALERT_COUNT) +
+                       " retransmissions: " + info.message;
       } else if (info.reason == "CERTIFICATE_VERIFY_FAILED") {
         add_verify_failure(info, ::SSL_get_verify_result(ssl.get()), hostname);
         explain_failure(info, info.verify_code, false, {});

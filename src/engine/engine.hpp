@@ -108,6 +108,10 @@ struct engine {
   // then counts the TLS 1.3 handshake as a resumption, of a session that
   // carries no server name (the servername hook must not refuse it).
   bool psk_key_given = false;
+  // DTLS: the random value a default cookie binds when the driver gave no
+  // peer address (context_dtls.cpp).
+  bool cookie_nonce_made = false;
+  unsigned char cookie_nonce[16] = {};
   std::any app_data;
 
   // -- Buffers (BufferPolicy) and write coalescing (coalescing.cpp) ---------
@@ -117,6 +121,8 @@ struct engine {
   // rest. Anything here goes out before any other write, a read, a
   // handshake step or a shutdown, so no byte is reordered.
   bool coalescing = false;
+  // A DTLS connection: every write is one datagram (never coalesced).
+  bool datagrams = false;
   byte_queue gathered;
   static constexpr std::size_t record_size = 16384;  // SSL3_RT_MAX_PLAIN_LENGTH
   // OpenSSL holds a write that reported want_*: it must be repeated with
@@ -136,6 +142,9 @@ struct engine {
   // trim gives OpenSSL's record buffers and the transport's queue blocks
   // back to the heap where nothing is held in them (whatever the policy).
   void trim() noexcept;
+  // write_datagram is a DTLS connection's write (dtls.cpp): refused when
+  // it would not fit in one datagram, else write_direct.
+  io_result write_datagram(std::span<const std::byte> data, std::error_code& ec) noexcept;
   // write_direct is one SSL_write_ex of the caller's `data` through perform.
   io_result write_direct(std::span<const std::byte> data, std::error_code& ec) noexcept {
     const io_result r = perform(

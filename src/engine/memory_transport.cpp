@@ -93,8 +93,11 @@ BIO_METHOD* transport_method() {
 
 }  // namespace
 
-memory_transport::memory_transport() {
-  BIO_METHOD* method = transport_method();
+memory_transport::memory_transport(bool datagrams) : datagrams_(datagrams) {
+  if (datagrams) {
+    input_limit = default_datagram_input_limit;
+  }
+  BIO_METHOD* method = datagrams ? datagram_method() : transport_method();
   bio_.reset(method != nullptr ? ::BIO_new(method) : nullptr);
   if (!bio_) {
     throw_openssl_error("cannot create the memory transport");
@@ -104,6 +107,9 @@ memory_transport::memory_transport() {
 }
 
 std::size_t memory_transport::feed(std::span<const std::byte> data) noexcept {
+  if (datagrams_) {
+    return feed_datagram(data);
+  }
   const std::size_t room = input_limit > input.size() ? input_limit - input.size() : 0;
   const std::size_t n = std::min(data.size(), room);
   granted_ = 0;  // space() below may move what input_space handed out
@@ -121,6 +127,9 @@ std::size_t memory_transport::feed(std::span<const std::byte> data) noexcept {
 }
 
 std::span<std::byte> memory_transport::input_space(std::size_t n) {
+  if (datagrams_) {
+    return datagram_space(n);
+  }
   const std::size_t room = input_limit > input.size() ? input_limit - input.size() : 0;
   n = std::min(n, room);
   granted_ = 0;
@@ -137,6 +146,10 @@ std::span<std::byte> memory_transport::input_space(std::size_t n) {
 }
 
 void memory_transport::commit_input(std::size_t n) noexcept {
+  if (datagrams_) {
+    commit_datagram(n);
+    return;
+  }
   input.commit(std::min(n, granted_));
   granted_ = 0;
   input.unpin();
@@ -147,18 +160,25 @@ std::span<const std::byte> memory_transport::peek_output() noexcept {
     return {};  // nothing handed out, nothing to hold in place (or keep from release)
   }
   output.pin();
-  return output.data();
+  return datagrams_ ? next_output_datagram() : output.data();
 }
 
 void memory_transport::consume_output(std::size_t n) noexcept {
+  if (datagrams_ && n > 0 && !output.empty()) {
+    n = datagram_header + next_output_datagram().size();  // a datagram leaves whole or not at all
+  }
   output.consume(n);
   output.unpin();
 }
 
 std::size_t memory_transport::read_output(std::span<std::byte> out) noexcept {
-  const std::size_t n = output.read(out);
+  const std::size_t n = datagrams_ ? read_output_datagram(out) : output.read(out);
   output.unpin();
   return n;
+}
+
+std::size_t memory_transport::pending_output() const noexcept {
+  return datagrams_ ? next_output_datagram().size() : output.size();
 }
 
 }  // namespace sslpp::detail
