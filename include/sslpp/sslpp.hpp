@@ -12,6 +12,8 @@
 #include <sslpp/constants.hpp>
 #include <sslpp/context.hpp>
 #include <sslpp/credential_reload.hpp>
+#include <sslpp/dtls.hpp>
+#include <sslpp/dtls_socket.hpp>
 #include <sslpp/early_data.hpp>
 #include <sslpp/error.hpp>
 #include <sslpp/hostname.hpp>

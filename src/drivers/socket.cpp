@@ -380,6 +380,31 @@ Socket create_connection(std::string_view host, std::uint16_t port, const Connec
   throw_errno(last, std::string(host) + ":" + std::to_string(port));
 }
 
+namespace detail {
+
+Socket connect_udp(std::string_view host, std::uint16_t port, AddressFamily family) {
+  const int wanted = family == AddressFamily::ipv4 ? AF_INET : family == AddressFamily::ipv6 ? AF_INET6 : AF_UNSPEC;
+  const auto list = resolve(host, port, wanted, false);
+  int last = EADDRNOTAVAIL;
+  // A UDP connect only fixes the peer: it fails for a family the machine
+  // lacks, never because nobody listens (that shows on the first receive).
+  for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
+    const int fd = ::socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+    if (fd < 0) {
+      last = errno;
+      continue;
+    }
+    Socket s = Socket::from_fd(fd);
+    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+      return s;
+    }
+    last = errno;
+  }
+  throw_errno(last, std::string(host) + ":" + std::to_string(port));
+}
+
+}  // namespace detail
+
 Address Socket::getpeername() const {
   require_open();
   sockaddr_storage sa{};

@@ -14,5 +14,9 @@ Address to_address(const sockaddr* sa);
 // to_sockaddr fills `out` with `a` and returns its length. Throws ValueError
 // unless a.host is a numeric address of a.family.
 socklen_t to_sockaddr(const Address& a, sockaddr_storage& out);
+// connect_udp resolves `host` and returns a UDP socket connected to the
+// first of its addresses (of `family`) that it can be. Throws gaierror or
+// OSError.
+Socket connect_udp(std::string_view host, std::uint16_t port, AddressFamily family);
 
 }  // namespace sslpp::detail

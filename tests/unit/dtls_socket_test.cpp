@@ -1,0 +1,259 @@
+// The UDP drivers (dtls_socket.hpp): DTLSSocket clients against a
+// DTLSServer on 127.0.0.1, directly and through a relay that drops,
+// reorders, duplicates and MTU-limits datagrams; many clients on one
+// socket; and what a vanished peer or a flood of forged ClientHellos gets.
+#include <sslpp/sslpp.hpp>
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "support/pki.hpp"
+#include "support/udp_relay.hpp"
+
+namespace sslpp::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+Context dtls_client_context() {
+  Context ctx(DTLS_CLIENT_METHOD);
+  ctx.load_verify_locations(pki().ca_file);
+  return ctx;
+}
+
+Context dtls_server_context(const CredentialFiles& creds = pki().server) {
+  Context ctx(DTLS_SERVER_METHOD);
+  ctx.load_cert_chain(creds.cert, creds.key);
+  return ctx;
+}
+
+// EchoServer runs a DTLSServer on its own thread, echoing every record,
+// until destroyed (bounded: each wait is 50 ms). It records the events.
+class EchoServer {
+ public:
+  explicit EchoServer(Context ctx, DTLSServerOptions options = {})
+      : server_(ctx, "127.0.0.1", 0, options), thread_([this] { run(); }) {}
+  ~EchoServer() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::uint16_t port() const { return server_.local_address().port; }
+  std::vector<DTLSServer::EventKind> kinds() {
+    const std::lock_guard lock(mutex_);
+    return kinds_;
+  }
+  std::vector<ErrorInfo> failures() {
+    const std::lock_guard lock(mutex_);
+    return failures_;
+  }
+  std::size_t most_peers() const { return most_peers_; }
+
+ private:
+  void run() {
+    while (!stop_) {
+      const std::optional<DTLSServer::Event> ev = server_.next_event(50ms);
+      most_peers_ = std::max<std::size_t>(most_peers_, server_.peer_count());
+      if (!ev) {
+        continue;
+      }
+      {
+        const std::lock_guard lock(mutex_);
+        kinds_.push_back(ev->kind);
+        if (ev->kind == DTLSServer::EventKind::failed) {
+          failures_.push_back(ev->error);
+        }
+      }
+      if (ev->kind == DTLSServer::EventKind::data) {
+        server_.send(ev->peer, ev->data);
+      }
+    }
+  }
+
+  DTLSServer server_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::size_t> most_peers_{0};
+  std::mutex mutex_;
+  std::vector<DTLSServer::EventKind> kinds_;
+  std::vector<ErrorInfo> failures_;
+  std::thread thread_;
+};
+
+TEST(DtlsSocket, ClientAndServerEcho) {
+  EchoServer server(dtls_server_context());
+  DTLSSocket client = dtls_connect(dtls_client_context(), "127.0.0.1", server.port(),
+                                   {.server_hostname = "localhost", .timeout = 5s});
+  EXPECT_EQ(client.connection().version(), "DTLSv1.2");
+  EXPECT_EQ(client.send("hello"), 5U);
+  EXPECT_EQ(client.recv(), "hello");
+  EXPECT_EQ(client.send("again, longer"), 13U);
+  EXPECT_EQ(client.recv(), "again, longer");
+  client.shutdown();
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (server.kinds().size() < 4 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  using K = DTLSServer::EventKind;
+  EXPECT_EQ(server.kinds(), (std::vector<K>{K::accepted, K::data, K::data, K::closed}));
+}
+
+TEST(DtlsSocket, OneSocketServesManyClients) {
+  EchoServer server(dtls_server_context());
+  std::vector<DTLSSocket> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(dtls_connect(dtls_client_context(), "127.0.0.1", server.port(),
+                                   {.server_hostname = "localhost", .timeout = 5s}));
+  }
+  // Interleaved: each reply goes back to the client that sent it.
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+      clients[i].send("client " + std::to_string(i) + " round " + std::to_string(round));
+    }
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+      EXPECT_EQ(clients[i].recv(), "client " + std::to_string(i) + " round " + std::to_string(round));
+    }
+  }
+  EXPECT_EQ(server.most_peers(), 4U);
+}
+
+// A lost, a reordered and a duplicated handshake datagram: retransmission
+// and DTLS's reordering and replay handling carry the handshake through.
+TEST(DtlsSocket, HandshakeSurvivesLossReorderAndReplay) {
+  EchoServer server(dtls_server_context());
+  UdpRelay relay(server.port());
+  relay.drop_nth(Direction::to_client, 2);     // part of the server's first real flight
+  relay.reorder_nth(Direction::to_client, 3);  // and two more of it swapped
+  relay.duplicate_nth(Direction::to_server, 3);
+  const auto start = std::chrono::steady_clock::now();
+  DTLSSocket client = dtls_connect(dtls_client_context(), "127.0.0.1", relay.port(),
+                                   {.server_hostname = "localhost", .timeout = 10s});
+  EXPECT_EQ(client.send("through the damage"), 18U);
+  EXPECT_EQ(client.recv(), "through the damage");
+  EXPECT_EQ(relay.dropped(Direction::to_client), 1U);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 500ms);  // the loss cost a retransmission
+}
+
+// A path whose MTU is smaller than the server's certificate: both ends are
+// told the MTU, fragment their flights, and nothing larger crosses.
+TEST(DtlsSocket, MtuSmallerThanTheCertificate) {
+  EchoServer server(dtls_server_context(pki().server_rsa), {.mtu = 500});
+  UdpRelay relay(server.port());
+  relay.set_mtu(500);
+  DTLSSocket client = dtls_connect(dtls_client_context(), "127.0.0.1", relay.port(),
+                                   {.server_hostname = "localhost", .timeout = 10s, .mtu = 500});
+  const std::string payload(client.connection().get_cleartext_mtu(), 'm');
+  EXPECT_EQ(client.send(payload), payload.size());
+  EXPECT_EQ(client.recv(), payload);
+  EXPECT_EQ(relay.mtu_dropped(Direction::to_client), 0U);
+  EXPECT_EQ(relay.mtu_dropped(Direction::to_server), 0U);
+  EXPECT_LE(relay.largest(Direction::to_client), 500U);
+  EXPECT_GT(relay.sizes(Direction::to_client).size(), 4U);  // the certificate went in fragments
+  EXPECT_THROW(client.send(payload + "!"), ValueError);
+}
+
+TEST(DtlsSocket, VanishedPeerIsATypedError) {
+  // Nobody listens: loopback answers with ICMP port unreachable.
+  Socket probe(AF_INET, SOCK_DGRAM);
+  probe.bind("127.0.0.1", 0);
+  const std::uint16_t closed_port = probe.getsockname().port;
+  probe.close();
+  EXPECT_THROW(dtls_connect(dtls_client_context(), "127.0.0.1", closed_port,
+                            {.server_hostname = "localhost", .timeout = 5s}),
+               ConnectionRefusedError);
+  // Something listens and never answers: retransmissions, then TimeoutError.
+  Socket silent(AF_INET, SOCK_DGRAM);
+  silent.bind("127.0.0.1", 0);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    static_cast<void>(dtls_connect(dtls_client_context(), "127.0.0.1", silent.getsockname().port,
+                                   {.server_hostname = "localhost", .timeout = 1.5s}));
+    ADD_FAILURE() << "a silent peer completed a handshake";
+  } catch (const TimeoutError& e) {
+    EXPECT_EQ(e.code(), errc::timed_out);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  std::byte buf[2048];
+  std::size_t hellos = 0;
+  silent.settimeout(0.0s);
+  try {
+    while (silent.recv(buf) > 0) {
+      ++hellos;
+    }
+  } catch (const OSError&) {
+  }
+  EXPECT_GE(hellos, 2U);  // the first ClientHello and at least one retransmission
+}
+
+// ClientHellos from many forged addresses: each gets one small
+// HelloVerifyRequest, and the server holds nothing for any of them.
+TEST(DtlsSocket, ForgedClientHelloFloodHoldsNoState) {
+  Context server_ctx = dtls_server_context();
+  DTLSServer server(server_ctx, "127.0.0.1", 0, {.handshake_timeout = 300ms});
+  // A real ClientHello, made by a sans-IO client.
+  Context client_ctx = dtls_client_context();
+  Connection hello_maker = client_ctx.wrap_bio({.server_hostname = "localhost"});
+  std::error_code ec;
+  ASSERT_EQ(hello_maker.do_handshake(ec).status, io_status::want_read);
+  const std::span<const std::byte> hello = hello_maker.peek_output();
+  ASSERT_FALSE(hello.empty());
+
+  std::vector<Socket> forgers;
+  for (int i = 0; i < 50; ++i) {
+    forgers.emplace_back(AF_INET, SOCK_DGRAM);
+    forgers.back().bind("127.0.0.1", 0);
+    const Address to = server.local_address();
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(to.port);
+    ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    ASSERT_EQ(::sendto(forgers.back().fileno(), hello.data(), hello.size(), 0, reinterpret_cast<sockaddr*>(&sa),
+                       sizeof sa),
+              static_cast<ssize_t>(hello.size()));
+  }
+  while (server.next_event(100ms)) {
+  }
+  EXPECT_EQ(server.peer_count(), 0U);
+  std::size_t answered = 0;
+  for (Socket& f : forgers) {
+    f.settimeout(1s);
+    std::byte buf[2048];
+    const std::size_t n = f.recv(buf);
+    EXPECT_LT(n, hello.size());  // smaller than what provoked it: no amplification
+    answered += n > 0 ? 1 : 0;
+  }
+  EXPECT_EQ(answered, forgers.size());
+}
+
+// A client that passes the cookie and then vanishes is dropped after the
+// handshake timeout, with a failed event that says so.
+TEST(DtlsSocket, ServerDropsAClientThatVanishesMidHandshake) {
+  EchoServer server(dtls_server_context(), {.handshake_timeout = 400ms});
+  UdpRelay relay(server.port());
+  // Let the two ClientHellos through, then cut the path to the server.
+  relay.drop_if([](Direction d, std::size_t n, std::span<const std::uint8_t>) {
+    return d == Direction::to_server && n > 2;
+  });
+  EXPECT_THROW(dtls_connect(dtls_client_context(), "127.0.0.1", relay.port(),
+                            {.server_hostname = "localhost", .timeout = 1.5s}),
+               TimeoutError);
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (server.failures().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  const std::vector<ErrorInfo> failures = server.failures();
+  ASSERT_EQ(failures.size(), 1U);
+  EXPECT_EQ(failures[0].code, errc::timed_out);
+  EXPECT_NE(failures[0].message.find("did not finish"), std::string::npos) << failures[0].message;
+}
+
+}  // namespace
+}  // namespace sslpp::test
