@@ -51,9 +51,12 @@ set(prelude "// Generated from Markdown by docs/snippets.cmake: edit the Markdow
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
+#include <functional>
 #include <iostream>
 #include <span>
 #include <stdexcept>

@@ -19,6 +19,8 @@ static_assert(to_underlying(OP_NO_RENEGOTIATION) == SSL_OP_NO_RENEGOTIATION);
 static_assert(to_underlying(OP_CIPHER_SERVER_PREFERENCE) == SSL_OP_CIPHER_SERVER_PREFERENCE);
 static_assert(to_underlying(OP_NO_COMPRESSION) == SSL_OP_NO_COMPRESSION);
 static_assert(to_underlying(OP_NO_TICKET) == SSL_OP_NO_TICKET);
+static_assert(to_underlying(OP_NO_QUERY_MTU) == SSL_OP_NO_QUERY_MTU);
+static_assert(to_underlying(OP_COOKIE_EXCHANGE) == SSL_OP_COOKIE_EXCHANGE);
 static_assert(to_underlying(OP_SINGLE_DH_USE) == SSL_OP_SINGLE_DH_USE);
 static_assert(to_underlying(OP_SINGLE_ECDH_USE) == SSL_OP_SINGLE_ECDH_USE);
 static_assert(to_underlying(OP_EPHEMERAL_RSA) == SSL_OP_EPHEMERAL_RSA);

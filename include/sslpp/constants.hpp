@@ -233,6 +233,12 @@ enum class Options : std::uint64_t {
   /// Turn off the empty-fragment countermeasure to BEAST for CBC in TLS 1.0
   /// (left out of OP_ALL, see there).
   OP_DONT_INSERT_EMPTY_FRAGMENTS = 1ULL << 11,
+  /// DTLS: the MTU is told (Connection::set_ciphertext_mtu, which sets
+  /// this), not asked of the transport.
+  OP_NO_QUERY_MTU = 1ULL << 12,
+  /// DTLS server: answer a first ClientHello with a HelloVerifyRequest
+  /// (the cookie exchange). Set on every DTLS context.
+  OP_COOKIE_EXCHANGE = 1ULL << 13,
   /// No stateless session tickets: a server resumes from its own cache only.
   OP_NO_TICKET = 1ULL << 14,
   /// Set on every Context: TLS compression leaks secrets (CRIME).
@@ -302,6 +308,8 @@ inline constexpr Options OP_NO_RENEGOTIATION = Options::OP_NO_RENEGOTIATION;
 inline constexpr Options OP_CIPHER_SERVER_PREFERENCE = Options::OP_CIPHER_SERVER_PREFERENCE;
 inline constexpr Options OP_NO_COMPRESSION = Options::OP_NO_COMPRESSION;
 inline constexpr Options OP_NO_TICKET = Options::OP_NO_TICKET;
+inline constexpr Options OP_NO_QUERY_MTU = Options::OP_NO_QUERY_MTU;
+inline constexpr Options OP_COOKIE_EXCHANGE = Options::OP_COOKIE_EXCHANGE;
 inline constexpr Options OP_SINGLE_DH_USE = Options::OP_SINGLE_DH_USE;
 inline constexpr Options OP_SINGLE_ECDH_USE = Options::OP_SINGLE_ECDH_USE;
 inline constexpr Options OP_EPHEMERAL_RSA = Options::OP_EPHEMERAL_RSA;

@@ -451,10 +451,12 @@ TLSVersion proto_version(int version, TLSVersion unbounded, const char* call) {
     case TLS1_1_VERSION:
     case TLS1_2_VERSION:
     case TLS1_3_VERSION:
+    case DTLS1_VERSION:
+    case DTLS1_2_VERSION:
       return static_cast<TLSVersion>(version);
     default:
       detail::throw_value_error(std::string(call) + ": " + std::to_string(version) +
-                                " is not a TLS version number (TLS1_2_VERSION is 0x0303), nor 0 for no bound");
+                                " is not a TLS or DTLS version number (TLS1_2_VERSION is 0x0303, DTLS1_2_VERSION 0xFEFD), nor 0 for no bound");
   }
 }
 }  // namespace

@@ -138,6 +138,10 @@ struct detail::dtls_server_state {
         return true;
       }
       if (r.status == io_status::closed) {
+        // Answer close_notify with ours, as a TLS server would: the client
+        // may be waiting for it before it closes its socket.
+        static_cast<void>(p.conn.shutdown(ec));
+        send_out(p);
         event(EventKind::closed, p);
         forget(p.id);
       } else {

@@ -56,6 +56,21 @@ TEST(ModernNames, VersionNumbersAreOpenSSLsAndTLSVersionsValues) {
   EXPECT_EQ(TLS1_3_VERSION, to_underlying(TLSVersion::TLSv1_3));
 }
 
+TEST(ModernNames, DtlsVersionNumbersAndOptionsAreOpenSSLs) {
+  EXPECT_EQ(DTLS1_VERSION, to_underlying(TLSVersion::DTLSv1));
+  EXPECT_EQ(DTLS1_2_VERSION, to_underlying(TLSVersion::DTLSv1_2));
+  EXPECT_EQ(to_underlying(OP_NO_QUERY_MTU), SSL_OP_NO_QUERY_MTU);
+  EXPECT_EQ(to_underlying(OP_COOKIE_EXCHANGE), SSL_OP_COOKIE_EXCHANGE);
+  // pyOpenSSL's set_min_proto_version takes the DTLS numbers on a DTLS
+  // context, and refuses a TLS one there.
+  Context dtls(DTLS_METHOD);
+  dtls.set_min_proto_version(DTLS1_VERSION);
+  EXPECT_EQ(dtls.minimum_version(), TLSVersion::DTLSv1);
+  EXPECT_THROW(dtls.set_max_proto_version(TLS1_3_VERSION), ValueError);
+  EXPECT_EQ(to_string(TLSVersion::DTLSv1_2), "DTLSv1_2");
+  EXPECT_TRUE(has_any(Context(DTLS_SERVER_METHOD).options(), OP_COOKIE_EXCHANGE));
+}
+
 TEST(ModernNames, InfoCallbackBitsAreOpenSSLs) {
   EXPECT_EQ(to_underlying(InfoWhere::alert), SSL_CB_ALERT);
   EXPECT_EQ(to_underlying(InfoWhere::read_alert), SSL_CB_READ_ALERT);
