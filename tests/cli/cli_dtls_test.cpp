@@ -63,7 +63,9 @@ TEST(CliDtls, ServeAndConnectEchoWithEventsAndSrtp) {
 // connect --dtls against openssl s_server -dtls1_2: verified, SRTP agreed
 // with OpenSSL's own DTLS, the record arrives.
 TEST(CliDtls, ConnectToOpensslServer) {
-  test::SServer server = test::start_dtls_s_server({.srtp = kSrtp});
+  test::DtlsPeerOptions options;
+  options.srtp = kSrtp;
+  test::SServer server = test::start_dtls_s_server(options);
   const Outcome r = sslpp(dtls_connect_args(server.port, {"--json", "--srtp", kSrtp, "--send", "hello s_server\n"}));
   ASSERT_EQ(r.status, 0) << r.describe() << server.proc->describe();
   const nlohmann::json j = json_of(r);
