@@ -90,7 +90,7 @@ std::string read_exactly(SSLSocket& tls, std::size_t n) {
 SessionFacts talk(const Context& ctx, std::uint16_t port, const Session* session, std::optional<Session>& out_session) {
   SSLSocket tls = ctx.wrap_socket(create_connection("127.0.0.1", port, kTimeout),
       {.server_hostname = "localhost", .session = session ? std::optional<Session>(*session) : std::nullopt});
-  SessionFacts facts = facts_of(tls);
+  SessionFacts facts = facts_of(tls.connection());
   tls.sendall(kMessage);
   facts.received = read_exactly(tls, kMessage.size());
   // TLS 1.3 tickets arrive after the handshake; the read above took them in.

@@ -25,6 +25,7 @@
 #include "epoll.hpp"
 #include "responders.hpp"
 #include "server_log.hpp"
+#include "stoppable.hpp"
 
 namespace sslpp::cli {
 
@@ -41,7 +42,7 @@ struct ServerOptions {
   std::chrono::duration<double> idle_timeout = std::chrono::seconds(300);
 };
 
-class EventLoopServer {
+class EventLoopServer final : public Stoppable {
  public:
   /// EventLoopServer listens on host:port (port 0: any free port) with TLS
   /// settings from `ctx` (server side). Throws OSError when it cannot bind.
@@ -58,7 +59,7 @@ class EventLoopServer {
   void run(const ServerLog& log);
 
   /// stop makes run() return soon. Any thread, and signal handlers.
-  void stop() noexcept;
+  void stop() noexcept override;
 
   /// watch makes run() call `on_readable` on its thread whenever `fd` is
   /// readable (level-triggered: the callback must consume what made it so):

@@ -170,10 +170,115 @@ class Relay {
   std::string end_;
 };
 
+// RecordRelay is Relay over DTLS: lines to records, records to `out`.
+class RecordRelay {
+ public:
+  RecordRelay(DTLSSocket& dtls, int in, int out, std::chrono::duration<double> idle)
+      : dtls_(dtls), in_(in), out_(out), escape_(::isatty(out) == 1), idle_(idle) {}
+
+  std::string run() {
+    dtls_.settimeout(std::chrono::duration<double>(0));  // poll() decides when to read
+    for (;;) {
+      if (drain_server()) {
+        return "close_notify";
+      }
+      if (!wait_and_forward()) {
+        return "idle";
+      }
+    }
+  }
+
+ private:
+  // drain_server writes out every record that has come; true once the
+  // server has sent close_notify.
+  bool drain_server() {
+    for (;;) {
+      std::string record;
+      try {
+        record = dtls_.recv(kChunk);
+      } catch (const SSLWantReadError&) {
+        return false;
+      }
+      if (record.empty()) {
+        return true;
+      }
+      write_all(out_, escape_ ? for_terminal(record) : record, "<stdout>");
+    }
+  }
+
+  // wait_and_forward waits for either side and sends the lines typed;
+  // false when the server stayed quiet for idle_ after the end of `in`.
+  bool wait_and_forward() {
+    std::array<pollfd, 2> fds{{{dtls_.fileno(), POLLIN, 0}, {in_open_ ? in_ : -1, POLLIN, 0}}};
+    const int wait_ms = in_open_ ? -1 : static_cast<int>(std::ceil(idle_.count() * 1000));
+    const int ready = ::poll(fds.data(), fds.size(), wait_ms);
+    if (ready < 0) {
+      if (errno == EINTR) {
+        return true;
+      }
+      throw OSError(os_error_info(errno, "poll"));
+    }
+    if (ready == 0) {
+      return false;
+    }
+    if (in_open_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0) {
+      forward_input();
+    }
+    return true;
+  }
+
+  void forward_input() {
+    std::array<char, kChunk> buf{};
+    const ssize_t n = ::read(in_, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) {
+        return;
+      }
+      throw OSError(os_error_info(errno, "<stdin>"));
+    }
+    if (n == 0) {
+      in_open_ = false;
+      if (!line_.empty()) {
+        send(std::exchange(line_, {}));
+      }
+      return;
+    }
+    line_.append(buf.data(), static_cast<std::size_t>(n));
+    for (std::size_t eol = line_.find('\n'); eol != std::string::npos; eol = line_.find('\n')) {
+      send(line_.substr(0, eol + 1));
+      line_.erase(0, eol + 1);
+    }
+  }
+
+  // send sends one record, bounded by the idle time as Relay's writes are.
+  void send(const std::string& record) {
+    dtls_.settimeout(idle_);
+    try {
+      dtls_.send(record);
+    } catch (...) {
+      dtls_.settimeout(std::chrono::duration<double>(0));
+      throw;
+    }
+    dtls_.settimeout(std::chrono::duration<double>(0));
+  }
+
+  DTLSSocket& dtls_;
+  int in_;
+  int out_;
+  bool escape_;
+  std::chrono::duration<double> idle_;
+  bool in_open_ = true;
+  std::string line_;  // what has been read of a line not yet ended
+};
+
 }  // namespace
 
 std::string relay(SSLSocket& tls, int in, int out, std::chrono::duration<double> idle) {
   return Relay(tls, in, out, idle).run();
+}
+
+std::string relay(DTLSSocket& dtls, int in, int out, std::chrono::duration<double> idle) {
+  return RecordRelay(dtls, in, out, idle).run();
 }
 
 }  // namespace sslpp::cli

@@ -24,4 +24,14 @@ namespace sslpp::cli {
 /// closed without close_notify) or "idle".
 std::string relay(SSLSocket& tls, int in, int out, std::chrono::duration<double> idle);
 
+/// relay over DTLS (connect --dtls -i): each line of `in`, its newline
+/// included, goes to the server as one record in one datagram (a final line
+/// without a newline goes as it is); each record the server sends is
+/// written to `out` as it came (escaped for a terminal, as above). At EOF on
+/// `in` it reads on until the server sends close_notify or is quiet for
+/// `idle` (UDP has no end of stream), and returns "close_notify" or "idle";
+/// the caller sends close_notify. A line longer than a record holds
+/// (Connection::get_cleartext_mtu) is a ValueError.
+std::string relay(DTLSSocket& dtls, int in, int out, std::chrono::duration<double> idle);
+
 }  // namespace sslpp::cli

@@ -95,6 +95,14 @@ ParsedArgs parse_args(const CommandSpec& spec, std::span<const std::string> args
   return out;
 }
 
+void refuse_options(const ParsedArgs& args, std::span<const std::string_view> options, std::string_view why) {
+  for (const std::string_view option : options) {
+    if (args.flag(option)) {
+      throw UsageError(std::string(option) + " " + std::string(why));
+    }
+  }
+}
+
 std::string help_text(const CommandSpec& spec) {
   std::string out = "usage: sslpp " + std::string(spec.name);
   if (!spec.options.empty()) {

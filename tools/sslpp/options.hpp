@@ -69,6 +69,10 @@ class ParsedArgs {
 /// or `--opt=VALUE`; `--` ends the options. Throws UsageError.
 ParsedArgs parse_args(const CommandSpec& spec, std::span<const std::string> args);
 
+/// refuse_options throws UsageError ("OPTION WHY") for the first of
+/// `options` that `args` has.
+void refuse_options(const ParsedArgs& args, std::span<const std::string_view> options, std::string_view why);
+
 /// help_text is the --help page of one subcommand.
 std::string help_text(const CommandSpec& spec);
 

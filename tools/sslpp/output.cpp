@@ -196,31 +196,31 @@ std::string json_cipher(const std::optional<CipherInfo>& cipher) {
          std::to_string(cipher->secret_bits) + "]";
 }
 
-SessionFacts facts_of(const SSLSocket& socket) {
+SessionFacts facts_of(const Connection& tls) {
   SessionFacts f;
-  f.version = socket.version();
-  f.cipher = socket.cipher();
-  f.alpn = socket.selected_alpn_protocol();
-  f.server_hostname = socket.server_hostname();
-  f.session_reused = socket.session_reused();
-  f.peercert = socket.getpeercert();
-  if (const auto der = socket.getpeercert_der()) {
+  f.version = tls.version();
+  f.cipher = tls.cipher();
+  f.alpn = tls.selected_alpn_protocol();
+  f.server_hostname = tls.server_hostname();
+  f.session_reused = tls.session_reused();
+  f.peercert = tls.getpeercert();
+  if (const auto der = tls.getpeercert_der()) {
     f.peercert_sha256 = Certificate::from_der(*der).sha256_fingerprint();
   }
   return f;
 }
 
-std::vector<ChainCertificate> chain_of(const SSLSocket& socket) {
+std::vector<ChainCertificate> chain_of(const Connection& tls) {
   std::vector<ChainCertificate> chain;
-  for (const Certificate& cert : socket.get_unverified_chain()) {
+  for (const Certificate& cert : tls.get_unverified_chain()) {
     chain.push_back({cert.decode(), cert.sha256_fingerprint(), cert.pem()});
   }
   return chain;
 }
 
-OcspStaple staple_of(const SSLSocket& socket) {
+OcspStaple staple_of(const Connection& tls) {
   OcspStaple staple;
-  const auto der = socket.connection().ocsp_response();
+  const auto der = tls.ocsp_response();
   if (!der || der->empty()) {
     return staple;
   }
@@ -328,6 +328,9 @@ std::string session_json(const SessionFacts& f) {
   if (f.ocsp) {
     json.raw("ocsp", ocsp_json(*f.ocsp));
   }
+  if (f.srtp_profile) {
+    json.optional_string("srtp_profile", *f.srtp_profile);
+  }
   return json.str();
 }
 
@@ -358,6 +361,9 @@ void print_session(std::ostream& out, const SessionFacts& f) {
     out << "end of stream:   TCP closed without close_notify: the reply may be truncated\n";
   } else if (f.end_of_stream) {
     out << "end of stream:   " << *f.end_of_stream << "\n";
+  }
+  if (f.srtp_profile) {
+    out << "srtp profile:    " << f.srtp_profile->value_or("(none agreed)") << "\n";
   }
   if (f.ocsp) {
     print_ocsp(out, *f.ocsp);

@@ -174,16 +174,20 @@ struct SessionFacts {
   std::optional<std::vector<ChainCertificate>> peer_chain;
   /// With --status: the OCSP staple.
   std::optional<OcspStaple> ocsp;
+  /// With --dtls --srtp: the SRTP profile agreed; the inner nullopt when
+  /// the server agreed none.
+  std::optional<std::optional<std::string>> srtp_profile;
 };
 
 /// chain_of is the chain the server sent, decoded, for --showcerts.
-std::vector<ChainCertificate> chain_of(const SSLSocket& socket);
+std::vector<ChainCertificate> chain_of(const Connection& tls);
 
 /// staple_of is the OCSP staple of a connection that requested one.
-OcspStaple staple_of(const SSLSocket& socket);
+OcspStaple staple_of(const Connection& tls);
 
-/// facts_of collects the facts of a connection after its handshake.
-SessionFacts facts_of(const SSLSocket& socket);
+/// facts_of collects the facts of a connection (TLS or DTLS) after its
+/// handshake.
+SessionFacts facts_of(const Connection& tls);
 
 /// session_json is connect's --json success object.
 std::string session_json(const SessionFacts& facts);

@@ -12,28 +12,17 @@
 #include "commands.hpp"
 #include "event_loop_server.hpp"
 #include "output.hpp"
+#include "serve_common.hpp"
 #include "serve_output.hpp"
 #include "serve_reload.hpp"
 #include "tls_options.hpp"
 
 namespace sslpp::cli {
 
+// ---------------------------------------------------------------------------
+// What serve --dtls shares (serve_common.hpp)
+
 namespace {
-
-// SniEntry is one --sni NAME=CERTFILE,KEYFILE.
-struct SniEntry {
-  std::string name;
-  Context context;
-};
-
-std::string ascii_lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return s;
-}
 
 // throwaway_credential is the default certificate: made in memory for
 // localhost, 127.0.0.1 and ::1 and signed by its own key, so a client
@@ -46,12 +35,18 @@ Credential throwaway_credential() {
   return CertificateAuthority::self_signed(request);
 }
 
-// ServerSetup is the server's context and the certificates it may reload.
-struct ServerSetup {
-  Context ctx;
-  std::vector<ReloadTarget> targets;
-  bool throwaway = false;
-};
+}  // namespace
+
+bool use_server_credential(const ParsedArgs& args, Context& ctx) {
+  if (load_credential(args, ctx)) {
+    return true;
+  }
+  const Credential cred = throwaway_credential();
+  ctx.use_certificate(cred.certificate);
+  ctx.use_privatekey(cred.key);
+  print_cert(args, cred.certificate);
+  return false;
+}
 
 // apply_client_auth applies --cafile and --verify. Every context of the
 // server gets them, SNI ones too: a connection switched to another context
@@ -66,39 +61,6 @@ void apply_client_auth(const ParsedArgs& args, Context& ctx) {
     ctx.load_verify_locations(*cafile);
   }
   ctx.set_verify_mode(mode);
-}
-
-// apply_protocols applies --alpn, --min-version, --max-version and
-// --ciphers; with --http and no --alpn, the server selects "http/1.1" for
-// clients that offer it, as an HTTPS server does.
-void apply_protocols(const ParsedArgs& args, Context& ctx) {
-  apply_protocol_options(args, ctx);
-  if (args.flag("--http") && !args.value("--alpn")) {
-    ctx.set_alpn_protocols({"http/1.1"});
-  }
-}
-
-// parse_sni reads NAME=CERTFILE,KEYFILE and loads that certificate into a
-// context of its own, with the same settings as the main one.
-SniEntry parse_sni(const ParsedArgs& args, const std::string& text) {
-  const std::size_t eq = text.find('=');
-  const std::size_t comma = text.find(',', eq == std::string::npos ? 0 : eq);
-  if (eq == 0 || eq == std::string::npos || comma == std::string::npos || comma == eq + 1 ||
-      comma + 1 == text.size()) {
-    throw ValueError("--sni: '" + text + "' is not NAME=CERTFILE,KEYFILE");
-  }
-  Context ctx(PROTOCOL_TLS_SERVER);
-  ctx.load_cert_chain(text.substr(eq + 1, comma - eq - 1), text.substr(comma + 1), args.value("--password"));
-  apply_client_auth(args, ctx);
-  apply_protocols(args, ctx);
-  return {ascii_lower(text.substr(0, eq)), std::move(ctx)};
-}
-
-// sni_files are the CERTFILE and KEYFILE of a --sni that parse_sni accepted.
-std::pair<std::string, std::string> sni_files(const std::string& text) {
-  const std::size_t eq = text.find('=');
-  const std::size_t comma = text.find(',', eq);
-  return {text.substr(eq + 1, comma - eq - 1), text.substr(comma + 1)};
 }
 
 // print_cert writes the throwaway certificate for --print-cert FILE.
@@ -136,17 +98,85 @@ void check_reload_options(const ParsedArgs& args) {
   }
 }
 
+std::string address_text(const Address& a) {
+  const std::string host = a.family == AF_INET6 ? "[" + a.host + "]" : a.host;
+  return host + ":" + std::to_string(a.port);
+}
+
+std::string listening_line(const Address& a) { return "listening on " + address_text(a); }
+
+std::optional<std::size_t> optional_count(const ParsedArgs& args, std::string_view option) {
+  const auto v = args.value(option);
+  if (!v) {
+    return std::nullopt;
+  }
+  return parse_count(option, *v, 1, std::numeric_limits<std::uint32_t>::max());
+}
+
+namespace {
+
+// SniEntry is one --sni NAME=CERTFILE,KEYFILE.
+struct SniEntry {
+  std::string name;
+  Context context;
+};
+
+std::string ascii_lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return s;
+}
+
+// ServerSetup is the server's context and the certificates it may reload.
+struct ServerSetup {
+  Context ctx;
+  std::vector<ReloadTarget> targets;
+  bool throwaway = false;
+};
+
+// apply_protocols applies --alpn, --min-version, --max-version and
+// --ciphers; with --http and no --alpn, the server selects "http/1.1" for
+// clients that offer it, as an HTTPS server does.
+void apply_protocols(const ParsedArgs& args, Context& ctx) {
+  apply_protocol_options(args, ctx);
+  if (args.flag("--http") && !args.value("--alpn")) {
+    ctx.set_alpn_protocols({"http/1.1"});
+  }
+}
+
+// parse_sni reads NAME=CERTFILE,KEYFILE and loads that certificate into a
+// context of its own, with the same settings as the main one.
+SniEntry parse_sni(const ParsedArgs& args, const std::string& text) {
+  const std::size_t eq = text.find('=');
+  const std::size_t comma = text.find(',', eq == std::string::npos ? 0 : eq);
+  if (eq == 0 || eq == std::string::npos || comma == std::string::npos || comma == eq + 1 ||
+      comma + 1 == text.size()) {
+    throw ValueError("--sni: '" + text + "' is not NAME=CERTFILE,KEYFILE");
+  }
+  Context ctx(PROTOCOL_TLS_SERVER);
+  ctx.load_cert_chain(text.substr(eq + 1, comma - eq - 1), text.substr(comma + 1), args.value("--password"));
+  apply_client_auth(args, ctx);
+  apply_protocols(args, ctx);
+  return {ascii_lower(text.substr(0, eq)), std::move(ctx)};
+}
+
+// sni_files are the CERTFILE and KEYFILE of a --sni that parse_sni accepted.
+std::pair<std::string, std::string> sni_files(const std::string& text) {
+  const std::size_t eq = text.find('=');
+  const std::size_t comma = text.find(',', eq);
+  return {text.substr(eq + 1, comma - eq - 1), text.substr(comma + 1)};
+}
+
 ServerSetup server_setup(const ParsedArgs& args) {
   check_reload_options(args);
   ServerSetup setup{Context(PROTOCOL_TLS_SERVER), {}, false};
   Context& ctx = setup.ctx;
-  if (load_credential(args, ctx)) {
+  if (use_server_credential(args, ctx)) {
     setup.targets.push_back({"", *args.value("--cert"), args.value("--key").value_or(""), ctx.share()});
   } else {
-    const Credential cred = throwaway_credential();
-    ctx.use_certificate(cred.certificate);
-    ctx.use_privatekey(cred.key);
-    print_cert(args, cred.certificate);
     setup.throwaway = true;
   }
   apply_client_auth(args, ctx);
@@ -182,11 +212,6 @@ ServerSetup server_setup(const ParsedArgs& args) {
   return setup;
 }
 
-std::string listening_line(const Address& a) {
-  const std::string host = a.family == AF_INET6 ? "[" + a.host + "]" : a.host;
-  return "listening on " + host + ":" + std::to_string(a.port);
-}
-
 // raise_descriptor_limit lifts the soft RLIMIT_NOFILE to the hard limit:
 // each client holds one descriptor, and the soft limit (often 1024) is only
 // a default. Failing to raise it is no error: the server then holds fewer.
@@ -196,14 +221,6 @@ void raise_descriptor_limit() noexcept {
     lim.rlim_cur = lim.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &lim);
   }
-}
-
-std::optional<std::size_t> optional_count(const ParsedArgs& args, std::string_view option) {
-  const auto v = args.value(option);
-  if (!v) {
-    return std::nullopt;
-  }
-  return parse_count(option, *v, 1, std::numeric_limits<std::uint32_t>::max());
 }
 
 ServerOptions server_options(const ParsedArgs& args) {
@@ -228,7 +245,7 @@ const CommandSpec& serve_spec() {
       .synopsis = "",
       .min_positionals = 0,
       .max_positionals = 0,
-      .summary = "run a TLS echo server (or, with --http, a small HTTPS server)",
+      .summary = "run a TLS echo server (or, with --http, a small HTTPS server; with --dtls, a DTLS one)",
       .details = "Once ready, prints `listening on HOST:PORT` (the actual port) as its first line.\n"
                  "Then, for every connection, one JSON line: after a successful handshake\n"
                  "{\"event\": \"handshake\", \"version\", \"cipher\", \"alpn\", \"servername\", \"peercert\"},\n"
@@ -263,7 +280,20 @@ const CommandSpec& serve_spec() {
                  "\"sha256\"} or {\"event\": \"reload\", \"ok\": false, \"sni\", \"class\", \"reason\",\n"
                  "\"message\"}. Without --cert the throwaway certificate is self-signed, for\n"
                  "localhost, 127.0.0.1 and ::1: --print-cert FILE writes it, for clients to\n"
-                 "trust (sslpp connect --cafile FILE).\n",
+                 "trust (sslpp connect --cafile FILE).\n"
+                 "\n"
+                 "--dtls serves DTLS 1.2 on a UDP port instead: an echo server (each record\n"
+                 "comes back as one record) on one socket for every client, with a stateless\n"
+                 "cookie exchange before any state is kept for a client. The same first line\n"
+                 "and the same handshake and error events, each with \"client\": \"HOST:PORT\"\n"
+                 "(UDP knows its clients by address); a client that sends close_notify ends\n"
+                 "with {\"event\": \"closed\", \"client\"}. A failure after the handshake\n"
+                 "(--idle-timeout, a bad record) goes to stderr. --max-connections caps the\n"
+                 "clients held (default 1024; more are not answered), --exit-after counts the\n"
+                 "clients that ended (closed, failed or timed out). SIGINT and SIGTERM stop it\n"
+                 "as they stop serve, sending close_notify to the clients still held; SIGHUP\n"
+                 "reloads nothing. Not with --dtls: --http, --sni, --reload, --min-version,\n"
+                 "--max-version.\n",
       .options = concat({
           {
               {"--host", "ADDR", "address to listen on (default 127.0.0.1; ::1 for IPv6)"},
@@ -291,12 +321,17 @@ const CommandSpec& serve_spec() {
               {"--idle-timeout", "SECONDS", "close a connection after this long without traffic (default 300)"},
               {"--exit-after", "N", "exit 0 once N connections have ended (default: run until killed)"},
           },
+          dtls_options(),
       }),
   };
   return spec;
 }
 
 int serve(const ParsedArgs& args) {
+  if (args.flag("--dtls")) {
+    return serve_dtls(args);
+  }
+  as_bad_input([&] { refuse_options(args, dtls_only_options, "needs --dtls"); });
   const std::string host = args.value("--host").value_or("127.0.0.1");
   const std::uint16_t port = as_bad_input([&] { return parse_port("--port", args.value("--port").value_or("0")); });
   const ServerOptions options = as_bad_input([&] { return server_options(args); });

@@ -22,18 +22,18 @@ constexpr unsigned kFinalWriteSeconds = 1;
 // SIGHUP reloads the certificate instead (serve_reload.hpp).
 constexpr std::array kStopSignals{SIGINT, SIGTERM};
 
-std::atomic<EventLoopServer*> g_server{nullptr};
+std::atomic<Stoppable*> g_server{nullptr};
 volatile std::sig_atomic_t g_received = 0;
 // The handlers StopSignals replaced, and which it did replace.
 std::array<struct sigaction, kStopSignals.size()> g_previous{};
 std::array<bool, kStopSignals.size()> g_installed{};
 
-static_assert(std::atomic<EventLoopServer*>::is_always_lock_free, "read in a signal handler");
+static_assert(std::atomic<Stoppable*>::is_always_lock_free, "read in a signal handler");
 
 void on_stop_signal(int signo) {
   const int saved = errno;  // the code the signal interrupted may be about to read it
   g_received = signo;
-  if (EventLoopServer* server = g_server.load()) {
+  if (Stoppable* server = g_server.load()) {
     server->stop();  // an atomic store and a write(2) to an eventfd: async-signal-safe
   }
   errno = saved;
@@ -98,7 +98,7 @@ void HeldLines::write_out_after_stop() noexcept {
   }
 }
 
-StopSignals::StopSignals(EventLoopServer& server) noexcept {
+StopSignals::StopSignals(Stoppable& server) noexcept {
   g_received = 0;
   g_server = &server;
   struct sigaction handler{};

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "event_loop_server.hpp"
+#include "stoppable.hpp"
 
 namespace sslpp::cli {
 
@@ -47,14 +47,15 @@ class HeldLines {
   bool failed_ = false;
 };
 
-/// StopSignals makes SIGINT and SIGTERM call server.stop() while
+/// StopSignals makes SIGINT and SIGTERM call server.stop() (an
+/// EventLoopServer, or serve --dtls's loop) while
 /// it lives, each of them that was not ignored when serve started (a shell
 /// starts background jobs with SIGINT ignored). Each handler is good for
 /// one signal: a second one has the default action and ends serve at once,
 /// even while it waits on a reader that does not read.
 class StopSignals {
  public:
-  explicit StopSignals(EventLoopServer& server) noexcept;
+  explicit StopSignals(Stoppable& server) noexcept;
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
   /// The destructor puts the previous handlers back.

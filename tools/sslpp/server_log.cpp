@@ -45,28 +45,34 @@ void ServerLog::flush_events() const noexcept {
   }
 }
 
-std::string handshake_event(const Connection& tls) {
+std::string handshake_event(const Connection& tls) { return handshake_members(tls).str(); }
+
+JsonObject handshake_members(const Connection& tls) {
   const auto peercert = tls.getpeercert();
-  return JsonObject()
+  JsonObject json;
+  json
       .string("event", "handshake")
       .optional_string("version", tls.version())
       .raw("cipher", json_cipher(tls.cipher()))
       .optional_string("alpn", tls.selected_alpn_protocol())
       .optional_string("servername", tls.get_servername())
-      .raw("peercert", peercert ? peercert->to_json() : "null")
-      .str();
+      .raw("peercert", peercert ? peercert->to_json() : "null");
+  return json;
 }
 
-std::string error_event(const ErrorReport& r) {
-  return JsonObject()
+std::string error_event(const ErrorReport& r) { return error_members(r).str(); }
+
+JsonObject error_members(const ErrorReport& r) {
+  JsonObject json;
+  json
       .string("event", "error")
       .string("class", r.class_name)
       .optional_string("reason", r.reason ? r.reason : std::optional<std::string>(r.message))
       .string("message", r.message)
       .raw("verify_code", r.verify_code ? std::to_string(*r.verify_code) : "null")
       .raw("depth", r.verify_failure ? std::to_string(r.verify_failure->depth) : "null")
-      .raw("hint", r.verify_failure ? json_quote(r.verify_failure->hint) : "null")
-      .str();
+      .raw("hint", r.verify_failure ? json_quote(r.verify_failure->hint) : "null");
+  return json;
 }
 
 void request_event(std::string& line, std::optional<std::string_view> method, std::optional<std::string_view> target,

@@ -41,9 +41,14 @@ struct ServerLog {
 /// handshake_event is the line for a completed handshake: version, cipher,
 /// ALPN, server name and the client's certificate.
 std::string handshake_event(const Connection& tls);
+/// handshake_members is handshake_event's object, for members to be added
+/// (serve --dtls adds the client's address).
+JsonObject handshake_members(const Connection& tls);
 
 /// error_event is the line for a handshake that failed.
 std::string error_event(const ErrorReport& report);
+/// error_members is error_event's object, for members to be added.
+JsonObject error_members(const ErrorReport& report);
 
 /// request_event writes into `line` (replacing what it held) the line for
 /// an HTTP request: method and target are null for a request that did not

@@ -47,6 +47,27 @@ void apply_protocol_options(const ParsedArgs& args, Context& ctx) {
   }
 }
 
+std::vector<OptionSpec> dtls_options() {
+  return {
+      {"--dtls", "", "DTLS 1.2 over UDP instead of TLS over TCP"},
+      {"--mtu", "N", "with --dtls: the largest datagram to send, 256 to 65535 (default 1400, less if the path "
+                     "says so)"},
+      {"--srtp", "PROFILES", "with --dtls: the SRTP profiles to offer or accept, in order of preference "
+                             "(SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM); JSON: srtp_profile"},
+  };
+}
+
+std::size_t parse_mtu(const ParsedArgs& args) {
+  const auto v = args.value("--mtu");
+  return v ? parse_count("--mtu", *v, 256, 65535) : 0;
+}
+
+void apply_srtp(const ParsedArgs& args, Context& ctx) {
+  if (const auto profiles = args.value("--srtp")) {
+    ctx.set_srtp_profiles(*profiles);
+  }
+}
+
 std::vector<OptionSpec> concat(std::initializer_list<std::vector<OptionSpec>> lists) {
   std::vector<OptionSpec> out;
   for (const auto& list : lists) {

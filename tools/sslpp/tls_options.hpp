@@ -25,6 +25,19 @@ bool load_credential(const ParsedArgs& args, Context& ctx);
 /// and --ciphers to `ctx`.
 void apply_protocol_options(const ParsedArgs& args, Context& ctx);
 
+/// dtls_options are --dtls, --mtu and --srtp: connect's and serve's.
+std::vector<OptionSpec> dtls_options();
+
+/// dtls_only_options are the options refused without --dtls.
+inline constexpr std::string_view dtls_only_options[] = {"--mtu", "--srtp"};
+
+/// parse_mtu is --mtu (256 to 65535, what Connection::set_ciphertext_mtu
+/// takes), 0 when it was not given.
+std::size_t parse_mtu(const ParsedArgs& args);
+
+/// apply_srtp applies --srtp to a DTLS context.
+void apply_srtp(const ParsedArgs& args, Context& ctx);
+
 /// concat joins option lists into one spec's list.
 std::vector<OptionSpec> concat(std::initializer_list<std::vector<OptionSpec>> lists);
 
