@@ -37,6 +37,7 @@ std::map<std::string, std::function<seeds()>> generators(const std::string& limb
       {"match_hostname", match_hostname_seeds},
       {"cert_time", cert_time_seeds},
       {"api_sequence", api_sequence_seeds},
+      {"dtls", dtls_seeds},
   };
 }
 

@@ -45,5 +45,6 @@ seeds credentials_seeds();
 seeds match_hostname_seeds();
 seeds cert_time_seeds();
 seeds api_sequence_seeds();
+seeds dtls_seeds();
 
 }  // namespace sslpp_fuzz::corpus

@@ -280,4 +280,27 @@ void begin_input() {
   reset();
 }
 
+sslpp::Context dtls_context(std::uint8_t mode) {
+  const test_pki& pki = the_pki();
+  const bool client = (mode & 1) != 0;
+  sslpp::Context ctx(client ? sslpp::DTLS_CLIENT_METHOD : sslpp::DTLS_SERVER_METHOD);
+  const std::string root = pki.root.certificate.pem();
+  ctx.load_verify_locations(sslpp::VerifyLocations{.cadata_pem = root});
+  if (!client) {
+    ctx.use_certificate(pki.server.certificate);
+    ctx.use_privatekey(pki.server.key);
+    if ((mode & 4) != 0) {
+      ctx.set_verify_mode(sslpp::CERT_REQUIRED);
+    }
+  } else if ((mode & 4) != 0) {
+    ctx.use_certificate(pki.client.certificate);
+    ctx.use_privatekey(pki.client.key);
+  }
+  if ((mode & 2) != 0) {
+    ctx.set_srtp_profiles("SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80");
+  }
+  pin_verify_time(ctx);
+  return ctx;
+}
+
 }  // namespace sslpp_fuzz

@@ -98,6 +98,11 @@ endpoint make_client(const world& w, const std::optional<sslpp::Session>& sessio
 endpoint make_server(const world& w);
 connection_pair make_connection_pair(const world& w, const std::optional<sslpp::Session>& session);
 
+/// dtls_context is the DTLS target's context for its mode byte (bit 0 a
+/// client, else a server; bit 1 SRTP; bit 2 client certificates), verifying
+/// at the pinned time against the harness root.
+sslpp::Context dtls_context(std::uint8_t mode);
+
 /// begin_input starts an input: builds the PKI on first use, then rewinds
 /// every random stream. Every target calls it first.
 void begin_input();
