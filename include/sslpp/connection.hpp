@@ -444,15 +444,16 @@ class SSLPP_API Connection : public compat::ConnectionNames {
   ///@}
   ///@{
   /// dtls_listen is a DTLS server's stateless cookie exchange
-  /// (DTLSv1_listen), on a connection that holds no other state: it reads
-  /// the datagram fed in. A ClientHello without a valid cookie is answered
-  /// with a HelloVerifyRequest (in the output, to send to the peer) and
-  /// dropped: want_read, and the connection may listen again for the next
-  /// peer. A ClientHello with a valid cookie: ok, it stays queued, and
-  /// do_handshake goes on with this peer. Anything else is dropped
-  /// (want_read). With the default cookie, set_peer_address first: the
-  /// cookie is bound to it (ValueError otherwise). The throwing form returns
-  /// true for ok and false for want_read.
+  /// (DTLSv1_listen), on a connection that has not begun a handshake: it
+  /// reads the datagram fed in. A ClientHello without a valid cookie is
+  /// answered with a HelloVerifyRequest (in the output, to send to the
+  /// peer) and dropped: want_read, and the connection may listen again for
+  /// the next peer. A ClientHello with a valid cookie: ok, OpenSSL keeps it,
+  /// and do_handshake goes on with this peer. Anything else is dropped
+  /// (want_read). With the default cookie, call set_peer_address and feed
+  /// one datagram before each call: the cookie is bound to that address
+  /// (ValueError otherwise). Cookie callbacks: both or neither (ValueError).
+  /// The throwing form returns true for ok and false for want_read.
   io_result dtls_listen(std::error_code& ec) noexcept;
   bool dtls_listen();
   ///@}

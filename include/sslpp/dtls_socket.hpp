@@ -127,7 +127,11 @@ class SSLPP_API DTLSSocket {
 
 /// dtls_connect resolves `host`, connects a UDP socket to it and, unless
 /// told not to, runs the handshake. `ctx` must be a DTLS client context
-/// (DTLS_CLIENT_METHOD verifies the server as its name says).
+/// that verifies (DTLS_CLIENT_METHOD does): like sslpp::connect, it makes
+/// verified connections only (ValueError otherwise). To connect without
+/// verifying, which is the caller's explicit choice, build the DTLSSocket
+/// from create_connection(host, port, {.type = SOCK_DGRAM}) and
+/// ctx.wrap_bio({.server_hostname = host}).
 SSLPP_API DTLSSocket dtls_connect(const Context& ctx, std::string_view host, std::uint16_t port,
                                   const DTLSConnectOptions& options = {});
 
@@ -136,11 +140,18 @@ struct DTLSServerOptions {
   /// max_peers bounds the clients held at once (handshaking or
   /// established); a new client beyond it is not answered.
   std::size_t max_peers = 1024;
+  /// max_handshakes_per_host bounds the handshakes in progress from one
+  /// host (IP address, whatever its ports), so that one machine cannot take
+  /// every place by starting handshakes it never finishes.
+  std::size_t max_handshakes_per_host = 16;
   /// handshake_timeout drops a client whose handshake (after its cookie
   /// verified) has not finished in this time.
   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
-  /// idle_timeout drops an established client silent for this long (UDP
-  /// has no end of connection: a client may vanish without close_notify).
+  /// idle_timeout drops an established client from which no record has
+  /// come for this long (UDP has no end of connection: a client may vanish
+  /// without close_notify). Only authenticated records count, and a new
+  /// handshake from the same address (a restarted client) replaces the old
+  /// association once its cookie verifies.
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(5);
   /// mtu: the largest datagram sent to a client; 0 keeps the default.
   std::size_t mtu = 0;

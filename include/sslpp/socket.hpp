@@ -151,6 +151,11 @@ struct ConnectOptions {
   /// family (an IPv4 literal with ipv6) fails with gaierror before any
   /// connection is tried.
   AddressFamily family = AddressFamily::any;
+  /// type is SOCK_STREAM (TCP, as Python's) or SOCK_DGRAM: a UDP socket
+  /// connected to the host's first address of the family (a UDP connect
+  /// sends nothing, so it cannot tell whether anyone listens: the first
+  /// receive does). Any other type is a ValueError.
+  int type = SOCK_STREAM;
 };
 
 /// create_connection with options: as above, limited to `options.family`.

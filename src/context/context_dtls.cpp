@@ -4,9 +4,9 @@
 //
 // The default cookie is HMAC-SHA256(secret, family | port | address) of the
 // datagram's source, as the driver gave it (Connection::set_peer_address).
-// The secret changes every minute and the one before is still accepted, so
-// a cookie verifies for one to two minutes: long enough for a round trip,
-// too short to stockpile. It keeps no state per client: the server can
+// The secret changes with each minute of the clock and the one before is
+// still accepted, so a cookie verifies for one to two minutes: long enough
+// for a round trip, too short to stockpile. It keeps no state per client: the server can
 // answer a flood of ClientHellos from forged addresses with small
 // HelloVerifyRequests, and only a client that receives at its address can
 // come back with a cookie that verifies. A connection whose driver gave no
@@ -42,31 +42,31 @@ using detail::context_state;
 constexpr std::int64_t secret_lifetime_seconds = 60;
 constexpr std::size_t cookie_size = 32;  // a whole HMAC-SHA256
 
-std::int64_t steady_seconds() noexcept {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count() +
-         1;  // never 0, which means "no secret yet"
+std::int64_t current_epoch() noexcept {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::seconds>(now).count() / secret_lifetime_seconds;
 }
 
-// secrets copies the current and previous secrets out, first making or
-// changing them when due. False when no random bytes could be had.
+// secrets copies out the secrets of this minute and the one before, making
+// them first when the minute has turned. A minute with no secret made (the
+// server was idle) gets a random one nobody has seen, so nothing verifies
+// under it. False when no random bytes could be had.
 bool secrets(detail::dtls_cookie_keys& keys, unsigned char (&current)[32], unsigned char (&previous)[32]) noexcept {
   const std::lock_guard lock(keys.mutex);
-  const std::int64_t now = steady_seconds();
-  if (keys.changed_at == 0 || now - keys.changed_at >= secret_lifetime_seconds) {
+  const std::int64_t epoch = current_epoch();
+  if (epoch != keys.epoch) {
     unsigned char fresh[32];
     if (::RAND_bytes(fresh, sizeof fresh) != 1) {
       return false;
     }
-    // After a long idle spell the old secret is older than two lifetimes:
-    // nothing made with it may verify any more.
-    if (keys.changed_at != 0 && now - keys.changed_at < 2 * secret_lifetime_seconds) {
+    if (keys.epoch == epoch - 1) {
       std::memcpy(keys.previous, keys.current, sizeof keys.previous);
-    } else {
-      std::memcpy(keys.previous, fresh, sizeof keys.previous);
+    } else if (::RAND_bytes(keys.previous, sizeof keys.previous) != 1) {
+      return false;
     }
     std::memcpy(keys.current, fresh, sizeof keys.current);
     ::OPENSSL_cleanse(fresh, sizeof fresh);
-    keys.changed_at = now;
+    keys.epoch = epoch;
   }
   std::memcpy(current, keys.current, sizeof current);
   std::memcpy(previous, keys.previous, sizeof previous);

@@ -47,13 +47,14 @@ struct handshake_hooks {
 };
 
 // dtls_cookie_keys are the secrets of a DTLS context's default cookie
-// (context_dtls.cpp): the current one and the one before, so a cookie made
-// just before a change still verifies.
+// (context_dtls.cpp), one per minute of the steady clock: the current
+// minute's and the one before, so a cookie made just before the minute
+// turned still verifies, and none verifies after two.
 struct dtls_cookie_keys {
   std::mutex mutex;
   unsigned char current[32] = {};
   unsigned char previous[32] = {};
-  std::int64_t changed_at = 0;  // steady clock, seconds; 0: never made
+  std::int64_t epoch = -1;  // the minute `current` belongs to; -1: none made yet
 };
 
 struct context_state {

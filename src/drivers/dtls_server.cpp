@@ -30,6 +30,23 @@ using clock = std::chrono::steady_clock;
 // The datagrams read per wake-up before timers get their turn again.
 constexpr int receive_batch = 64;
 
+// host_key is a client's host (its address without the port).
+std::string host_key(const sockaddr_storage& a) {
+  if (a.ss_family == AF_INET6) {
+    return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr), 16);
+  }
+  return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in&>(a).sin_addr), 4);
+}
+
+// starts_over is true for a datagram that begins a new handshake: its first
+// record a handshake record of epoch 0 holding a ClientHello. Only the
+// header fields that route it are read; OpenSSL parses it.
+bool starts_over(std::span<const std::byte> d) noexcept {
+  constexpr std::size_t record_header = 13;
+  return d.size() > record_header && d[0] == std::byte{22} && d[3] == std::byte{0} && d[4] == std::byte{0} &&
+         d[record_header] == std::byte{1};
+}
+
 // address_key is a client's address as a map key: family, port, address.
 std::string address_key(const sockaddr_storage& a) {
   if (a.ss_family == AF_INET6) {
@@ -45,6 +62,7 @@ std::string address_key(const sockaddr_storage& a) {
 struct peer_state {
   std::uint64_t id = 0;
   std::string key;
+  std::string host;
   Address address;
   sockaddr_storage raw{};
   socklen_t raw_len = 0;
@@ -123,12 +141,16 @@ struct detail::dtls_server_state {
         return false;
       }
       p.established = true;
+      p.last_heard = clock::now();
       event(EventKind::accepted, p);
     }
     for (;;) {
       const io_result r = p.conn.read(plaintext, ec);
       send_out(p);
       if (r.ok()) {
+        // Only a record that authenticated keeps the client alive: junk
+        // from a forged address must not hold its place for ever.
+        p.last_heard = clock::now();
         const std::size_t offset = arena.size();
         arena.insert(arena.end(), plaintext.begin(), plaintext.begin() + static_cast<std::ptrdiff_t>(r.bytes));
         events.push_back(pending{EventKind::data, p.id, p.address, offset, r.bytes, {}});
@@ -161,15 +183,20 @@ struct detail::dtls_server_state {
 
   void dispatch(std::span<const std::byte> data, const sockaddr_storage& from, socklen_t from_len) {
     std::string key = address_key(from);
+    std::uint64_t replaces = 0;
     if (const auto known = by_address.find(key); known != by_address.end()) {
       peer_state& p = *peers.at(known->second);
-      p.last_heard = clock::now();
-      if (p.conn.bio_write(data) > 0) {
-        advance(p);
+      if (!(p.established && starts_over(data))) {
+        if (p.conn.bio_write(data) > 0) {
+          advance(p);
+        }
+        return;
       }
-      return;
-    }
-    if (peers.size() >= options.max_peers) {
+      // A client that restarted from the same address (RFC 6347 4.2.8):
+      // the old association ends only once the new ClientHello's cookie
+      // verifies, so a forged one cannot end it.
+      replaces = p.id;
+    } else if (peers.size() >= options.max_peers) {
       return;  // full: a new client is not answered (it retries; the server holds no more)
     }
     if (!listener) {
@@ -190,7 +217,18 @@ struct detail::dtls_server_state {
     if (!r.ok()) {
       return;  // answered (or dropped) and forgotten
     }
-    auto p = std::make_unique<peer_state>(peer_state{next_id++, std::move(key),
+    std::string host = host_key(from);
+    if (handshakes_from(host) >= options.max_handshakes_per_host) {
+      // One host, however many ports it receives on, may not hold every
+      // handshake slot. It will retry; the listener starts afresh.
+      listener.reset();
+      return;
+    }
+    if (replaces != 0) {
+      ErrorInfo ended = error_info(errc::eof, "the client began a new handshake from the same address");
+      fail(*peers.at(replaces), std::move(ended));
+    }
+    auto p = std::make_unique<peer_state>(peer_state{next_id++, std::move(key), std::move(host),
                                                      detail::to_address(reinterpret_cast<const sockaddr*>(&from)),
                                                      from, from_len, std::move(*listener), false, clock::now(),
                                                      clock::now()});
@@ -199,6 +237,14 @@ struct detail::dtls_server_state {
     by_address.emplace(added.key, added.id);
     peers.emplace(added.id, std::move(p));
     advance(added);
+  }
+
+  [[nodiscard]] std::size_t handshakes_from(const std::string& host) const noexcept {
+    std::size_t n = 0;
+    for (const auto& [id, p] : peers) {
+      n += !p->established && p->host == host ? 1 : 0;
+    }
+    return n;
   }
 
   void receive() {
@@ -291,8 +337,8 @@ DTLSServer::DTLSServer(const Context& ctx, std::string_view host, std::uint16_t 
   if (!is_dtls(ctx.protocol()) || ctx.protocol() == DTLS_CLIENT_METHOD) {
     detail::throw_value_error("DTLSServer: the context must be a DTLS server one (DTLS_SERVER_METHOD or DTLS_METHOD)");
   }
-  if (options.max_peers == 0) {
-    detail::throw_value_error("DTLSServer: max_peers must be at least 1");
+  if (options.max_peers == 0 || options.max_handshakes_per_host == 0) {
+    detail::throw_value_error("DTLSServer: max_peers and max_handshakes_per_host must be at least 1");
   }
   const std::string h(host);
   Address probe{h, port, h.find(':') != std::string::npos ? AF_INET6 : AF_INET};

@@ -50,8 +50,10 @@ io_result failed_errno(detail::dtls_socket_state& s, int err, std::error_code& e
 int flush(detail::dtls_socket_state& s) noexcept {
   const int err = detail::send_datagrams(s.conn, s.udp.fileno());
   if (err == EMSGSIZE) {
+    // The kernel knows the path's MTU now, and it is below the datagram
+    // just refused: the connection takes it from here on.
     const std::size_t mtu = detail::path_mtu(s.udp.fileno());
-    if (mtu >= 256 && mtu < s.conn.get_cleartext_mtu() + 100) {
+    if (mtu >= 256) {
       try {
         s.conn.set_ciphertext_mtu(mtu);
       } catch (...) {
@@ -84,7 +86,11 @@ io_result drive(detail::dtls_socket_state& s, Op&& op, std::error_code& ec) noex
     if (got > 0) {
       continue;
     }
-    if (got < 0) {
+    // An ICMP error for an earlier datagram: fatal while handshaking (nobody
+    // listens there), but not to an established association, which DTLS
+    // keeps through what the network drops (and a forged ICMP message must
+    // not end it): the deadline decides.
+    if (got < 0 && !(got == -ECONNREFUSED && ::SSL_is_init_finished(s.conn.native_handle()) == 1)) {
       return failed_errno(s, static_cast<int>(-got), ec);
     }
     if (nonblocking) {
@@ -224,9 +230,14 @@ DTLSSocket dtls_connect(const Context& ctx, std::string_view host, std::uint16_t
   if (!is_dtls(ctx.protocol())) {
     detail::throw_value_error("dtls_connect: the context is a TLS one (make it with DTLS_CLIENT_METHOD)");
   }
-  detail::check_timeout(options.timeout);
-  Socket udp = detail::connect_udp(host, port, options.family);
-  udp.settimeout(options.timeout);
+  if (ctx.verify_mode() != CERT_REQUIRED || !ctx.check_hostname()) {
+    detail::throw_value_error(
+        "dtls_connect makes verified connections only: this context has verify_mode != CERT_REQUIRED or "
+        "check_hostname off (use DTLS_CLIENT_METHOD; to connect without verifying, build the DTLSSocket from "
+        "create_connection(host, port, {.type = SOCK_DGRAM}) and ctx.wrap_bio)");
+  }
+  Socket udp = create_connection(host, port, ConnectOptions{.timeout = options.timeout, .family = options.family,
+                                                            .type = SOCK_DGRAM});
   ConnectionOptions conn_options;
   conn_options.server_hostname = options.server_hostname ? std::string_view(*options.server_hostname) : host;
   Connection conn = ctx.wrap_bio(conn_options);

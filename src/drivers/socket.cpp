@@ -353,6 +353,14 @@ Socket create_connection(std::string_view host, std::uint16_t port, Timeout time
 Socket create_connection(std::string_view host, std::uint16_t port, const ConnectOptions& options) {
   const Timeout timeout = options.timeout;
   detail::check_timeout(timeout);
+  if (options.type == SOCK_DGRAM) {
+    Socket s = detail::connect_udp(host, port, options.family);
+    s.settimeout(timeout);
+    return s;
+  }
+  if (options.type != SOCK_STREAM) {
+    detail::throw_value_error("create_connection: type must be SOCK_STREAM or SOCK_DGRAM");
+  }
   // The resolver applies the family: a literal of the other family is a
   // gaierror there, before any socket is made.
   const int family = options.family == AddressFamily::ipv4   ? AF_INET

@@ -150,7 +150,9 @@ int memory_transport::write_datagram(BIO* bio, const char* data, std::size_t len
     ERR_raise(ERR_LIB_BIO, BIO_R_INVALID_ARGUMENT);
     return 0;
   }
-  if (datagram_header + len > room_in(output, output_limit)) {
+  // An empty queue takes any datagram: a limit below one datagram would
+  // otherwise stall the connection for good.
+  if (!output.empty() && datagram_header + len > room_in(output, output_limit)) {
     ::BIO_set_retry_write(bio);
     return 0;
   }
@@ -212,6 +214,14 @@ void memory_transport::commit_datagram(std::size_t n) noexcept {
     input.commit(datagram_header + n);
   }
   input.unpin();
+}
+
+std::size_t memory_transport::queued_input_datagrams() const noexcept {
+  std::size_t count = 0;
+  for (std::span<const std::byte> rest = input.data(); rest.size() >= datagram_header; ++count) {
+    rest = rest.subspan(std::min(rest.size(), datagram_header + length_at(rest)));
+  }
+  return count;
 }
 
 std::span<const std::byte> memory_transport::next_output_datagram() const noexcept {

@@ -36,6 +36,8 @@ struct srtp_lengths {
   std::size_t salt;
 };
 constexpr srtp_lengths srtp_profiles[] = {
+    // The NULL profiles take AES-128's lengths, as RFC 5764 4.1.2 says and
+    // libsrtp does, though they encrypt nothing.
     {SRTP_AES128_CM_SHA1_80, 16, 14}, {SRTP_AES128_CM_SHA1_32, 16, 14}, {SRTP_NULL_SHA1_80, 16, 14},
     {SRTP_NULL_SHA1_32, 16, 14},      {SRTP_AEAD_AES_128_GCM, 16, 12},  {SRTP_AEAD_AES_256_GCM, 32, 12},
 };
@@ -50,7 +52,11 @@ SecureBytes slice(const SecureBytes& from, std::size_t offset, std::size_t n) {
 
 io_result detail::engine::write_datagram(std::span<const std::byte> data, std::error_code& ec) noexcept {
   // OpenSSL would make a record larger than the path takes, which the
-  // network then fragments or drops: say so instead.
+  // network then fragments or drops: say so instead. Beyond a record's
+  // limit, OpenSSL would fail the whole connection.
+  if (data.size() > SSL3_RT_MAX_PLAIN_LENGTH) {
+    return refuse("write: a DTLS record holds at most 16384 bytes (and one datagram get_cleartext_mtu)", ec);
+  }
   if (::SSL_is_init_finished(ssl.get()) == 1) {
     const std::size_t room = ::DTLS_get_data_mtu(ssl.get());
     if (room != 0 && data.size() > room) {
@@ -110,11 +116,33 @@ io_result Connection::dtls_listen(std::error_code& ec) noexcept {
   if (e.failed()) {
     return e.report_failure(ec);
   }
-  if (!e.context->hooks()->cookie_generate && e.memory->peer_len == 0) {
+  if (::SSL_in_before(e.ssl.get()) != 1) {
+    return e.refuse("dtls_listen: this connection has begun a handshake; listen on a fresh one (DTLSServer keeps one "
+                    "listener and replaces it once a cookie verifies)",
+                    ec);
+  }
+  const std::shared_ptr<const detail::handshake_hooks> hooks = e.context->hooks();
+  if (!hooks->cookie_generate != !hooks->cookie_verify) {
     return e.refuse(
-        "dtls_listen: set_peer_address first; the default cookie is bound to the client's address, and one bound to "
-        "nothing could be replayed from any forged address",
+        "dtls_listen: set both cookie callbacks or neither; the default cannot verify a cookie a callback made, "
+        "nor a callback one the default made",
         ec);
+  }
+  if (!hooks->cookie_generate) {
+    // The default cookie binds the address set for the datagram: with more
+    // than one queued, OpenSSL would check them all against that one.
+    if (e.memory->peer_len == 0) {
+      return e.refuse(
+          "dtls_listen: set_peer_address first; the default cookie is bound to the client's address, and one bound "
+          "to nothing could be replayed from any forged address",
+          ec);
+    }
+    if (e.memory->queued_input_datagrams() > 1) {
+      return e.refuse(
+          "dtls_listen: feed one datagram per call (set_peer_address, bio_write, dtls_listen): the default cookie "
+          "is checked against the one address set",
+          ec);
+    }
   }
   // OpenSSL writes the client's address here; ours is already known.
   detail::unique_handle<BIO_ADDR> client(::BIO_ADDR_new());
@@ -122,6 +150,9 @@ io_result Connection::dtls_listen(std::error_code& ec) noexcept {
     return e.refuse("dtls_listen: out of memory", ec);
   }
   e.accept_state = true;
+  // Listening clears the SSL (SSL_clear) for each new client: the
+  // context's policy is applied again for the handshake that may follow.
+  e.gate |= detail::engine::gate_policy;
   bool verified = false;
   io_result r = e.perform(ec, [&](SSL* s, std::size_t*) {
     const int ret = ::DTLSv1_listen(s, client.get());

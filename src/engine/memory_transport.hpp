@@ -96,6 +96,8 @@ class memory_transport {
   sockaddr_storage peer{};
   socklen_t peer_len = 0;
   void set_peer(const sockaddr* addr, socklen_t len) noexcept;
+  // queued_input_datagrams counts the datagrams waiting in the input.
+  [[nodiscard]] std::size_t queued_input_datagrams() const noexcept;
   // peer_identity is the peer's address as the cookie binds it (family,
   // port, address); empty when unknown.
   [[nodiscard]] std::span<const std::byte> peer_identity(std::span<std::byte, 19> scratch) const noexcept;

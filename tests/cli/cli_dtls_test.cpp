@@ -147,10 +147,9 @@ TEST(CliDtls, UntrustedCertificateFailsVerification) {
 // SIGTERM stops serve --dtls as it stops serve (ended by the signal), and
 // a client still held gets close_notify.
 TEST(CliDtls, SigtermStopsServeAndClosesClients) {
-  Serve srv({"--dtls"});
+  Serve srv(serve_args({"--dtls"}));
   Context ctx(DTLS_CLIENT_METHOD);
-  ctx.set_check_hostname(false);
-  ctx.set_verify_mode(CERT_NONE);
+  ctx.load_verify_locations(test::pki().ca_file);  // serve_args: pki().server, which names 127.0.0.1
   DTLSSocket client = dtls_connect(ctx, "127.0.0.1", srv.port, {.timeout = 5s});
   client.send("still here");
   EXPECT_EQ(client.recv(), "still here");

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -231,6 +232,87 @@ TEST(DtlsSocket, ForgedClientHelloFloodHoldsNoState) {
     answered += n > 0 ? 1 : 0;
   }
   EXPECT_EQ(answered, forgers.size());
+}
+
+// dtls_connect makes verified connections only, as sslpp::connect does;
+// not verifying is built from its parts, explicitly.
+TEST(DtlsSocket, ConnectRefusesAContextThatDoesNotVerify) {
+  EchoServer server(dtls_server_context());
+  Context either(DTLS_METHOD);  // pyOpenSSL's: verifies nothing until told
+  EXPECT_THROW(dtls_connect(either, "127.0.0.1", server.port()), ValueError);
+  DTLSSocket unverified(create_connection("127.0.0.1", server.port(), {.timeout = 5s, .type = SOCK_DGRAM}),
+                        either.wrap_bio({.server_hostname = "localhost"}));
+  unverified.do_handshake();
+  EXPECT_EQ(unverified.send("explicitly unverified"), 21U);
+  EXPECT_EQ(unverified.recv(), "explicitly unverified");
+}
+
+// A client that restarts on the same address and port begins a new
+// handshake (RFC 6347 4.2.8): once its cookie verifies, the old
+// association ends and the new one is served.
+TEST(DtlsSocket, RestartedClientOnTheSameAddressIsServedAgain) {
+  EchoServer server(dtls_server_context());
+  const auto bound_client = [&](std::uint16_t local_port) {
+    Socket udp(AF_INET, SOCK_DGRAM);
+    udp.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+    udp.bind("127.0.0.1", local_port);
+    udp.connect("127.0.0.1", server.port());
+    udp.settimeout(5s);
+    return DTLSSocket(std::move(udp), dtls_client_context().wrap_bio({.server_hostname = "localhost"}));
+  };
+  std::uint16_t port = 0;
+  {
+    DTLSSocket first = bound_client(0);
+    port = first.socket().getsockname().port;
+    first.do_handshake();
+    first.send("before");
+    EXPECT_EQ(first.recv(), "before");
+  }  // gone without close_notify: the server still holds it
+  DTLSSocket second = bound_client(port);
+  second.do_handshake();
+  second.send("after the restart");
+  EXPECT_EQ(second.recv(), "after the restart");
+  using K = DTLSServer::EventKind;
+  const std::vector<K> kinds = server.kinds();
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), K::accepted), 2);
+  ASSERT_EQ(server.failures().size(), 1U);
+  EXPECT_EQ(server.failures()[0].code, errc::eof);
+}
+
+// One host cannot hold more handshakes than max_handshakes_per_host, on
+// however many ports it passes the cookie exchange.
+TEST(DtlsSocket, OneHostCannotTakeEveryHandshakeSlot) {
+  Context server_ctx = dtls_server_context();
+  DTLSServer server(server_ctx, "127.0.0.1", 0, {.max_handshakes_per_host = 2});
+  Context client_ctx = dtls_client_context();
+  const std::uint16_t server_port = server.local_address().port;
+  std::vector<Socket> sockets;
+  std::vector<Connection> clients;
+  std::byte buf[65536];
+  for (int i = 0; i < 4; ++i) {
+    sockets.emplace_back(AF_INET, SOCK_DGRAM);
+    sockets.back().connect("127.0.0.1", server_port);
+    sockets.back().settimeout(2s);
+    clients.push_back(client_ctx.wrap_bio({.server_hostname = "localhost"}));
+  }
+  // Each client passes the cookie exchange, then never answers the flight.
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+      std::error_code ec;
+      static_cast<void>(clients[i].do_handshake(ec));
+      for (auto d = clients[i].peek_output(); !d.empty(); d = clients[i].peek_output()) {
+        sockets[i].send(d);
+        clients[i].consume_output(d.size());
+      }
+      while (server.next_event(50ms)) {
+      }
+      if (round == 0) {
+        const std::size_t n = sockets[i].recv(buf);  // the HelloVerifyRequest
+        clients[i].bio_write(std::span(buf).first(n));
+      }
+    }
+  }
+  EXPECT_EQ(server.peer_count(), 2U);
 }
 
 // A client that passes the cookie and then vanishes is dropped after the

@@ -361,6 +361,65 @@ TEST(Dtls, HostileDatagramsAreDropped) {
   EXPECT_EQ(p.server.read(100), "twice");
 }
 
+// Records of an earlier epoch (the handshake's, sent in the clear) that
+// come again after the handshake are dropped; so is a record whose epoch
+// field was changed (its MAC no longer matches, or no keys exist for it).
+TEST(Dtls, RecordsFromAnotherEpochAreDropped) {
+  Pair p;
+  p.server.set_peer_address(client_address);
+  std::error_code ec;
+  ASSERT_EQ(p.client.do_handshake(ec).status, io_status::want_read);
+  const std::vector<Datagram> first_hello = take(p.client);
+  give(p.server, first_hello);
+  handshake(p.client, p.server);
+  give(p.server, first_hello);  // epoch 0, long after epoch 1 began
+  EXPECT_EQ(p.client.write(std::string_view("epoch one")), 9U);
+  std::vector<Datagram> record = take(p.client);
+  ASSERT_EQ(record.size(), 1U);
+  Datagram other_epoch = record[0];
+  other_epoch[4] ^= std::byte{0x02};  // the epoch's low byte (bytes 3-4 of the header)
+  give(p.server, {other_epoch});
+  std::byte out[100];
+  EXPECT_EQ(p.server.read(out, ec).status, io_status::want_read) << ec.message();
+  EXPECT_TRUE(take(p.server).empty());  // no answer to either
+  give(p.server, record);
+  EXPECT_EQ(p.server.read(100), "epoch one");
+}
+
+// dtls_listen refuses what would weaken it: more than one datagram checked
+// against one address, a connection that has begun a handshake, and one
+// cookie callback without the other.
+TEST(Dtls, ListenRefusesWhatWouldWeakenTheCookie) {
+  Pair p;
+  std::error_code ec;
+  ASSERT_EQ(p.client.do_handshake(ec).status, io_status::want_read);
+  const std::vector<Datagram> hello = take(p.client);
+  Connection listener = p.server_ctx.wrap_bio({.server_side = true});
+  listener.set_peer_address(client_address);
+  give(listener, hello);
+  give(listener, hello);
+  EXPECT_EQ(listener.dtls_listen(ec).status, io_status::error);
+  EXPECT_EQ(ec, errc::invalid_argument);
+
+  // Once a cookie verified, the connection is the client's: no more listening.
+  Connection fresh = p.server_ctx.wrap_bio({.server_side = true});
+  fresh.set_peer_address(client_address);
+  give(fresh, hello);
+  ASSERT_EQ(fresh.dtls_listen(ec).status, io_status::want_read);
+  give(p.client, take(fresh));
+  static_cast<void>(p.client.do_handshake(ec));
+  give(fresh, take(p.client));
+  ASSERT_EQ(fresh.dtls_listen(ec).status, io_status::ok);
+  EXPECT_THROW(static_cast<void>(fresh.dtls_listen()), ValueError);
+
+  Context one_callback = dtls_server_context();
+  one_callback.set_cookie_generate_callback([](Connection&) { return bytes("mine"); });
+  Connection half = one_callback.wrap_bio({.server_side = true});
+  give(half, hello);
+  EXPECT_EQ(half.dtls_listen(ec).status, io_status::error);
+  EXPECT_EQ(ec, errc::invalid_argument);
+}
+
 // A listener keeps nothing for a ClientHello that fails the cookie: a
 // flood from forged addresses costs one small answer each and no memory.
 TEST(Dtls, ListenerKeepsNoStateForAFlood) {

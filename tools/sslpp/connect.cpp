@@ -53,6 +53,8 @@ Context trusting_context(const ParsedArgs& args, bool dtls) {
   } else {
     ctx.load_default_certs(Purpose::SERVER_AUTH);
   }
+  // create_default_context's verification flags, for DTLS as for TLS.
+  ctx.set_verify_flags(ctx.verify_flags() | VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT);
   return ctx;
 }
 
@@ -204,13 +206,16 @@ SSLSocket handshake(const Context& ctx, const ConnectPlan& plan) {
 
 // dtls_handshake is handshake over UDP: a connected socket, then the DTLS
 // handshake, retransmitting within --timeout.
+// Built from its parts, as handshake does with wrap_socket: --verify none
+// is a context dtls_connect refuses.
 DTLSSocket dtls_handshake(const Context& ctx, const ConnectPlan& plan) {
-  DTLSSocket s = dtls_connect(ctx, plan.target.host, plan.target.port,
-                              {.server_hostname = plan.server_hostname,
-                               .timeout = plan.timeout,
-                               .mtu = plan.mtu,
-                               .family = plan.family,
-                               .do_handshake_on_connect = false});
+  Connection conn = ctx.wrap_bio({.server_hostname = plan.server_hostname});
+  if (plan.mtu != 0) {
+    conn.set_ciphertext_mtu(plan.mtu);
+  }
+  DTLSSocket s(create_connection(plan.target.host, plan.target.port,
+                                 {.timeout = plan.timeout, .family = plan.family, .type = SOCK_DGRAM}),
+               std::move(conn));
   if (plan.status) {
     s.connection().request_ocsp();
   }
