@@ -93,10 +93,21 @@ io_result drive(detail::dtls_socket_state& s, Op&& op, std::error_code& ec) noex
     if (got < 0 && !(got == -ECONNREFUSED && ::SSL_is_init_finished(s.conn.native_handle()) == 1)) {
       return failed_errno(s, static_cast<int>(-got), ec);
     }
+    const std::optional<std::chrono::nanoseconds> timer = s.conn.dtls_timeout();
     if (nonblocking) {
+      // Called back when dtls_timeout() said: retransmit if it is time.
+      if (timer && timer->count() == 0) {
+        static_cast<void>(s.conn.handle_dtls_timeout(ec));
+        if (ec) {
+          s.error = s.conn.last_error();
+          return {io_status::error, 0, false};
+        }
+        if (const int err = flush(s); err != 0) {
+          return failed_errno(s, err, ec);
+        }
+      }
       return r;  // dtls_timeout() says when to come back
     }
-    const std::optional<std::chrono::nanoseconds> timer = s.conn.dtls_timeout();
     std::optional<clock::time_point> wake = deadline;
     if (timer && (!wake || clock::now() + *timer < *wake)) {
       wake = clock::now() + std::chrono::duration_cast<clock::duration>(*timer);

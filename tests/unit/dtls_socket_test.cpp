@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -232,6 +233,38 @@ TEST(DtlsSocket, ForgedClientHelloFloodHoldsNoState) {
     answered += n > 0 ? 1 : 0;
   }
   EXPECT_EQ(answered, forgers.size());
+}
+
+// With a zero timeout every call returns at once; the caller's own loop
+// waits for the socket or for dtls_timeout(), and calls again.
+TEST(DtlsSocket, NonBlockingOnTheCallersLoop) {
+  EchoServer server(dtls_server_context());
+  UdpRelay relay(server.port());
+  relay.drop_nth(Direction::to_server, 1);  // the first ClientHello: only the timer brings it back
+  DTLSSocket s(create_connection("127.0.0.1", relay.port(), {.timeout = 0s, .type = SOCK_DGRAM}),
+               dtls_client_context().wrap_bio({.server_hostname = "localhost"}));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  const auto wait = [&] {
+    const std::optional<std::chrono::nanoseconds> timer = s.dtls_timeout();
+    const auto ms = timer ? std::chrono::ceil<std::chrono::milliseconds>(*timer).count() : 100;
+    pollfd p{s.fileno(), POLLIN, 0};
+    static_cast<void>(::poll(&p, 1, static_cast<int>(std::min<long long>(ms, 100))));
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+  };
+  std::error_code ec;
+  io_result r;
+  while ((r = s.do_handshake(ec)).status == io_status::want_read) {
+    wait();
+  }
+  ASSERT_TRUE(r.ok()) << ec.message();
+  EXPECT_EQ(relay.dropped(Direction::to_server), 1U);
+  ASSERT_TRUE(s.send(std::as_bytes(std::span("nb", 2)), ec).ok()) << ec.message();
+  std::byte buf[64];
+  while ((r = s.recv(buf, ec)).status == io_status::want_read) {
+    wait();
+  }
+  ASSERT_TRUE(r.ok()) << ec.message();
+  EXPECT_EQ(r.bytes, 2U);
 }
 
 // dtls_connect makes verified connections only, as sslpp::connect does;
