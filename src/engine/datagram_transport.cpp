@@ -105,17 +105,8 @@ long datagram_ctrl(BIO* bio, int cmd, long num, void* ptr) noexcept {
 }  // namespace
 
 BIO_METHOD* datagram_method() {
-  // Made once, shared by every connection, never freed (it is immutable).
-  static BIO_METHOD* const method = [] {
-    const int index = ::BIO_get_new_index();
-    BIO_METHOD* m = index < 0 ? nullptr : ::BIO_meth_new(index | BIO_TYPE_SOURCE_SINK, "sslpp datagram transport");
-    if (m != nullptr) {
-      ::BIO_meth_set_read_ex(m, &datagram_read);
-      ::BIO_meth_set_write_ex(m, &datagram_write);
-      ::BIO_meth_set_ctrl(m, &datagram_ctrl);
-    }
-    return m;
-  }();
+  static BIO_METHOD* const method =
+      make_transport_method("sslpp datagram transport", &datagram_read, &datagram_write, &datagram_ctrl);
   return method;
 }
 

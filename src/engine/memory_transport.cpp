@@ -77,21 +77,24 @@ long transport_ctrl(BIO* bio, int cmd, long, void*) noexcept {
 }
 
 BIO_METHOD* transport_method() {
-  // Made once, shared by every connection, never freed (it is immutable).
-  static BIO_METHOD* const method = [] {
-    const int index = ::BIO_get_new_index();
-    BIO_METHOD* m = index < 0 ? nullptr : ::BIO_meth_new(index | BIO_TYPE_SOURCE_SINK, "sslpp memory transport");
-    if (m != nullptr) {
-      ::BIO_meth_set_read_ex(m, &transport_read);
-      ::BIO_meth_set_write_ex(m, &transport_write);
-      ::BIO_meth_set_ctrl(m, &transport_ctrl);
-    }
-    return m;
-  }();
+  static BIO_METHOD* const method =
+      make_transport_method("sslpp memory transport", &transport_read, &transport_write, &transport_ctrl);
   return method;
 }
 
 }  // namespace
+
+BIO_METHOD* make_transport_method(const char* name, transport_read_fn* read, transport_write_fn* write,
+                                  transport_ctrl_fn* ctrl) noexcept {
+  const int index = ::BIO_get_new_index();
+  BIO_METHOD* m = index < 0 ? nullptr : ::BIO_meth_new(index | BIO_TYPE_SOURCE_SINK, name);
+  if (m != nullptr) {
+    ::BIO_meth_set_read_ex(m, read);
+    ::BIO_meth_set_write_ex(m, write);
+    ::BIO_meth_set_ctrl(m, ctrl);
+  }
+  return m;
+}
 
 memory_transport::memory_transport(bool datagrams) : datagrams_(datagrams) {
   if (datagrams) {

@@ -121,4 +121,13 @@ class memory_transport {
 // datagram_method is the BIO_METHOD of datagram mode (datagram_transport.cpp).
 BIO_METHOD* datagram_method();
 
+// make_transport_method makes a source/sink BIO_METHOD from the three
+// callbacks (nullptr when OpenSSL cannot). Each transport makes its own once,
+// shared by every connection and never freed (it is immutable).
+using transport_read_fn = int(BIO*, char*, std::size_t, std::size_t*);
+using transport_write_fn = int(BIO*, const char*, std::size_t, std::size_t*);
+using transport_ctrl_fn = long(BIO*, int, long, void*);
+BIO_METHOD* make_transport_method(const char* name, transport_read_fn* read, transport_write_fn* write,
+                                  transport_ctrl_fn* ctrl) noexcept;
+
 }  // namespace sslpp::detail

@@ -100,8 +100,7 @@ void expect_hello_verify_request(const std::vector<std::uint8_t>& d) {
 }
 
 Context client_context(bool with_cert = false, const std::string& srtp = {}) {
-  Context ctx(DTLS_CLIENT_METHOD);
-  ctx.load_verify_locations(pki().ca_file);
+  Context ctx = dtls_client_context();
   if (with_cert) {
     ctx.load_cert_chain(pki().client.cert, pki().client.key);
   }
@@ -113,8 +112,7 @@ Context client_context(bool with_cert = false, const std::string& srtp = {}) {
 
 Context server_context(bool require_client_cert, const std::string& srtp = {},
                        const CredentialFiles& creds = pki().server) {
-  Context ctx(DTLS_SERVER_METHOD);
-  ctx.load_cert_chain(creds.cert, creds.key);
+  Context ctx = dtls_server_context(&creds);
   if (require_client_cert) {
     ctx.set_verify_mode(CERT_REQUIRED);
     ctx.load_verify_locations(pki().ca_file);

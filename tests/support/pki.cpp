@@ -105,6 +105,19 @@ Context server_context(const CredentialFiles* creds) {
   return ctx;
 }
 
+Context dtls_client_context() {
+  Context ctx(DTLS_CLIENT_METHOD);
+  ctx.load_verify_locations(pki().ca_file);
+  return ctx;
+}
+
+Context dtls_server_context(const CredentialFiles* creds) {
+  const CredentialFiles& c = creds != nullptr ? *creds : pki().server;
+  Context ctx(DTLS_SERVER_METHOD);
+  ctx.load_cert_chain(c.cert, c.key);
+  return ctx;
+}
+
 void request_client_certs_later(Context& server_ctx) {
   server_ctx.load_verify_locations(pki().ca_file);
   server_ctx.set_verify(VERIFY_PEER | VERIFY_POST_HANDSHAKE);

@@ -51,6 +51,11 @@ inline std::string path(const std::filesystem::path& p) { return p.string(); }
 Context client_context();
 // server_context serves `creds` (default: pki().server).
 Context server_context(const CredentialFiles* creds = nullptr);
+// dtls_client_context / dtls_server_context are the DTLS counterparts:
+// DTLS_CLIENT_METHOD trusting the test CA, DTLS_SERVER_METHOD serving
+// `creds` (pki().server by default).
+Context dtls_client_context();
+Context dtls_server_context(const CredentialFiles* creds = nullptr);
 
 // request_client_certs_later makes a server of `server_ctx` verify client
 // certificates (against the test CA) but ask for them only after the

@@ -28,14 +28,6 @@ int remaining_ms(Clock::time_point deadline) {
   throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
 }
 
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return addr;
-}
-
 void set_nonblocking(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
@@ -58,6 +50,14 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
 }
 
 }  // namespace
+
+sockaddr_in loopback(std::uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return addr;
+}
 
 Fd& Fd::operator=(Fd&& other) noexcept {
   if (this != &other) {

@@ -13,6 +13,7 @@
 #include <system_error>
 #include <utility>
 
+#include <netinet/in.h>
 #include <poll.h>
 
 #include <sslpp/connection.hpp>
@@ -41,6 +42,9 @@ class Fd {
  private:
   int fd_ = -1;
 };
+
+// loopback is 127.0.0.1:port.
+sockaddr_in loopback(std::uint16_t port);
 
 // Listener is a TCP socket listening on 127.0.0.1 at a port the kernel chose.
 struct Listener {

@@ -1,5 +1,7 @@
 #include "support/udp_relay.hpp"
 
+#include "support/socket_driver.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -15,25 +17,15 @@ namespace sslpp::test {
 
 namespace {
 
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
 // udp_socket is a UDP socket bound to 127.0.0.1 at a port the kernel picks.
-int udp_socket() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
+Fd udp_socket() {
+  Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) {
     throw std::runtime_error(std::string("UdpRelay: socket: ") + std::strerror(errno));
   }
   const sockaddr_in a = loopback(0);
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
-    const int e = errno;
-    ::close(fd);
-    throw std::runtime_error(std::string("UdpRelay: bind: ") + std::strerror(e));
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+    throw std::runtime_error(std::string("UdpRelay: bind: ") + std::strerror(errno));
   }
   return fd;
 }
@@ -44,17 +36,11 @@ bool same_peer(const sockaddr_in& a, const sockaddr_in& b) {
 
 }  // namespace
 
-UdpRelay::UdpRelay(std::uint16_t server_port) : server_port_(server_port) {
-  front_ = udp_socket();
-  try {
-    back_ = udp_socket();
-  } catch (...) {
-    ::close(front_);
-    throw;
-  }
+UdpRelay::UdpRelay(std::uint16_t server_port)
+    : front_(udp_socket()), back_(udp_socket()), server_port_(server_port) {
   sockaddr_in a{};
   socklen_t len = sizeof a;
-  ::getsockname(front_, reinterpret_cast<sockaddr*>(&a), &len);
+  ::getsockname(front_.get(), reinterpret_cast<sockaddr*>(&a), &len);
   port_ = ntohs(a.sin_port);
   thread_ = std::thread([this] { run(); });
 }
@@ -62,8 +48,6 @@ UdpRelay::UdpRelay(std::uint16_t server_port) : server_port_(server_port) {
 UdpRelay::~UdpRelay() {
   stop_ = true;
   thread_.join();
-  ::close(front_);
-  ::close(back_);
 }
 
 void UdpRelay::drop_nth(Direction d, std::size_t n) {
@@ -128,7 +112,7 @@ std::size_t UdpRelay::forwarded(Direction d) const {
 void UdpRelay::run() noexcept {
   std::vector<std::uint8_t> buf(65536);  // the largest UDP payload
   while (!stop_) {
-    pollfd fds[2] = {{front_, POLLIN, 0}, {back_, POLLIN, 0}};
+    pollfd fds[2] = {{front_.get(), POLLIN, 0}, {back_.get(), POLLIN, 0}};
     // A short timeout keeps stop prompt and lets held datagrams age out.
     const int ready = ::poll(fds, 2, 20);
     if (ready < 0 && errno != EINTR) {
@@ -205,13 +189,13 @@ void UdpRelay::send(Direction d, std::span<const std::uint8_t> bytes) {
   int fd = -1;
   if (d == Direction::to_server) {
     to = loopback(server_port_);
-    fd = back_;
+    fd = back_.get();
   } else {
     if (!client_) {
       return;
     }
     to = *client_;
-    fd = front_;
+    fd = front_.get();
   }
   if (::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) >= 0) {
     ++stats_[d].forwarded;

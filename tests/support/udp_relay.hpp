@@ -32,6 +32,8 @@
 
 #include <netinet/in.h>
 
+#include "support/socket_driver.hpp"
+
 namespace sslpp::test {
 
 enum class Direction {
@@ -124,8 +126,8 @@ class UdpRelay {
   // release_stale delivers held datagrams older than hold_limit.
   void release_stale();
 
-  int front_ = -1;  // bound to port(): the client's side
-  int back_ = -1;   // talks to the server
+  Fd front_;  // bound to port(): the client's side
+  Fd back_;   // talks to the server
   std::uint16_t port_ = 0;
   std::uint16_t server_port_ = 0;
 

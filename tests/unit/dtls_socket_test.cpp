@@ -27,18 +27,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Context dtls_client_context() {
-  Context ctx(DTLS_CLIENT_METHOD);
-  ctx.load_verify_locations(pki().ca_file);
-  return ctx;
-}
-
-Context dtls_server_context(const CredentialFiles& creds = pki().server) {
-  Context ctx(DTLS_SERVER_METHOD);
-  ctx.load_cert_chain(creds.cert, creds.key);
-  return ctx;
-}
-
 // EchoServer runs a DTLSServer on its own thread, echoing every record,
 // until destroyed (bounded: each wait is 50 ms). It records the events.
 class EchoServer {
@@ -147,7 +135,7 @@ TEST(DtlsSocket, HandshakeSurvivesLossReorderAndReplay) {
 // A path whose MTU is smaller than the server's certificate: both ends are
 // told the MTU, fragment their flights, and nothing larger crosses.
 TEST(DtlsSocket, MtuSmallerThanTheCertificate) {
-  EchoServer server(dtls_server_context(pki().server_rsa), {.mtu = 500});
+  EchoServer server(dtls_server_context(&pki().server_rsa), {.mtu = 500});
   UdpRelay relay(server.port());
   relay.set_mtu(500);
   DTLSSocket client = dtls_connect(dtls_client_context(), "127.0.0.1", relay.port(),

@@ -38,18 +38,6 @@ void give(Connection& c, const std::vector<Datagram>& datagrams) {
   }
 }
 
-Context dtls_client_context() {
-  Context ctx(DTLS_CLIENT_METHOD);
-  ctx.load_verify_locations(pki().ca_file);
-  return ctx;
-}
-
-Context dtls_server_context(const CredentialFiles& creds = pki().server) {
-  Context ctx(DTLS_SERVER_METHOD);
-  ctx.load_cert_chain(creds.cert, creds.key);
-  return ctx;
-}
-
 const Address client_address{"127.0.0.1", 40000, AF_INET};
 
 // handshake runs both ends until both finish, moving every datagram, and
@@ -268,7 +256,7 @@ TEST(Dtls, LostFlightIsRetransmittedOnTheTimer) {
 // holds is refused rather than sent to be fragmented by IP.
 TEST(Dtls, SmallMtuFragmentsTheHandshake) {
   Context client_ctx = dtls_client_context();
-  Context server_ctx = dtls_server_context(pki().server_rsa);
+  Context server_ctx = dtls_server_context(&pki().server_rsa);
   Connection client = client_ctx.wrap_bio({.server_hostname = "localhost"});
   Connection server = server_ctx.wrap_bio({.server_side = true});
   EXPECT_THROW(client.set_ciphertext_mtu(100), ValueError);

@@ -196,16 +196,7 @@ int serve_dtls(const ParsedArgs& args) {
       .failure = [](const ErrorReport& report) { std::cerr << error_line(report) << std::endl; },
       .flush = [&lines] { lines.write_out(); },
   };
-  std::cout << listening_line(loop.address()) << std::endl;
-  {
-    const StopSignals signals(loop);
-    loop.run(log);
-  }
-  if (const int signo = StopSignals::received()) {
-    end_by_signal(signo, lines);
-  }
-  lines.write_out();
-  return exit_ok;
+  return serve_until_stopped(loop, log, lines);
 }
 
 }  // namespace sslpp::cli

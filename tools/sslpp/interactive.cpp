@@ -6,6 +6,9 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
+#include <optional>
+#include <span>
+#include <string_view>
 #include <utility>
 
 #include "files.hpp"
@@ -19,6 +22,55 @@ constexpr std::size_t kChunk = 16384;
 
 // for_terminal escapes what a terminal would act on; lines stay lines.
 std::string for_terminal(std::string_view data) { return escape_control_bytes(data, "\t\n\r"); }
+
+// wait_for_either waits for the network socket `net` or, while `in` >= 0,
+// the user's input; once input has ended, for `idle` at most. nullopt: the
+// wait ran out (the server stayed quiet); true: input is ready to read.
+// POLLNVAL (stdin not open at all) counts as ready too: the read then fails
+// with EBADF instead of poll() answering at once for ever.
+std::optional<bool> wait_for_either(int net, int in, std::chrono::duration<double> idle) {
+  std::array<pollfd, 2> fds{{{net, POLLIN, 0}, {in, POLLIN, 0}}};
+  const int wait_ms = in >= 0 ? -1 : static_cast<int>(std::ceil(idle.count() * 1000));
+  const int ready = ::poll(fds.data(), fds.size(), wait_ms);
+  if (ready < 0) {
+    if (errno == EINTR) {
+      return false;
+    }
+    throw OSError(os_error_info(errno, "poll"));
+  }
+  if (ready == 0) {
+    return std::nullopt;
+  }
+  return in >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+// read_input reads what the user typed into `buf`: the bytes, empty at the
+// end of input; nullopt when nothing came after all (EINTR, EAGAIN).
+std::optional<std::string_view> read_input(int in, std::span<char> buf) {
+  const ssize_t n = ::read(in, buf.data(), buf.size());
+  if (n < 0) {
+    if (errno == EINTR || errno == EAGAIN) {
+      return std::nullopt;
+    }
+    throw OSError(os_error_info(errno, "<stdin>"));
+  }
+  return std::string_view(buf.data(), static_cast<std::size_t>(n));
+}
+
+// bounded runs a write of `stream` blocking, bounded by `idle`, and puts the
+// stream back to non-blocking (its reads are polled): a server that does
+// not read cannot stall the relay for ever.
+template <typename Stream, typename Write>
+void bounded(Stream& stream, std::chrono::duration<double> idle, Write&& write) {
+  stream.settimeout(idle);
+  try {
+    write();
+  } catch (...) {
+    stream.settimeout(std::chrono::duration<double>(0));
+    throw;
+  }
+  stream.settimeout(std::chrono::duration<double>(0));
+}
 
 // Relay holds the two ends and how the server's side ended, once it has.
 class Relay {
@@ -101,63 +153,33 @@ class Relay {
   // wait_and_forward waits for either side and sends what the user typed;
   // false when the server stayed quiet for idle_ after our close_notify.
   bool wait_and_forward() {
-    std::array<pollfd, 2> fds{{{tls_.fileno(), POLLIN, 0}, {in_open_ ? in_ : -1, POLLIN, 0}}};
-    const int wait_ms = in_open_ ? -1 : static_cast<int>(std::ceil(idle_.count() * 1000));
-    const int ready = ::poll(fds.data(), fds.size(), wait_ms);
-    if (ready < 0) {
-      if (errno == EINTR) {
-        return true;
-      }
-      throw OSError(os_error_info(errno, "poll"));
-    }
-    if (ready == 0) {
-      return false;
-    }
-    // POLLNVAL (stdin not open at all) too: the read then fails with EBADF
-    // instead of poll() answering at once for ever.
-    if (in_open_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0) {
+    const std::optional<bool> input = wait_for_either(tls_.fileno(), in_open_ ? in_ : -1, idle_);
+    if (input && *input) {
       forward_input();
     }
-    return true;
+    return input.has_value();
   }
 
   void forward_input() {
     std::array<char, kChunk> buf{};
-    const ssize_t n = ::read(in_, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) {
-        return;
-      }
-      throw OSError(os_error_info(errno, "<stdin>"));
+    const std::optional<std::string_view> typed = read_input(in_, buf);
+    if (!typed) {
+      return;
     }
-    if (n == 0) {
+    if (typed->empty()) {
       // Our side is done: say so, and hear the server out.
       in_open_ = false;
       std::error_code ec;
-      finish_write([&] { tls_.shutdown_tls(ec); });
+      bounded(tls_, idle_, [&] { tls_.shutdown_tls(ec); });
       return;
     }
     try {
-      finish_write([&] { tls_.sendall(std::string_view(buf.data(), static_cast<std::size_t>(n))); });
+      bounded(tls_, idle_, [&] { tls_.sendall(*typed); });
     } catch (const BrokenPipeError&) {
       in_open_ = false;  // the server has gone: how it went is in what is left to read
     } catch (const ConnectionResetError&) {
       in_open_ = false;
     }
-  }
-
-  // finish_write runs a write blocking, bounded by the idle time: a server
-  // that does not read cannot stall the relay for ever.
-  template <typename Write>
-  void finish_write(Write&& write) {
-    tls_.settimeout(idle_);
-    try {
-      write();
-    } catch (...) {
-      tls_.settimeout(std::chrono::duration<double>(0));  // drain_server reads non-blocking
-      throw;
-    }
-    tls_.settimeout(std::chrono::duration<double>(0));
   }
 
   SSLSocket& tls_;
@@ -209,41 +231,27 @@ class RecordRelay {
   // wait_and_forward waits for either side and sends the lines typed;
   // false when the server stayed quiet for idle_ after the end of `in`.
   bool wait_and_forward() {
-    std::array<pollfd, 2> fds{{{dtls_.fileno(), POLLIN, 0}, {in_open_ ? in_ : -1, POLLIN, 0}}};
-    const int wait_ms = in_open_ ? -1 : static_cast<int>(std::ceil(idle_.count() * 1000));
-    const int ready = ::poll(fds.data(), fds.size(), wait_ms);
-    if (ready < 0) {
-      if (errno == EINTR) {
-        return true;
-      }
-      throw OSError(os_error_info(errno, "poll"));
-    }
-    if (ready == 0) {
-      return false;
-    }
-    if (in_open_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0) {
+    const std::optional<bool> input = wait_for_either(dtls_.fileno(), in_open_ ? in_ : -1, idle_);
+    if (input && *input) {
       forward_input();
     }
-    return true;
+    return input.has_value();
   }
 
   void forward_input() {
     std::array<char, kChunk> buf{};
-    const ssize_t n = ::read(in_, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) {
-        return;
-      }
-      throw OSError(os_error_info(errno, "<stdin>"));
+    const std::optional<std::string_view> typed = read_input(in_, buf);
+    if (!typed) {
+      return;
     }
-    if (n == 0) {
+    if (typed->empty()) {
       in_open_ = false;
       if (!line_.empty()) {
         send(std::exchange(line_, {}));
       }
       return;
     }
-    line_.append(buf.data(), static_cast<std::size_t>(n));
+    line_.append(*typed);
     for (std::size_t eol = line_.find('\n'); eol != std::string::npos; eol = line_.find('\n')) {
       send(line_.substr(0, eol + 1));
       line_.erase(0, eol + 1);
@@ -252,14 +260,7 @@ class RecordRelay {
 
   // send sends one record, bounded by the idle time as Relay's writes are.
   void send(const std::string& record) {
-    dtls_.settimeout(idle_);
-    try {
-      dtls_.send(record);
-    } catch (...) {
-      dtls_.settimeout(std::chrono::duration<double>(0));
-      throw;
-    }
-    dtls_.settimeout(std::chrono::duration<double>(0));
+    bounded(dtls_, idle_, [&] { dtls_.send(record); });
   }
 
   DTLSSocket& dtls_;

@@ -364,16 +364,7 @@ int serve(const ParsedArgs& args) {
       }
     });
   }
-  std::cout << listening_line(server.address()) << std::endl;
-  {
-    const StopSignals signals(server);
-    server.run(log);
-  }
-  if (const int signo = StopSignals::received()) {
-    end_by_signal(signo, lines);
-  }
-  lines.write_out();
-  return exit_ok;
+  return serve_until_stopped(server, log, lines);
 }
 
 }  // namespace sslpp::cli

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,8 @@
 #include <sslpp/sslpp.hpp>
 
 #include "options.hpp"
+#include "output.hpp"
+#include "serve_output.hpp"
 
 namespace sslpp::cli {
 
@@ -39,6 +42,23 @@ std::string listening_line(const Address& a);
 /// optional_count is a count option's value (1 to 2^32-1), nullopt when
 /// it was not given.
 std::optional<std::size_t> optional_count(const ParsedArgs& args, std::string_view option);
+
+/// serve_until_stopped prints the listening line, runs `server` with `log`
+/// until it ends or SIGINT/SIGTERM stops it, and ends as serve ends: by
+/// the signal (end_by_signal), else with exit_ok once `lines` are out.
+template <typename Server, typename Log>
+int serve_until_stopped(Server& server, const Log& log, HeldLines& lines) {
+  std::cout << listening_line(server.address()) << std::endl;
+  {
+    const StopSignals signals(server);
+    server.run(log);
+  }
+  if (const int signo = StopSignals::received()) {
+    end_by_signal(signo, lines);
+  }
+  lines.write_out();
+  return exit_ok;
+}
 
 /// serve_dtls is `sslpp serve --dtls` (dtls_serve.cpp).
 int serve_dtls(const ParsedArgs& args);
