@@ -208,7 +208,9 @@ class SSLPP_API DTLSServer {
   /// time ran out first.
   std::optional<Event> next_event(Timeout timeout);
   /// send sends `data` to `peer` as one record. Throws ValueError for an
-  /// unknown peer or data beyond get_cleartext_mtu.
+  /// unknown peer or data beyond get_cleartext_mtu, OSError (EMSGSIZE) when
+  /// the path to the client turned out narrower than the record (it was
+  /// dropped; get_cleartext_mtu is the path's from then on).
   void send(std::uint64_t peer, std::span<const std::byte> data);
   /// close sends close_notify to `peer` and forgets it (nothing for an
   /// unknown peer).

@@ -4,6 +4,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace sslpp::detail {
 
@@ -11,6 +12,55 @@ namespace {
 
 // The largest UDP payload: a receive buffer this big never cuts a datagram.
 constexpr std::size_t max_udp_payload = 65535;
+
+// path_mtu is the datagram payload the path of the connected socket `fd`
+// takes (the kernel's path MTU less the IP and UDP headers), 0 if unknown.
+std::size_t path_mtu(int fd) noexcept {
+  sockaddr_storage self{};
+  socklen_t len = sizeof self;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) != 0) {
+    return 0;
+  }
+  int mtu = 0;
+  socklen_t mtu_len = sizeof mtu;
+  if (self.ss_family == AF_INET6) {
+    if (::getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &mtu_len) != 0 || mtu <= 48) {
+      return 0;
+    }
+    return static_cast<std::size_t>(mtu) - 48;  // IPv6 (40) and UDP (8) headers
+  }
+  if (::getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &mtu_len) != 0 || mtu <= 28) {
+    return 0;
+  }
+  return static_cast<std::size_t>(mtu) - 28;  // IPv4 (20) and UDP (8) headers
+}
+
+// path_mtu_to is path_mtu for the path to `to`, for a socket that is not
+// connected (a server's): the kernel keeps what it learns of a path by
+// destination, so a UDP socket connected to `to` just to ask knows it.
+std::size_t path_mtu_to(const sockaddr* to, socklen_t to_len) noexcept {
+  const int fd = ::socket(to->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return 0;
+  }
+  const std::size_t mtu = ::connect(fd, to, to_len) == 0 ? path_mtu(fd) : 0;
+  ::close(fd);
+  return mtu;
+}
+
+// adopt_path_mtu has `conn` fragment for an MTU of `mtu` from here on,
+// when that is one DTLS can work with.
+void adopt_path_mtu(Connection& conn, std::size_t mtu) noexcept {
+  constexpr std::size_t smallest = 256;  // set_ciphertext_mtu's floor
+  if (mtu < smallest) {
+    return;
+  }
+  try {
+    conn.set_ciphertext_mtu(mtu);
+  } catch (...) {
+    // Not a DTLS connection, or OpenSSL refused: it keeps the MTU it has.
+  }
+}
 
 }  // namespace
 
@@ -22,6 +72,13 @@ int send_datagrams(Connection& conn, int fd, const sockaddr* to, socklen_t to_le
     } while (sent < 0 && errno == EINTR);
     const int err = sent < 0 ? errno : 0;
     conn.consume_output(next.size());  // sent, or dropped as the network may drop it
+    if (err == EMSGSIZE) {
+      adopt_path_mtu(conn, to != nullptr ? path_mtu_to(to, to_len) : path_mtu(fd));
+      if (conn.is_handshake_done()) {
+        return err;
+      }
+      continue;
+    }
     if (err != 0 && err != EAGAIN && err != EWOULDBLOCK && err != ENOBUFS && err != ECONNREFUSED) {
       return err;
     }
@@ -50,26 +107,6 @@ long receive_datagram(Connection& conn, int fd) noexcept {
   }
   conn.commit_input(static_cast<std::size_t>(n));
   return n;
-}
-
-std::size_t path_mtu(int fd) noexcept {
-  sockaddr_storage self{};
-  socklen_t len = sizeof self;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) != 0) {
-    return 0;
-  }
-  int mtu = 0;
-  socklen_t mtu_len = sizeof mtu;
-  if (self.ss_family == AF_INET6) {
-    if (::getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &mtu_len) != 0 || mtu <= 48) {
-      return 0;
-    }
-    return static_cast<std::size_t>(mtu) - 48;  // IPv6 (40) and UDP (8) headers
-  }
-  if (::getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &mtu_len) != 0 || mtu <= 28) {
-    return 0;
-  }
-  return static_cast<std::size_t>(mtu) - 28;  // IPv4 (20) and UDP (8) headers
 }
 
 void forbid_fragmentation(int fd, int family) noexcept {

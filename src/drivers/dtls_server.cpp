@@ -30,10 +30,13 @@ using clock = std::chrono::steady_clock;
 // The datagrams read per wake-up before timers get their turn again.
 constexpr int receive_batch = 64;
 
-// host_key is a client's host (its address without the port).
+// host_key is a client's host (its address without the port). An IPv6
+// address with its scope: fe80::1 on one link is not fe80::1 on another.
 std::string host_key(const sockaddr_storage& a) {
   if (a.ss_family == AF_INET6) {
-    return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr), 16);
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(a);
+    return std::string(reinterpret_cast<const char*>(&in6.sin6_addr), 16) +
+           std::string(reinterpret_cast<const char*>(&in6.sin6_scope_id), 4);
   }
   return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in&>(a).sin_addr), 4);
 }
@@ -47,16 +50,11 @@ bool starts_over(std::span<const std::byte> d) noexcept {
          d[record_header] == std::byte{1};
 }
 
-// address_key is a client's address as a map key: family, port, address.
+// address_key is a client's address as a map key: port and host.
 std::string address_key(const sockaddr_storage& a) {
-  if (a.ss_family == AF_INET6) {
-    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(a);
-    return std::string(reinterpret_cast<const char*>(&in6.sin6_port), 2) +
-           std::string(reinterpret_cast<const char*>(&in6.sin6_addr), 16);
-  }
-  const auto& in = reinterpret_cast<const sockaddr_in&>(a);
-  return std::string(reinterpret_cast<const char*>(&in.sin_port), 2) +
-         std::string(reinterpret_cast<const char*>(&in.sin_addr), 4);
+  const in_port_t port = a.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6&>(a).sin6_port
+                                                 : reinterpret_cast<const sockaddr_in&>(a).sin_port;
+  return std::string(reinterpret_cast<const char*>(&port), sizeof port) + host_key(a);
 }
 
 struct peer_state {
@@ -105,8 +103,11 @@ struct detail::dtls_server_state {
 
   dtls_server_state(const Context& c, DTLSServerOptions o, Socket s) : ctx(c.share()), options(o), udp(std::move(s)) {}
 
-  void send_out(peer_state& p) noexcept {
-    static_cast<void>(detail::send_datagrams(p.conn, udp.fileno(), reinterpret_cast<const sockaddr*>(&p.raw), p.raw_len));
+  // send_out sends what `p`'s connection has for it; returns 0 or an errno
+  // (send_datagrams: EMSGSIZE, the path to the client is narrower than the
+  // record, after the handshake).
+  int send_out(peer_state& p) noexcept {
+    return detail::send_datagrams(p.conn, udp.fileno(), reinterpret_cast<const sockaddr*>(&p.raw), p.raw_len);
   }
 
   void event(EventKind kind, const peer_state& p, ErrorInfo error = {}) {
@@ -132,7 +133,7 @@ struct detail::dtls_server_state {
     std::error_code ec;
     if (!p.established) {
       const io_result r = p.conn.do_handshake(ec);
-      send_out(p);
+      static_cast<void>(send_out(p));
       if (r.status == io_status::want_read || r.status == io_status::want_write) {
         return true;
       }
@@ -146,7 +147,7 @@ struct detail::dtls_server_state {
     }
     for (;;) {
       const io_result r = p.conn.read(plaintext, ec);
-      send_out(p);
+      static_cast<void>(send_out(p));
       if (r.ok()) {
         // Only a record that authenticated keeps the client alive: junk
         // from a forged address must not hold its place for ever.
@@ -163,7 +164,7 @@ struct detail::dtls_server_state {
         // Answer close_notify with ours, as a TLS server would: the client
         // may be waiting for it before it closes its socket.
         static_cast<void>(p.conn.shutdown(ec));
-        send_out(p);
+        static_cast<void>(send_out(p));
         event(EventKind::closed, p);
         forget(p.id);
       } else {
@@ -288,7 +289,7 @@ struct detail::dtls_server_state {
       if (timer && timer->count() == 0) {
         std::error_code ec;
         static_cast<void>(p->conn.handle_dtls_timeout(ec));
-        send_out(*p);
+        static_cast<void>(send_out(*p));
         if (ec) {
           fail(*p, p->conn.last_error());
         }
@@ -391,13 +392,19 @@ void DTLSServer::send(std::uint64_t peer, std::span<const std::byte> data) {
   peer_state& p = *it->second;
   std::error_code ec;
   const io_result r = p.conn.write(data, ec);
-  s.send_out(p);
+  const int err = s.send_out(p);
   if (r.status == io_status::error || r.status == io_status::truncated) {
     const ErrorInfo error = p.conn.last_error();
     if (ec != errc::invalid_argument) {
       s.forget(peer);  // the connection failed for good
     }
     throw_error(error);
+  }
+  if (err == EMSGSIZE) {
+    // The record was dropped; the connection now knows the path's MTU.
+    throw_error(os_error_info(
+        err, "the path to " + p.address.host + " takes at most " + std::to_string(p.conn.get_cleartext_mtu()) +
+                 " bytes of data per datagram: send it again in smaller pieces"));
   }
 }
 
@@ -409,7 +416,7 @@ void DTLSServer::close(std::uint64_t peer) noexcept {
   }
   std::error_code ec;
   static_cast<void>(it->second->conn.shutdown(ec));
-  s.send_out(*it->second);
+  static_cast<void>(s.send_out(*it->second));
   s.forget(peer);
 }
 

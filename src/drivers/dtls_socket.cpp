@@ -8,8 +8,6 @@
 
 #include <poll.h>
 
-#include <openssl/ssl.h>
-
 #include "drivers/datagram_io.hpp"
 #include "drivers/socket_address.hpp"
 #include "drivers/socket_wait.hpp"
@@ -43,27 +41,9 @@ io_result failed_errno(detail::dtls_socket_state& s, int err, std::error_code& e
   }
 }
 
-// flush sends the connection's datagrams. A datagram over the path's MTU
-// teaches the connection the MTU (the lost handshake datagram comes again
-// with the retransmission, in smaller fragments). Returns 0 or an errno
-// the call must fail with.
-int flush(detail::dtls_socket_state& s) noexcept {
-  const int err = detail::send_datagrams(s.conn, s.udp.fileno());
-  if (err == EMSGSIZE) {
-    // The kernel knows the path's MTU now, and it is below the datagram
-    // just refused: the connection takes it from here on.
-    const std::size_t mtu = detail::path_mtu(s.udp.fileno());
-    if (mtu >= 256) {
-      try {
-        s.conn.set_ciphertext_mtu(mtu);
-      } catch (...) {
-        return err;
-      }
-    }
-    return ::SSL_is_init_finished(s.conn.native_handle()) == 1 ? err : 0;  // data is the caller's to resend
-  }
-  return err;
-}
+// flush sends the connection's datagrams. Returns 0 or an errno the call
+// must fail with (send_datagrams says which).
+int flush(detail::dtls_socket_state& s) noexcept { return detail::send_datagrams(s.conn, s.udp.fileno()); }
 
 template <typename Op>
 io_result drive(detail::dtls_socket_state& s, Op&& op, std::error_code& ec) noexcept {
@@ -90,7 +70,7 @@ io_result drive(detail::dtls_socket_state& s, Op&& op, std::error_code& ec) noex
     // listens there), but not to an established association, which DTLS
     // keeps through what the network drops (and a forged ICMP message must
     // not end it): the deadline decides.
-    if (got < 0 && !(got == -ECONNREFUSED && ::SSL_is_init_finished(s.conn.native_handle()) == 1)) {
+    if (got < 0 && !(got == -ECONNREFUSED && s.conn.is_handshake_done())) {
       return failed_errno(s, static_cast<int>(-got), ec);
     }
     const std::optional<std::chrono::nanoseconds> timer = s.conn.dtls_timeout();

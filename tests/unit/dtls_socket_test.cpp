@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/netns.hpp"
 #include "support/pki.hpp"
 #include "support/udp_relay.hpp"
 
@@ -148,6 +149,47 @@ TEST(DtlsSocket, MtuSmallerThanTheCertificate) {
   EXPECT_LE(relay.largest(Direction::to_client), 500U);
   EXPECT_GT(relay.sizes(Direction::to_client).size(), 4U);  // the certificate went in fragments
   EXPECT_THROW(client.send(payload + "!"), ValueError);
+}
+
+// A path narrower than the datagrams both ends were told they may send (1400
+// bytes, which also turns off OpenSSL's own guess of a smaller MTU after
+// lost flights): a loopback with an MTU of 1280 in a network namespace of
+// the test's own. The kernel refuses the server's first certificate datagram (EMSGSIZE, as
+// the drivers forbid fragmentation); the server learns the path's MTU from
+// it and its retransmission comes in fragments that fit. After the
+// handshake, a record too big for the path is the client's OSError
+// (EMSGSIZE), the client knows the MTU from then on, and what fits is
+// echoed.
+TEST(DtlsSocket, PathMtuIsLearntFromTheKernel) {
+  in_narrow_loopback(1280, [] {
+    // A certificate of a hundred names: bigger than the path on its own.
+    CertificateRequest big;
+    big.dns_names = {"localhost"};
+    for (int i = 0; i < 100; ++i) {
+      big.dns_names.push_back("name-" + std::to_string(i) + ".example");
+    }
+    const CredentialFiles files = write_credential(pki().dir, "dtls-hundred-names", pki().ca.issue(big));
+    EchoServer server(dtls_server_context(&files), {.mtu = 1400});
+    DTLSSocket client = dtls_connect(dtls_client_context(), "127.0.0.1", server.port(),
+                                     {.server_hostname = "localhost", .timeout = 10s, .mtu = 1400});
+    const std::size_t before = client.connection().get_cleartext_mtu();
+    const std::string too_big(1300, 'b');
+    ASSERT_GT(before, too_big.size());  // the client still thinks a 1300-byte record fits
+    try {
+      client.send(too_big);
+      ADD_FAILURE() << "a record bigger than the path was sent";
+    } catch (const OSError& e) {
+      EXPECT_EQ(e.code(), std::errc::message_size) << e.what();
+    }
+    const std::size_t after = client.connection().get_cleartext_mtu();
+    EXPECT_LT(after, 1280U - 28U);  // the path's payload less DTLS's record overhead
+    EXPECT_THROW(client.send(too_big), ValueError);
+    const std::string fits(after, 'f');
+    EXPECT_EQ(client.send(fits), fits.size());
+    EXPECT_EQ(client.recv(), fits);  // the server's record fits the path too
+    EXPECT_TRUE(server.failures().empty());
+    EXPECT_GT(client.connection().get_peer_certificate()->der().size(), 1280U);
+  });
 }
 
 TEST(DtlsSocket, VanishedPeerIsATypedError) {
