@@ -83,5 +83,36 @@ TEST(ConnectionAllocationFailureCallbacks, ExplainedVerificationFailure) {
   }
 }
 
+// DTLS over the same pair: the cookie exchange with sslpp's default cookie
+// (an HMAC of the client's address under the context's secret) in the
+// handshake, then a record, one per datagram, each way. The wrong name must
+// still never pass.
+class DtlsAllocationFailure : public ::testing::TestWithParam<Param> {};
+
+TEST_P(DtlsAllocationFailure, EveryAllocationFailedOnce) {
+  const auto [phase, form] = GetParam();
+  Context client_ctx = dtls_client_context();
+  Context server_ctx = dtls_server_context();
+  sweep_phase(phase, form, client_ctx, server_ctx, options_for(phase), "DTLS");
+}
+
+INSTANTIATE_TEST_SUITE_P(Phases, DtlsAllocationFailure,
+                         ::testing::Combine(::testing::Values(PairPhase::handshake, PairPhase::handshake_wrong_name,
+                                                              PairPhase::write),
+                                            ::testing::Values(Form::status, Form::throwing)),
+                         param_name);
+
+// Reading a DTLS record and the close_notify exchange allocate nothing in
+// the status form (the throwing form allocates only its exceptions): there
+// is nothing there for the sweep to fail, and it counts so.
+TEST(DtlsAllocationFailure, ReadAndShutdownAllocateNothing) {
+  Context client_ctx = dtls_client_context();
+  Context server_ctx = dtls_server_context();
+  for (const PairPhase phase : {PairPhase::read, PairPhase::shutdown}) {
+    PairScenario scenario(phase, Form::status, client_ctx, server_ctx, "DTLS");
+    EXPECT_EQ(sweep(scenario, {}, known_findings).allocations, 0U) << to_string(phase);
+  }
+}
+
 }  // namespace
 }  // namespace sslpp::test::alloc

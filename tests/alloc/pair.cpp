@@ -158,6 +158,9 @@ Pair::Pair() {
 void Pair::make(Context& client_ctx, Context& server_ctx, const char* hostname) {
   client.emplace(client_ctx.wrap_bio({.server_hostname = hostname}));
   server.emplace(server_ctx.wrap_bio({.server_side = true}));
+  if (is_dtls(server_ctx.protocol())) {
+    server->set_peer_address(Address{"192.0.2.1", 5684, AF_INET});
+  }
 }
 
 std::size_t Pair::transfer() noexcept {
@@ -426,17 +429,21 @@ Outcome try_handshake(Context& client_ctx, Context& server_ctx, const char* host
 
 void warm_up() {
   static_cast<void>(pki());
-  Context client_ctx = client_context();
-  Context server_ctx = server_context();
-  for (const PairPhase phase : {PairPhase::make, PairPhase::handshake, PairPhase::handshake_wrong_name,
-                                PairPhase::write, PairPhase::read, PairPhase::shutdown}) {
-    for (const Form form : {Form::status, Form::throwing}) {
-      PairScenario scenario(phase, form, client_ctx, server_ctx);
-      scenario.prepare();
-      scenario.check(scenario.run());
-      scenario.discard();
+  const auto every_phase = [](Context client_ctx, Context server_ctx, std::initializer_list<PairPhase> phases) {
+    for (const PairPhase phase : phases) {
+      for (const Form form : {Form::status, Form::throwing}) {
+        PairScenario scenario(phase, form, client_ctx, server_ctx);
+        scenario.prepare();
+        scenario.check(scenario.run());
+        scenario.discard();
+      }
     }
-  }
+  };
+  every_phase(client_context(), server_context(),
+              {PairPhase::make, PairPhase::handshake, PairPhase::handshake_wrong_name, PairPhase::write,
+               PairPhase::read, PairPhase::shutdown});
+  every_phase(dtls_client_context(), dtls_server_context(),
+              {PairPhase::handshake, PairPhase::handshake_wrong_name, PairPhase::write});
 }
 
 }  // namespace sslpp::test::alloc

@@ -62,6 +62,10 @@ struct Pair {
   bool transport_lost = false;  // ciphertext the receiver never took
 
   // make creates both connections; the client names the server `hostname`.
+  // A DTLS server is given a client address, so its default cookie is the
+  // HMAC of it. (A DTLS pair needs nothing else: a datagram is offered
+  // again as ciphertext is, so with one allocation failing none is lost,
+  // and no retransmission timer has to run.)
   void make(Context& client_ctx, Context& server_ctx, const char* hostname);
 
   // The moves of a connection's life, in the form `io` uses; each stops at
