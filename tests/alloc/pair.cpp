@@ -145,6 +145,12 @@ Step Io::shutdown(Connection& c) noexcept {
       c, [&](std::error_code& ec) { return c.shutdown(ec); }, [&] { return c.shutdown() ? Step::done : Step::again; });
 }
 
+Step Io::listen(Connection& c) noexcept {
+  return call(
+      c, [&](std::error_code& ec) { return c.dtls_listen(ec); },
+      [&] { return c.dtls_listen() ? Step::done : Step::again; });
+}
+
 // ---------------------------------------------------------------------------
 // Pair
 

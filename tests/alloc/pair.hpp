@@ -40,6 +40,7 @@ class Io {
   Step write(Connection& c, std::string_view data, std::size_t& taken) noexcept;
   Step read(Connection& c, std::span<std::byte> buf, std::size_t& got) noexcept;
   Step shutdown(Connection& c) noexcept;
+  Step listen(Connection& c) noexcept;  // dtls_listen: done when a cookie verified
   [[nodiscard]] Outcome& outcome() noexcept { return out_; }
 
  private:
