@@ -4,7 +4,8 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
+
+#include <sslpp/socket.hpp>
 
 namespace sslpp::detail {
 
@@ -39,26 +40,24 @@ std::size_t path_mtu(int fd) noexcept {
 // connected (a server's): the kernel keeps what it learns of a path by
 // destination, so a UDP socket connected to `to` just to ask knows it.
 std::size_t path_mtu_to(const sockaddr* to, socklen_t to_len) noexcept {
-  const int fd = ::socket(to->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return 0;
+  try {
+    const Socket probe(to->sa_family, SOCK_DGRAM);
+    return ::connect(probe.fileno(), to, to_len) == 0 ? path_mtu(probe.fileno()) : 0;
+  } catch (...) {
+    return 0;  // no socket to ask with (descriptors or memory ran out)
   }
-  const std::size_t mtu = ::connect(fd, to, to_len) == 0 ? path_mtu(fd) : 0;
-  ::close(fd);
-  return mtu;
 }
 
-// adopt_path_mtu has `conn` fragment for an MTU of `mtu` from here on,
-// when that is one DTLS can work with.
+// adopt_path_mtu has `conn` fragment for an MTU of `mtu` (0: unknown)
+// from here on, when that is one DTLS can work with.
 void adopt_path_mtu(Connection& conn, std::size_t mtu) noexcept {
-  constexpr std::size_t smallest = 256;  // set_ciphertext_mtu's floor
-  if (mtu < smallest) {
+  if (mtu == 0) {
     return;
   }
   try {
     conn.set_ciphertext_mtu(mtu);
   } catch (...) {
-    // Not a DTLS connection, or OpenSSL refused: it keeps the MTU it has.
+    // Below what DTLS can work with, or OpenSSL refused: it keeps the MTU it has.
   }
 }
 

@@ -6,13 +6,14 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <exception>
 #include <string>
 #include <thread>
+
+#include "support/socket_driver.hpp"
 
 namespace sslpp::test {
 
@@ -26,26 +27,24 @@ std::string narrow_loopback(int mtu) {
   if (::unshare(CLONE_NEWNET) != 0) {
     return std::string("unshare(CLONE_NEWNET): ") + std::strerror(errno);
   }
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
+  const Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) {
     return std::string("socket: ") + std::strerror(errno);
   }
   ifreq ifr{};
   std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  std::string failed;
   ifr.ifr_mtu = mtu;
-  if (::ioctl(fd, SIOCSIFMTU, &ifr) != 0) {
-    failed = std::string("SIOCSIFMTU: ") + std::strerror(errno);
-  } else if (::ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) {
-    failed = std::string("SIOCGIFFLAGS: ") + std::strerror(errno);
-  } else {
-    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-    if (::ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) {
-      failed = std::string("SIOCSIFFLAGS: ") + std::strerror(errno);
-    }
+  if (::ioctl(fd.get(), SIOCSIFMTU, &ifr) != 0) {
+    return std::string("SIOCSIFMTU: ") + std::strerror(errno);
   }
-  ::close(fd);
-  return failed;
+  if (::ioctl(fd.get(), SIOCGIFFLAGS, &ifr) != 0) {
+    return std::string("SIOCGIFFLAGS: ") + std::strerror(errno);
+  }
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+  if (::ioctl(fd.get(), SIOCSIFFLAGS, &ifr) != 0) {
+    return std::string("SIOCSIFFLAGS: ") + std::strerror(errno);
+  }
+  return {};
 }
 
 }  // namespace

@@ -92,31 +92,30 @@ const Pki& pki() {
   return instance;
 }
 
-Context client_context() {
-  Context ctx(PROTOCOL_TLS_CLIENT);
+namespace {
+
+// trusting_ca is a client context of `protocol` trusting the test CA.
+Context trusting_ca(Protocol protocol) {
+  Context ctx(protocol);
   ctx.load_verify_locations(pki().ca_file);
   return ctx;
 }
 
-Context server_context(const CredentialFiles* creds) {
+// serving is a server context of `protocol` serving `creds` (pki().server
+// when null).
+Context serving(Protocol protocol, const CredentialFiles* creds) {
   const CredentialFiles& c = creds != nullptr ? *creds : pki().server;
-  Context ctx(PROTOCOL_TLS_SERVER);
+  Context ctx(protocol);
   ctx.load_cert_chain(c.cert, c.key);
   return ctx;
 }
 
-Context dtls_client_context() {
-  Context ctx(DTLS_CLIENT_METHOD);
-  ctx.load_verify_locations(pki().ca_file);
-  return ctx;
-}
+}  // namespace
 
-Context dtls_server_context(const CredentialFiles* creds) {
-  const CredentialFiles& c = creds != nullptr ? *creds : pki().server;
-  Context ctx(DTLS_SERVER_METHOD);
-  ctx.load_cert_chain(c.cert, c.key);
-  return ctx;
-}
+Context client_context() { return trusting_ca(PROTOCOL_TLS_CLIENT); }
+Context server_context(const CredentialFiles* creds) { return serving(PROTOCOL_TLS_SERVER, creds); }
+Context dtls_client_context() { return trusting_ca(DTLS_CLIENT_METHOD); }
+Context dtls_server_context(const CredentialFiles* creds) { return serving(DTLS_SERVER_METHOD, creds); }
 
 void request_client_certs_later(Context& server_ctx) {
   server_ctx.load_verify_locations(pki().ca_file);

@@ -154,9 +154,10 @@ TEST(DtlsSocket, MtuSmallerThanTheCertificate) {
 // A path narrower than the datagrams both ends were told they may send (1400
 // bytes, which also turns off OpenSSL's own guess of a smaller MTU after
 // lost flights): a loopback with an MTU of 1280 in a network namespace of
-// the test's own. The kernel refuses the server's first certificate datagram (EMSGSIZE, as
-// the drivers forbid fragmentation); the server learns the path's MTU from
-// it and its retransmission comes in fragments that fit. After the
+// the test's own. The kernel refuses the server's first certificate
+// datagram (EMSGSIZE, as the drivers forbid fragmentation); the server
+// learns the path's MTU from it and its retransmission comes in fragments
+// that fit. After the
 // handshake, a record too big for the path is the client's OSError
 // (EMSGSIZE), the client knows the MTU from then on, and what fits is
 // echoed.
