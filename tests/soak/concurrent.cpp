@@ -20,8 +20,15 @@ constexpr auto wave_limit = 120s;
 // How long the server may take to close its last sockets after the
 // client read their close_notify (it closes right after sending it).
 constexpr auto fd_settle_limit = 5s;
-// The allowed growth of the server's resident memory over the run.
+// The allowed growth of the server's resident memory over the run: 5%,
+// and never less than 2 MiB, the noise of a small run (soak_ci's 200
+// connections on a 23 MiB server): the allocator's high-water mark moves
+// by a MiB or so with how connections overlap on a loaded machine (seen:
+// +5.5% = 1.3 MiB, levelling off, 852 then 468 KiB a wave). A leak of
+// each connection (its SSL object alone is several KiB) over the 400 or
+// more connections after the baseline still exceeds both.
 constexpr double rss_limit_percent = 5.0;
+constexpr double rss_noise_floor_kib = 2048;
 
 Sample measure(pid_t server, std::optional<std::size_t> target_fds) {
   Sample s;
@@ -81,10 +88,10 @@ void check_totals(ConcurrentReport& r) {
                          std::to_string(r.bytes_received) + " received, " + std::to_string(r.bytes_mismatched) +
                          " mismatched");
   }
-  r.rss_growth_percent = 100.0 * (static_cast<double>(r.end.server_rss_kib) - static_cast<double>(r.rss_baseline_kib)) /
-                         static_cast<double>(r.rss_baseline_kib);
+  const double growth_kib = static_cast<double>(r.end.server_rss_kib) - static_cast<double>(r.rss_baseline_kib);
+  r.rss_growth_percent = 100.0 * growth_kib / static_cast<double>(r.rss_baseline_kib);
   r.rss_checked = !address_sanitizer;
-  if (r.rss_checked && r.rss_growth_percent >= rss_limit_percent) {
+  if (r.rss_checked && r.rss_growth_percent >= rss_limit_percent && growth_kib >= rss_noise_floor_kib) {
     r.failures.push_back("server resident memory grew " + std::to_string(r.rss_growth_percent) + "%");
   }
 }
